@@ -1,0 +1,699 @@
+//! The trellis executor: applies an immutable [`Plan`] to the world through providers.
+//!
+//! Each change becomes one or two operations (a replace is a delete and a create). Creates,
+//! updates and reads wait for the creates and updates of what they depend on; deletes wait
+//! for the deletes of what depends on them. A pool of at most `parallelism` operations runs
+//! every operation whose predecessors are done. A failure skips the operations that depend
+//! on it and lets the others finish.
+//!
+//! State is written through [`StateStore`] one record at a time, as each operation
+//! completes. Before every create an intent (address, idempotency token, planned value) is
+//! recorded, so that a run that dies between the call and the record leaves something the
+//! next run settles instead of creating a duplicate.
+//!
+//! This crate does not plan, does not check that a plan is current (the caller does, under
+//! the state lock), and never prints: progress goes to an [`ApplyEvent`] callback.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use trellis_config::Config;
+use trellis_plan::planner::{evaluate_for_apply, values_for_apply};
+use trellis_plan::providers::Providers;
+use trellis_plan::scope::{EvalScope, Files, Values};
+use trellis_plan::{Action, ApplyEvent, ApplySummary, Change, OutputValue, Plan};
+use trellis_provider::{
+    CreateRequest, DeleteRequest, ErrorKind, Provider, ProviderError, ReadDataRequest, UpdateRequest,
+};
+use trellis_state::{Intent, OutputState, ResourceState, State, StateStore};
+use trellis_types::{Address, Diagnostic, Mode, SourceMap, Value};
+
+/// Receives progress. Called from several tasks; must be cheap.
+pub type EventSink = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
+
+/// Everything an apply needs.
+pub struct ApplyInput {
+    pub plan: Arc<Plan>,
+    pub config: Arc<Config>,
+    pub sources: Arc<SourceMap>,
+    /// The state the plan was checked against (loaded under the lock).
+    pub state: State,
+    pub store: Arc<dyn StateStore>,
+    pub providers: Providers,
+    pub files: Arc<dyn Files>,
+    pub parallelism: usize,
+    pub events: EventSink,
+    /// Becomes true when the user asks to stop: no new operation starts.
+    pub interrupt: watch::Receiver<bool>,
+}
+
+/// What an operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OpKind {
+    Create,
+    Update,
+    Delete,
+    Read,
+    /// A state-only change: moved, imported or adopted with nothing else to do.
+    Record,
+}
+
+struct Op {
+    change: usize,
+    kind: OpKind,
+    /// Operations that must finish first.
+    waits_for: Vec<usize>,
+}
+
+/// Splits changes into operations and orders them.
+fn operations(changes: &[Change]) -> Vec<Op> {
+    let mut ops: Vec<Op> = Vec::new();
+    // Per resource (no key): the operations that create/update/read it, and that delete it.
+    let mut forward: HashMap<Address, Vec<usize>> = HashMap::new();
+    let mut deletes: HashMap<usize, usize> = HashMap::new();
+    let mut creates: HashMap<usize, usize> = HashMap::new();
+    for (i, change) in changes.iter().enumerate() {
+        if !change.has_work() {
+            continue;
+        }
+        let push = |kind: OpKind, ops: &mut Vec<Op>| {
+            ops.push(Op {
+                change: i,
+                kind,
+                waits_for: Vec::new(),
+            });
+            ops.len() - 1
+        };
+        match change.action {
+            Action::NoOp => {
+                let op = push(OpKind::Record, &mut ops);
+                forward.entry(change.address.resource()).or_default().push(op);
+            }
+            Action::Create | Action::Update | Action::Read => {
+                let kind = match change.action {
+                    Action::Create => OpKind::Create,
+                    Action::Update => OpKind::Update,
+                    _ => OpKind::Read,
+                };
+                let op = push(kind, &mut ops);
+                forward.entry(change.address.resource()).or_default().push(op);
+                if kind == OpKind::Create {
+                    creates.insert(i, op);
+                }
+            }
+            Action::Delete => {
+                let op = push(OpKind::Delete, &mut ops);
+                deletes.insert(i, op);
+            }
+            Action::DeleteThenCreate | Action::CreateThenDelete => {
+                let d = push(OpKind::Delete, &mut ops);
+                let c = push(OpKind::Create, &mut ops);
+                deletes.insert(i, d);
+                creates.insert(i, c);
+                forward.entry(change.address.resource()).or_default().push(c);
+                if change.action == Action::DeleteThenCreate {
+                    ops[c].waits_for.push(d);
+                } else {
+                    ops[d].waits_for.push(c);
+                }
+            }
+        }
+    }
+    // Forward operations wait for the forward operations of their dependencies.
+    for op in 0..ops.len() {
+        if ops[op].kind == OpKind::Delete {
+            continue;
+        }
+        let change = &changes[ops[op].change];
+        let mut waits = Vec::new();
+        for dep in &change.dependencies {
+            if let Some(list) = forward.get(&dep.resource()) {
+                waits.extend(list.iter().copied().filter(|o| *o != op));
+            }
+        }
+        ops[op].waits_for.extend(waits);
+    }
+    // Deletes wait for the deletes of what depends on them; the delete half of a
+    // create-before-destroy also waits for the forward operations of its dependents, which
+    // move off the old object first.
+    let mut dependents: HashMap<Address, Vec<usize>> = HashMap::new();
+    for (i, change) in changes.iter().enumerate() {
+        for dep in &change.dependencies {
+            dependents.entry(dep.resource()).or_default().push(i);
+        }
+    }
+    for (&change_index, &op) in &deletes {
+        let change = &changes[change_index];
+        let Some(users) = dependents.get(&change.address.resource()) else {
+            continue;
+        };
+        for &user in users {
+            if user == change_index {
+                continue;
+            }
+            if let Some(&d) = deletes.get(&user) {
+                ops[op].waits_for.push(d);
+            }
+            if change.action == Action::CreateThenDelete {
+                if let Some(list) = forward.get(&changes[user].address.resource()) {
+                    ops[op].waits_for.extend(list.iter().copied());
+                }
+            }
+        }
+    }
+    let _ = creates;
+    for op in &mut ops {
+        op.waits_for.sort_unstable();
+        op.waits_for.dedup();
+    }
+    ops
+}
+
+/// Applies the plan. Never fails as a whole: failures are in the summary.
+pub async fn apply(input: ApplyInput) -> ApplySummary {
+    let plan = input.plan.clone();
+    let ops = operations(&plan.changes);
+    let shared = Arc::new(Shared {
+        values: RwLock::new(values_for_apply(&plan, &input.state)),
+        config: input.config.clone(),
+        sources: input.sources.clone(),
+        files: input.files.clone(),
+        store: input.store.clone(),
+        providers: input.providers.clone(),
+        events: input.events.clone(),
+        intents: input.state.intents.clone(),
+        lineage: input.state.meta.lineage.clone(),
+        counter: AtomicU64::new(0),
+    });
+
+    let mut remaining: Vec<usize> = ops.iter().map(|o| o.waits_for.len()).collect();
+    let mut next: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
+    for (i, op) in ops.iter().enumerate() {
+        for &w in &op.waits_for {
+            next[w].push(i);
+        }
+    }
+    let mut ready: VecDeque<usize> = (0..ops.len()).filter(|i| remaining[*i] == 0).collect();
+    let mut state_of: Vec<OpState> = vec![OpState::Waiting; ops.len()];
+    let mut running = JoinSet::new();
+    let mut summary = ApplySummary::default();
+    let parallelism = input.parallelism.max(1);
+    let interrupt = input.interrupt.clone();
+
+    loop {
+        let interrupted = *interrupt.borrow();
+        while !interrupted && running.len() < parallelism {
+            let Some(op) = ready.pop_front() else { break };
+            state_of[op] = OpState::Running;
+            let shared = shared.clone();
+            let change = plan.changes[ops[op].change].clone();
+            let kind = ops[op].kind;
+            running.spawn(async move { (op, run(&shared, &change, kind).await) });
+        }
+        if running.is_empty() {
+            break;
+        }
+        let Some(joined) = running.join_next().await else { break };
+        let (op, result) = match joined {
+            Ok(pair) => pair,
+            Err(e) => {
+                summary.errors.push(Diagnostic::error(format!("an operation panicked: {e}")));
+                summary.failed += 1;
+                continue;
+            }
+        };
+        let change = &plan.changes[ops[op].change];
+        match result {
+            Ok(outcome) => {
+                state_of[op] = OpState::Done;
+                match outcome {
+                    Outcome::Created => summary.added += 1,
+                    Outcome::Updated => summary.changed += 1,
+                    Outcome::Deleted => summary.destroyed += 1,
+                    Outcome::Imported => summary.imported += 1,
+                    Outcome::Other => {}
+                }
+                for &n in &next[op] {
+                    remaining[n] -= 1;
+                    if remaining[n] == 0 && state_of[n] == OpState::Waiting {
+                        ready.push_back(n);
+                    }
+                }
+            }
+            Err(diagnostic) => {
+                state_of[op] = OpState::Failed;
+                summary.failed += 1;
+                summary.errors.push(diagnostic);
+                // Skip everything that (transitively) waits for this operation.
+                let mut stack = next[op].clone();
+                while let Some(n) = stack.pop() {
+                    if state_of[n] != OpState::Waiting {
+                        continue;
+                    }
+                    state_of[n] = OpState::Skipped;
+                    summary.skipped += 1;
+                    let skipped = &plan.changes[ops[n].change];
+                    (shared.events)(ApplyEvent::Skipped {
+                        address: skipped.address.clone(),
+                        action: op_action(ops[n].kind),
+                        because: change.address.clone(),
+                    });
+                    stack.extend(next[n].iter().copied());
+                }
+            }
+        }
+    }
+    if *interrupt.borrow() {
+        let not_started = state_of.iter().filter(|s| **s == OpState::Waiting).count();
+        if not_started > 0 {
+            summary.interrupted = true;
+            summary.not_started = not_started;
+        }
+    }
+
+    let outputs = evaluate_outputs(&shared, &plan, summary.failed == 0 && !summary.interrupted);
+    match shared.store.put_outputs(&outputs) {
+        Ok(()) => {}
+        Err(e) => summary
+            .errors
+            .push(Diagnostic::error(format!("cannot record outputs: {e}"))),
+    }
+    summary.outputs = outputs
+        .into_iter()
+        .map(|(k, o)| {
+            (
+                k,
+                OutputValue {
+                    value: o.value,
+                    sensitive: o.sensitive,
+                },
+            )
+        })
+        .collect();
+    summary
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OpState {
+    Waiting,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+}
+
+enum Outcome {
+    Created,
+    Updated,
+    Deleted,
+    Imported,
+    Other,
+}
+
+struct Shared {
+    values: RwLock<Values>,
+    config: Arc<Config>,
+    sources: Arc<SourceMap>,
+    files: Arc<dyn Files>,
+    store: Arc<dyn StateStore>,
+    providers: Providers,
+    events: EventSink,
+    intents: BTreeMap<Address, Intent>,
+    lineage: String,
+    counter: AtomicU64,
+}
+
+fn op_action(kind: OpKind) -> Action {
+    match kind {
+        OpKind::Create => Action::Create,
+        OpKind::Update => Action::Update,
+        OpKind::Delete => Action::Delete,
+        OpKind::Read => Action::Read,
+        OpKind::Record => Action::NoOp,
+    }
+}
+
+impl Shared {
+    /// A token unique to this create: the same for every retry within this run, and reused
+    /// from a recorded intent on later runs.
+    fn token(&self, address: &Address) -> String {
+        if let Some(intent) = self.intents.get(address) {
+            return intent.token.clone();
+        }
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let digest = Sha256::digest(format!(
+            "{}|{address}|{n}|{nanos}|{}",
+            self.lineage,
+            std::process::id()
+        ));
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("trellis-{hex}")
+    }
+
+    fn provider(&self, change: &Change) -> Result<Arc<dyn Provider>, Diagnostic> {
+        self.providers.get(&change.provider).cloned().ok_or_else(|| {
+            Diagnostic::error(format!("provider {} is not configured", change.provider))
+                .with_address(&change.address)
+        })
+    }
+
+    fn error(&self, change: &Change, action: Action, e: impl std::fmt::Display) -> Diagnostic {
+        let message = e.to_string();
+        (self.events)(ApplyEvent::Failed {
+            address: change.address.clone(),
+            action,
+            message: message.clone(),
+        });
+        Diagnostic::error(message).with_address(&change.address)
+    }
+
+    /// The value to send: the planned value when it is fully known, else the configuration
+    /// evaluated again now that dependencies are applied.
+    fn planned(&self, change: &Change, provider: &dyn Provider, prior: Option<&Value>) -> Result<Value, String> {
+        let after = change.after.clone().unwrap_or(Value::Null);
+        let needs_eval = after.unknown_paths().iter().any(|p| {
+            let schema = self
+                .providers
+                .registry
+                .resource_schema(&change.type_name, change.address.mode == Mode::Data);
+            match schema.and_then(|s| s.block.attribute_at(p)) {
+                Some((attribute, _)) => !(attribute.computed && !attribute.optional && !attribute.required),
+                None => true,
+            }
+        });
+        if !needs_eval {
+            return Ok(after);
+        }
+        let resource = self
+            .config
+            .resources
+            .iter()
+            .find(|r| r.address() == change.address.resource())
+            .ok_or_else(|| format!("{} is no longer in the configuration", change.address.resource()))?;
+        let schema = self
+            .providers
+            .registry
+            .resource_schema(&change.type_name, change.address.mode == Mode::Data)
+            .ok_or_else(|| format!("unknown resource type {}", change.type_name))?;
+        let values = self.values.read().unwrap_or_else(|p| p.into_inner());
+        let scope = EvalScope {
+            config: &self.config,
+            sources: &self.sources,
+            values: &values,
+            files: self.files.as_ref(),
+            module_dir: ".",
+            key: None,
+        };
+        let value = evaluate_for_apply(&scope, resource, change.address.key.as_ref(), schema, provider, prior)
+            .map_err(|d| d.iter().map(|d| d.summary.clone()).collect::<Vec<_>>().join("; "))?;
+        // Only computed attributes may still be unknown.
+        for path in value.unknown_paths() {
+            let computed = schema
+                .block
+                .attribute_at(&path)
+                .is_some_and(|(a, _)| a.computed && !a.optional && !a.required);
+            if !computed {
+                return Err(format!("{path} is still unknown after everything it depends on was applied"));
+            }
+        }
+        Ok(value)
+    }
+
+    fn record(&self, change: &Change, value: Value, private: Option<serde_json::Value>) -> Result<(), String> {
+        let schema = self.providers.registry.resource_schema(&change.type_name, false);
+        let mut sensitive = change.after_sensitive.clone();
+        if let Some(schema) = schema {
+            sensitive.extend(schema.block.sensitive_paths(&value));
+        }
+        sensitive.sort();
+        sensitive.dedup();
+        let record = ResourceState {
+            address: change.address.clone(),
+            type_name: change.type_name.clone(),
+            provider: change.provider.clone(),
+            schema_version: change.schema_version,
+            value: value.clone(),
+            sensitive_paths: sensitive.clone(),
+            dependencies: change.dependencies.clone(),
+            create_before_destroy: change.create_before_destroy,
+            private,
+        };
+        self.store.put_resource(&record).map_err(|e| format!("cannot record state: {e}"))?;
+        if let Some(old) = &change.moved_from {
+            self.store.remove_resource(old).map_err(|e| format!("cannot record state: {e}"))?;
+        }
+        self.values
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_instance(&change.address, value.with_sensitive_paths(&sensitive));
+        Ok(())
+    }
+}
+
+/// Runs one operation, reporting progress. Errors are already reported as events.
+async fn run(shared: &Shared, change: &Change, kind: OpKind) -> Result<Outcome, Diagnostic> {
+    let action = op_action(kind);
+    let started = Instant::now();
+    if kind != OpKind::Record {
+        (shared.events)(ApplyEvent::Started {
+            address: change.address.clone(),
+            action,
+        });
+    }
+    let work = run_inner(shared, change, kind);
+    tokio::pin!(work);
+    let mut ticker = tokio::time::interval_at(
+        tokio::time::Instant::now() + Duration::from_secs(10),
+        Duration::from_secs(10),
+    );
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            _ = ticker.tick() => (shared.events)(ApplyEvent::StillRunning {
+                address: change.address.clone(),
+                action,
+                elapsed_ms: started.elapsed().as_millis() as u64,
+            }),
+        }
+    };
+    match result {
+        Ok((outcome, id)) => {
+            if kind == OpKind::Record {
+                (shared.events)(ApplyEvent::Recorded {
+                    address: change.address.clone(),
+                    note: record_note(change),
+                });
+            } else {
+                (shared.events)(ApplyEvent::Completed {
+                    address: change.address.clone(),
+                    action,
+                    elapsed_ms: started.elapsed().as_millis() as u64,
+                    id,
+                });
+            }
+            Ok(outcome)
+        }
+        Err(message) => Err(shared.error(change, action, message)),
+    }
+}
+
+fn record_note(change: &Change) -> String {
+    if let Some(from) = &change.moved_from {
+        format!("moved from {from}")
+    } else if let Some(id) = &change.importing {
+        format!("imported [id={id}]")
+    } else {
+        "adopted an object created by an earlier run".to_string()
+    }
+}
+
+fn id_of(value: &Value) -> Option<String> {
+    value.get("id").and_then(Value::as_str).map(str::to_string)
+}
+
+fn describe(e: &ProviderError) -> String {
+    e.to_string()
+}
+
+async fn run_inner(shared: &Shared, change: &Change, kind: OpKind) -> Result<(Outcome, Option<String>), String> {
+    let provider = shared.provider(change).map_err(|d| d.summary)?;
+    match kind {
+        OpKind::Record => {
+            let value = change
+                .after
+                .clone()
+                .or_else(|| change.before.clone())
+                .unwrap_or(Value::Null);
+            let private = change.adopted.then(|| {
+                serde_json::json!({ "token": shared.intents.get(&change.address).map(|i| i.token.clone()) })
+            });
+            shared.record(change, value, private)?;
+            if change.adopted {
+                shared.store.remove_intent(&change.address).map_err(|e| e.to_string())?;
+            }
+            let outcome = if change.importing.is_some() {
+                Outcome::Imported
+            } else {
+                Outcome::Other
+            };
+            Ok((outcome, None))
+        }
+        OpKind::Create => {
+            let planned = shared.planned(change, provider.as_ref(), None)?;
+            let token = shared.token(&change.address);
+            let intent = Intent {
+                address: change.address.clone(),
+                type_name: change.type_name.clone(),
+                provider: change.provider.clone(),
+                token: token.clone(),
+                planned: planned.clone(),
+                sensitive_paths: change.after_sensitive.clone(),
+                dependencies: change.dependencies.clone(),
+                recorded_at: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or_default(),
+            };
+            shared
+                .store
+                .put_intent(&intent)
+                .map_err(|e| format!("cannot record the intent to create: {e}"))?;
+            let response = provider
+                .create(CreateRequest {
+                    type_name: change.type_name.clone(),
+                    planned,
+                    token: token.clone(),
+                })
+                .await
+                .map_err(|e| describe(&e))?;
+            let id = id_of(&response.state);
+            shared.record(change, response.state, Some(serde_json::json!({ "token": token })))?;
+            shared
+                .store
+                .remove_intent(&change.address)
+                .map_err(|e| format!("cannot record state: {e}"))?;
+            Ok((Outcome::Created, id))
+        }
+        OpKind::Update => {
+            let prior = change.before.clone().unwrap_or(Value::Null);
+            let planned = shared.planned(change, provider.as_ref(), Some(&prior))?;
+            let response = provider
+                .update(UpdateRequest {
+                    type_name: change.type_name.clone(),
+                    prior,
+                    planned,
+                })
+                .await
+                .map_err(|e| describe(&e))?;
+            let id = id_of(&response.state);
+            shared.record(change, response.state, None)?;
+            Ok((Outcome::Updated, id))
+        }
+        OpKind::Delete => {
+            let prior = change.before.clone().unwrap_or(Value::Null);
+            match provider
+                .delete(DeleteRequest {
+                    type_name: change.type_name.clone(),
+                    prior: prior.clone(),
+                })
+                .await
+            {
+                Ok(()) => {}
+                Err(e) if e.kind == ErrorKind::NotFound => {}
+                Err(e) => return Err(describe(&e)),
+            }
+            // A replace records the new object when its create completes; a plain delete
+            // (or the delete half of a replace) removes the old record now.
+            let address = change.moved_from.as_ref().unwrap_or(&change.address);
+            shared
+                .store
+                .remove_resource(address)
+                .map_err(|e| format!("cannot record state: {e}"))?;
+            if change.moved_from.is_some() {
+                shared
+                    .store
+                    .remove_resource(&change.address)
+                    .map_err(|e| format!("cannot record state: {e}"))?;
+            }
+            Ok((Outcome::Deleted, id_of(&prior)))
+        }
+        OpKind::Read => {
+            let config = shared.planned(change, provider.as_ref(), None)?;
+            let value = provider
+                .read_data(ReadDataRequest {
+                    type_name: change.type_name.clone(),
+                    config,
+                })
+                .await
+                .map_err(|e| describe(&e))?;
+            let id = id_of(&value);
+            shared
+                .values
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .set_instance(&change.address, value.with_sensitive_paths(&change.after_sensitive));
+            Ok((Outcome::Other, id))
+        }
+    }
+}
+
+/// Evaluates outputs with the final values. After a partial apply, outputs that cannot be
+/// evaluated keep their previous value.
+fn evaluate_outputs(shared: &Shared, plan: &Plan, complete: bool) -> BTreeMap<String, OutputState> {
+    let mut out = BTreeMap::new();
+    let values = shared.values.read().unwrap_or_else(|p| p.into_inner());
+    let scope = EvalScope {
+        config: &shared.config,
+        sources: &shared.sources,
+        values: &values,
+        files: shared.files.as_ref(),
+        module_dir: ".",
+        key: None,
+    };
+    for change in &plan.outputs {
+        if change.action == Action::Delete {
+            continue;
+        }
+        let Some(output) = shared.config.outputs.get(&change.name) else { continue };
+        let Some(file) = shared.sources.get(&output.file) else { continue };
+        let value = trellis_eval::eval_expr(&output.value, &scope, file)
+            .ok()
+            .filter(|v| !v.contains_unknown());
+        match value {
+            Some(v) => {
+                out.insert(
+                    change.name.clone(),
+                    OutputState {
+                        value: v.strip_marks(),
+                        sensitive: output.sensitive,
+                    },
+                );
+            }
+            None if !complete => {
+                if let Some(before) = &change.before {
+                    out.insert(
+                        change.name.clone(),
+                        OutputState {
+                            value: before.clone(),
+                            sensitive: change.sensitive,
+                        },
+                    );
+                }
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,242 @@
+//! The typed, unevaluated configuration.
+//!
+//! Expressions stay as hcl-edit syntax trees ([`Expression`]) so that evaluation happens later,
+//! with the values the planner knows at that time, and so that every sub-expression keeps its
+//! byte span for diagnostics. `file` fields name the [`trellis_types::SourceFile`] an item
+//! came from.
+
+use std::collections::BTreeMap;
+
+pub use hcl_edit::expr::Expression;
+pub use hcl_edit::structure::Body;
+use trellis_types::{Address, Mode, Path, Span};
+
+/// A whole configuration directory (one module).
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub terraform: Terraform,
+    pub providers: Vec<ProviderConfig>,
+    pub variables: BTreeMap<String, Variable>,
+    pub locals: BTreeMap<String, Local>,
+    pub outputs: BTreeMap<String, Output>,
+    /// Managed resources and data sources, in source order.
+    pub resources: Vec<Resource>,
+    pub moved: Vec<Moved>,
+    pub imports: Vec<Import>,
+}
+
+/// The `terraform { }` block(s), merged.
+#[derive(Debug, Clone, Default)]
+pub struct Terraform {
+    pub required_version: Option<String>,
+    /// `required_providers { aws = { source, version } }`: name to source (accepted, unused).
+    pub required_providers: BTreeMap<String, String>,
+    pub backend: Option<Backend>,
+    pub span: Option<Span>,
+}
+
+/// `terraform { backend "s3" { ... } }`.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub kind: String,
+    pub body: Body,
+    pub file: String,
+    pub span: Span,
+}
+
+/// A `provider "aws" { alias = "network" ... }` block.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    pub name: String,
+    pub alias: Option<String>,
+    /// The block body without `alias`.
+    pub body: Body,
+    pub file: String,
+    pub span: Span,
+}
+
+impl ProviderConfig {
+    /// `aws` or `aws.network`.
+    pub fn key(&self) -> String {
+        match &self.alias {
+            Some(alias) => format!("{}.{alias}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// A type constraint of a variable, as written (`list(object({ a = string, b = optional(number, 1) }))`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeConstraint {
+    Any,
+    String,
+    Number,
+    Bool,
+    List(Box<TypeConstraint>),
+    Set(Box<TypeConstraint>),
+    Map(Box<TypeConstraint>),
+    Tuple(Vec<TypeConstraint>),
+    Object(BTreeMap<String, ObjectAttribute>),
+}
+
+/// One attribute of an `object({...})` type constraint.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectAttribute {
+    pub ty: TypeConstraint,
+    /// `optional(...)`.
+    pub optional: bool,
+    /// The default of `optional(type, default)`, already a constant.
+    pub default: Option<trellis_types::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub ty: Option<TypeConstraint>,
+    pub default: Option<Expression>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+    pub file: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub condition: Expression,
+    pub error_message: Expression,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub expr: Expression,
+    pub file: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub value: Expression,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub depends_on: Vec<Traversal>,
+    pub file: String,
+    pub span: Span,
+}
+
+/// A reference written as a bare traversal in a meta-argument (`depends_on`,
+/// `ignore_changes`, `replace_triggered_by`, `provider`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Traversal {
+    /// The dotted text, e.g. `aws_vpclattice_service.orders` or `tags["team"]`.
+    pub text: String,
+    pub span: Span,
+}
+
+/// `provider = aws.network`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderRef {
+    pub name: String,
+    pub alias: Option<String>,
+    pub span: Span,
+}
+
+impl ProviderRef {
+    pub fn key(&self) -> String {
+        match &self.alias {
+            Some(alias) => format!("{}.{alias}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// `lifecycle { }`.
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    pub create_before_destroy: bool,
+    pub prevent_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+    /// References to resources (or their attributes) whose replacement replaces this one.
+    pub replace_triggered_by: Vec<Expression>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    /// `ignore_changes = all`.
+    All,
+    /// Attribute paths, e.g. `tags["team"]`, `config.health_check`.
+    Paths(Vec<Path>),
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub mode: Mode,
+    pub type_name: String,
+    pub name: String,
+    pub provider: Option<ProviderRef>,
+    pub count: Option<Expression>,
+    pub for_each: Option<Expression>,
+    pub depends_on: Vec<Traversal>,
+    pub lifecycle: Lifecycle,
+    /// The body without meta-arguments (`count`, `for_each`, `provider`, `depends_on`,
+    /// `lifecycle`); it still holds `dynamic` blocks, which evaluation expands.
+    pub body: Body,
+    pub file: String,
+    /// The whole block.
+    pub span: Span,
+    /// The type label, for "unknown resource type" diagnostics.
+    pub type_span: Span,
+}
+
+impl Resource {
+    /// The address of the resource (no instance key), in the root module.
+    pub fn address(&self) -> Address {
+        match self.mode {
+            Mode::Managed => Address::managed(&self.type_name, &self.name),
+            Mode::Data => Address::data(&self.type_name, &self.name),
+        }
+    }
+
+    /// The name of the provider that serves this resource: the explicit `provider`
+    /// meta-argument, else the type's prefix before the first underscore.
+    pub fn provider_key(&self) -> String {
+        match &self.provider {
+            Some(p) => p.key(),
+            None => implied_provider(&self.type_name).to_string(),
+        }
+    }
+}
+
+/// The provider a resource type belongs to by name: `aws_vpclattice_service` is `aws`.
+pub fn implied_provider(type_name: &str) -> &str {
+    type_name.split('_').next().unwrap_or(type_name)
+}
+
+/// `moved { from = aws_x.a  to = aws_x.b }`.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: Address,
+    pub to: Address,
+    pub file: String,
+    pub span: Span,
+}
+
+/// `import { to = aws_x.a  id = "..." }`.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// The target address as written; it may contain `each.key` in its key, so it stays an
+    /// expression-bearing traversal text until evaluation.
+    pub to: Traversal,
+    pub id: Expression,
+    pub provider: Option<ProviderRef>,
+    pub for_each: Option<Expression>,
+    pub file: String,
+    pub span: Span,
+}

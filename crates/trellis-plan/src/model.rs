@@ -1,0 +1,249 @@
+//! The plan: plain, serializable data. A saved plan file is this, as JSON.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use trellis_types::{Address, Diagnostic, Path, Value};
+
+/// What apply will do to one resource instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    NoOp,
+    Create,
+    /// A data source read at apply time (its configuration depends on pending changes).
+    Read,
+    Update,
+    /// Replace: the old object is deleted first (the default).
+    DeleteThenCreate,
+    /// Replace under `lifecycle { create_before_destroy = true }`.
+    CreateThenDelete,
+    Delete,
+}
+
+impl Action {
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+
+    /// Terraform's action list for this action (`["delete", "create"]`).
+    pub fn terraform_actions(self) -> &'static [&'static str] {
+        match self {
+            Action::NoOp => &["no-op"],
+            Action::Create => &["create"],
+            Action::Read => &["read"],
+            Action::Update => &["update"],
+            Action::DeleteThenCreate => &["delete", "create"],
+            Action::CreateThenDelete => &["create", "delete"],
+            Action::Delete => &["delete"],
+        }
+    }
+}
+
+/// Why an action was chosen, when it is not obvious.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Reason {
+    /// Attributes that cannot be updated in place changed (listed in `replace_paths`).
+    ReplaceBecauseCannotUpdate,
+    /// `-replace=ADDR`.
+    ReplaceByRequest,
+    /// `lifecycle { replace_triggered_by }`: the named references change.
+    ReplaceByTriggers { triggers: Vec<String> },
+    /// The resource is no longer in the configuration.
+    DeleteBecauseNoResourceConfig,
+    /// The instance key is out of the new `count` range.
+    DeleteBecauseCountIndex,
+    /// The instance key is no longer in `for_each`.
+    DeleteBecauseEachKey,
+    /// `plan -destroy` or `trellis destroy`.
+    DeleteBecauseDestroy,
+    /// A data source whose configuration depends on pending changes.
+    ReadBecauseDependencyPending,
+}
+
+/// The planned change of one resource instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub address: Address,
+    pub type_name: String,
+    /// The provider configuration (`aws`, `aws.network`).
+    pub provider: String,
+    /// Where the change lands (account and region), when the provider says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    pub action: Action,
+    /// The value before (refreshed state); no sensitive marks.
+    pub before: Option<Value>,
+    /// The value after; [`Value::Unknown`] where only apply can know; no sensitive marks.
+    pub after: Option<Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before_sensitive: Vec<Path>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_sensitive: Vec<Path>,
+    /// The attributes that force a replace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<Path>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    /// Managed instances this one depends on (from the configuration, or from state for
+    /// deletes). Apply orders by them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<Address>,
+    /// The address in state before a `moved` block renamed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Address>,
+    /// The import ID when this change imports an existing object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importing: Option<String>,
+    /// A create intent of an earlier run was settled: the object exists and apply records it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub create_before_destroy: bool,
+    pub schema_version: u32,
+}
+
+impl Change {
+    /// Whether apply has work to do for this change.
+    pub fn has_work(&self) -> bool {
+        self.action != Action::NoOp || self.moved_from.is_some() || self.importing.is_some() || self.adopted
+    }
+}
+
+/// A planned change of an output value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputChange {
+    pub name: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+/// Options a plan was made with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    pub destroy: bool,
+    pub refresh: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Address>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replace: Vec<Address>,
+}
+
+/// Everything apply needs, and everything a reviewer reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    pub trellis_version: String,
+    /// The state the plan was made against.
+    pub lineage: String,
+    pub serial: u64,
+    /// A hash of every configuration file; apply refuses a plan whose configuration changed.
+    pub config_hash: String,
+    pub options: PlanOptions,
+    /// Input variable values (with sensitive marks), so apply evaluates as plan did.
+    pub variables: BTreeMap<String, Value>,
+    /// One entry per resource instance, no-ops included, sorted by address.
+    pub changes: Vec<Change>,
+    /// Differences between state and the real world found by refresh.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<Change>,
+    pub outputs: Vec<OutputChange>,
+    /// Warnings found while planning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Diagnostic>,
+}
+
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// Counts for the closing line `Plan: X to add, Y to change, Z to destroy.`
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub add: usize,
+    pub change: usize,
+    pub destroy: usize,
+    pub import: usize,
+    pub moved: usize,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Delete => s.destroy += 1,
+                Action::DeleteThenCreate | Action::CreateThenDelete => {
+                    s.add += 1;
+                    s.destroy += 1;
+                }
+                Action::NoOp | Action::Read => {}
+            }
+            if c.importing.is_some() {
+                s.import += 1;
+            }
+            if c.moved_from.is_some() {
+                s.moved += 1;
+            }
+        }
+        s
+    }
+
+    /// Whether applying would change anything (resources, outputs, moves or imports).
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.has_work() && c.action != Action::Read)
+            || self.outputs.iter().any(|o| o.action != Action::NoOp)
+    }
+}
+
+/// What the executor reports while it applies a plan, for views to render.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "event")]
+pub enum ApplyEvent {
+    /// A create intent left by an earlier run was found to exist and was recorded.
+    Settled { address: Address, id: Option<String> },
+    /// An operation started. `action` is Create, Update, Delete or Read (the halves of a
+    /// replace are reported as Delete and Create).
+    Started { address: Address, action: Action },
+    /// An operation finished; `id` is the object's ID when it has one.
+    Completed {
+        address: Address,
+        action: Action,
+        elapsed_ms: u64,
+        id: Option<String>,
+    },
+    /// An operation is still running (sent every 10 seconds).
+    StillRunning { address: Address, action: Action, elapsed_ms: u64 },
+    Failed { address: Address, action: Action, message: String },
+    /// Not attempted because something it depends on failed.
+    Skipped { address: Address, action: Action, because: Address },
+    /// Recorded in state without a remote call (import, moved, adopted).
+    Recorded { address: Address, note: String },
+}
+
+/// The outcome of an apply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApplySummary {
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+    pub imported: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Set when an interrupt stopped the apply before every change was started.
+    pub interrupted: bool,
+    /// Operations not started because of the interrupt.
+    pub not_started: usize,
+    pub errors: Vec<Diagnostic>,
+    pub outputs: BTreeMap<String, OutputValue>,
+}
+
+/// An output value after apply, for views.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputValue {
+    pub value: Value,
+    pub sensitive: bool,
+}

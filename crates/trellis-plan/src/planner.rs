@@ -1,0 +1,1174 @@
+//! The planner: a short sequence of named steps.
+//!
+//! 1. [`settle_intents`]: creates that an earlier run started but never recorded are looked
+//!    up by their idempotency token; found objects are adopted.
+//! 2. [`apply_moves`]: `moved` blocks rename addresses in the prior state.
+//! 3. [`refresh`]: one batched read per provider; differences are drift.
+//! 4. [`walk`]: the graph in dependency order: locals, resources (expanded by `count` and
+//!    `for_each`), data sources and outputs are evaluated, and each managed instance is
+//!    diffed against its refreshed prior value.
+//! 5. [`orphans`]: instances in state that the configuration no longer has are deleted.
+//! 6. [`finish`]: `-target` filtering, `prevent_destroy`, ordering.
+//!
+//! Providers are called only through the [`Provider`] trait; the planner does no other I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use trellis_config::{Config, IgnoreChanges, Resource};
+use trellis_eval::{eval_body, eval_expr};
+use trellis_provider::{
+    Block, PlanChangeRequest, Provider, ReadDataRequest, ReadItem, ReadRequest, ResourceSchema,
+    SettleRequest, ValidateRequest,
+};
+use trellis_state::{ResourceState, State};
+use trellis_types::{
+    Address, Diagnostic, Diagnostics, InstanceKey, Mode, Path, PathStep, SourceFile, SourceMap,
+    Value,
+};
+
+use crate::graph::{Graph, NodeId};
+use crate::model::{Action, Change, OutputChange, Plan, PlanOptions, Reason, PLAN_FORMAT_VERSION};
+use crate::providers::Providers;
+use crate::scope::{EvalScope, Files, Instances, KeyContext, Values};
+use crate::shape::{check_body, shape};
+
+/// Everything a plan is made from.
+pub struct PlanInput<'a> {
+    pub config: &'a Config,
+    pub sources: &'a SourceMap,
+    pub graph: &'a Graph,
+    pub state: &'a State,
+    pub variables: BTreeMap<String, Value>,
+    pub options: PlanOptions,
+    pub providers: &'a Providers,
+    pub files: &'a dyn Files,
+    pub config_hash: String,
+}
+
+/// Meta-arguments of resource blocks, skipped when evaluating bodies.
+pub const META_ARGUMENTS: &[&str] = &["count", "for_each", "provider", "depends_on", "lifecycle"];
+
+/// Makes a plan.
+pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    check_schemas(&input, &mut diags);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+
+    let mut prior: BTreeMap<Address, ResourceState> = input.state.resources.clone();
+    let adopted = settle_intents(&input, &mut prior).await?;
+    let moved = apply_moves(input.config, &mut prior, &mut diags);
+    let drift = if input.options.refresh {
+        refresh(input.providers, &mut prior).await?
+    } else {
+        Vec::new()
+    };
+
+    let mut planner = Walk {
+        input: &input,
+        prior: &prior,
+        values: Values {
+            variables: input.variables.clone(),
+            ..Values::default()
+        },
+        changes: BTreeMap::new(),
+        data_values: BTreeMap::new(),
+        outputs: Vec::new(),
+        diags,
+        visited: BTreeSet::new(),
+    };
+    if input.options.destroy {
+        planner.destroy_all();
+    } else {
+        planner.walk().await;
+        planner.orphans();
+    }
+    let Walk {
+        mut changes,
+        outputs,
+        mut diags,
+        data_values,
+        ..
+    } = planner;
+
+    for (address, from) in moved {
+        if let Some(change) = changes.get_mut(&address) {
+            change.moved_from = Some(from);
+        }
+    }
+    for address in adopted {
+        if let Some(change) = changes.get_mut(&address) {
+            change.adopted = true;
+        }
+    }
+    finish(&input, &mut changes, &mut diags);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let mut all: Vec<Change> = changes.into_values().collect();
+    all.extend(data_values.into_values());
+    all.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        trellis_version: env!("CARGO_PKG_VERSION").to_string(),
+        lineage: input.state.meta.lineage.clone(),
+        serial: input.state.meta.serial,
+        config_hash: input.config_hash.clone(),
+        options: input.options.clone(),
+        variables: input.variables.clone(),
+        changes: all,
+        drift,
+        outputs,
+        warnings: diags.0.into_iter().filter(|d| !d.is_error()).collect(),
+    })
+}
+
+/// Unknown resource types and arguments, checked before anything is evaluated.
+fn check_schemas(input: &PlanInput<'_>, diags: &mut Diagnostics) {
+    let registry = &input.providers.registry;
+    for r in &input.config.resources {
+        let Some(file) = input.sources.get(&r.file) else { continue };
+        let data = r.mode == Mode::Data;
+        match registry.resource_schema(&r.type_name, data) {
+            Some(schema) => {
+                let what = format!(
+                    "{} \"{}\" \"{}\"",
+                    if data { "data" } else { "resource" },
+                    r.type_name,
+                    r.name
+                );
+                check_body(&r.body, &schema.block, file, META_ARGUMENTS, &what, diags);
+            }
+            None => {
+                let kinds = if data { "data source" } else { "resource type" };
+                let mut d = Diagnostic::error(format!("unknown {kinds} {:?}", r.type_name))
+                    .with_span(Some(r.type_span.clone()));
+                if let Some(best) =
+                    crate::graph::closest(&r.type_name, registry.type_names(data).into_iter())
+                {
+                    d = d.with_detail(format!("did you mean {best:?}?"));
+                }
+                diags.push(d);
+            }
+        }
+    }
+}
+
+/// Looks up creates whose outcome an earlier run lost; found objects join the prior state.
+async fn settle_intents(
+    input: &PlanInput<'_>,
+    prior: &mut BTreeMap<Address, ResourceState>,
+) -> Result<Vec<Address>, Diagnostics> {
+    let mut adopted = Vec::new();
+    for intent in input.state.intents.values() {
+        if prior.contains_key(&intent.address) {
+            continue;
+        }
+        let Some(provider) = input.providers.get(&intent.provider) else { continue };
+        let found = provider
+            .settle(SettleRequest {
+                type_name: intent.type_name.clone(),
+                token: intent.token.clone(),
+                planned: intent.planned.clone(),
+            })
+            .await
+            .map_err(|e| {
+                Diagnostics::from(
+                    Diagnostic::error(format!("cannot settle an earlier create: {e}"))
+                        .with_address(&intent.address),
+                )
+            })?;
+        if let Some(value) = found {
+            prior.insert(
+                intent.address.clone(),
+                ResourceState {
+                    address: intent.address.clone(),
+                    type_name: intent.type_name.clone(),
+                    provider: intent.provider.clone(),
+                    schema_version: 0,
+                    value,
+                    sensitive_paths: intent.sensitive_paths.clone(),
+                    dependencies: intent.dependencies.clone(),
+                    create_before_destroy: false,
+                    private: Some(serde_json::json!({ "token": intent.token })),
+                },
+            );
+            adopted.push(intent.address.clone());
+        }
+    }
+    Ok(adopted)
+}
+
+/// Applies `moved` blocks to the prior state. Returns (new address, old address) pairs.
+fn apply_moves(
+    config: &Config,
+    prior: &mut BTreeMap<Address, ResourceState>,
+    diags: &mut Diagnostics,
+) -> Vec<(Address, Address)> {
+    let mut out = Vec::new();
+    for m in &config.moved {
+        let matching: Vec<Address> = prior
+            .keys()
+            .filter(|a| {
+                if m.from.key.is_some() {
+                    **a == m.from
+                } else {
+                    a.is_within(&m.from)
+                }
+            })
+            .cloned()
+            .collect();
+        for old in matching {
+            let new = if m.from.key.is_some() {
+                m.to.clone()
+            } else {
+                let mut n = m.to.clone();
+                n.key = old.key.clone();
+                n
+            };
+            if prior.contains_key(&new) {
+                diags.push(
+                    Diagnostic::warning(format!("cannot move {old} to {new}: {new} already exists"))
+                        .with_span(Some(m.span.clone())),
+                );
+                continue;
+            }
+            if let Some(mut record) = prior.remove(&old) {
+                record.address = new.clone();
+                prior.insert(new.clone(), record);
+                out.push((new, old));
+            }
+        }
+    }
+    out
+}
+
+/// Reads every instance in `prior` through its provider, one batch per provider. Objects
+/// that are gone leave `prior`; changed objects are updated. Returns the drift.
+async fn refresh(
+    providers: &Providers,
+    prior: &mut BTreeMap<Address, ResourceState>,
+) -> Result<Vec<Change>, Diagnostics> {
+    let mut by_provider: BTreeMap<String, Vec<Address>> = BTreeMap::new();
+    for (address, record) in prior.iter() {
+        by_provider
+            .entry(record.provider.clone())
+            .or_default()
+            .push(address.clone());
+    }
+    let mut drift = Vec::new();
+    for (key, addresses) in by_provider {
+        let Some(provider) = providers.get(&key) else { continue };
+        let items = addresses
+            .iter()
+            .map(|a| ReadItem {
+                type_name: prior[a].type_name.clone(),
+                prior: prior[a].value.clone(),
+            })
+            .collect();
+        let response = provider.read(ReadRequest { items }).await.map_err(|e| {
+            Diagnostics::from(Diagnostic::error(format!("refresh through provider {key} failed: {e}")))
+        })?;
+        for (address, current) in addresses.into_iter().zip(response.items) {
+            let record = prior.get(&address).expect("listed above");
+            match current {
+                Some(value) if value == record.value => {}
+                Some(value) => {
+                    drift.push(drift_change(record, Some(value.clone()), Action::Update));
+                    prior.get_mut(&address).expect("listed above").value = value;
+                }
+                None => {
+                    drift.push(drift_change(record, None, Action::Delete));
+                    prior.remove(&address);
+                }
+            }
+        }
+    }
+    Ok(drift)
+}
+
+fn drift_change(record: &ResourceState, after: Option<Value>, action: Action) -> Change {
+    Change {
+        address: record.address.clone(),
+        type_name: record.type_name.clone(),
+        provider: record.provider.clone(),
+        location: None,
+        action,
+        before: Some(record.value.clone()),
+        after,
+        before_sensitive: record.sensitive_paths.clone(),
+        after_sensitive: record.sensitive_paths.clone(),
+        replace_paths: Vec::new(),
+        reason: None,
+        dependencies: Vec::new(),
+        moved_from: None,
+        importing: None,
+        adopted: false,
+        create_before_destroy: false,
+        schema_version: record.schema_version,
+    }
+}
+
+struct Walk<'a> {
+    input: &'a PlanInput<'a>,
+    prior: &'a BTreeMap<Address, ResourceState>,
+    values: Values,
+    changes: BTreeMap<Address, Change>,
+    /// Data sources: recorded as no-op changes (read during plan) or reads (at apply).
+    data_values: BTreeMap<Address, Change>,
+    outputs: Vec<OutputChange>,
+    diags: Diagnostics,
+    /// Resources (no key) the walk reached.
+    visited: BTreeSet<Address>,
+}
+
+impl Walk<'_> {
+    fn scope(&self, key: Option<KeyContext>) -> EvalScope<'_> {
+        EvalScope {
+            config: self.input.config,
+            sources: self.input.sources,
+            values: &self.values,
+            files: self.input.files,
+            module_dir: ".",
+            key,
+        }
+    }
+
+    fn file(&self, name: &str) -> &SourceFile {
+        self.input.sources.get(name).expect("every item's file is in the source map")
+    }
+
+    async fn walk(&mut self) {
+        let order: Vec<NodeId> = self.input.graph.order().map(|n| n.id.clone()).collect();
+        for id in order {
+            match &id {
+                NodeId::Local(name) => {
+                    let local = &self.input.config.locals[name];
+                    let result = eval_expr(&local.expr, &self.scope(None), self.file(&local.file));
+                    match result {
+                        Ok(v) => {
+                            self.values.locals.insert(name.clone(), v);
+                        }
+                        Err(d) => {
+                            self.diags.extend(d);
+                            self.values.locals.insert(name.clone(), Value::Unknown);
+                        }
+                    }
+                }
+                NodeId::Resource(address) => {
+                    let resource = self
+                        .input
+                        .config
+                        .resources
+                        .iter()
+                        .find(|r| r.address() == *address)
+                        .expect("graph nodes come from the configuration");
+                    self.visited.insert(address.clone());
+                    self.resource(resource, &id).await;
+                }
+                NodeId::Output(name) => self.output(name),
+                NodeId::Variable(_) | NodeId::Provider(_) => {}
+            }
+        }
+    }
+
+    /// Expands `count` / `for_each` into instance keys. `None` when they are unknown or invalid.
+    fn expand(&mut self, resource: &Resource) -> Option<Vec<(Option<InstanceKey>, Option<KeyContext>)>> {
+        let file = self.file(&resource.file).clone();
+        if let Some(count) = &resource.count {
+            let value = match eval_expr(count, &self.scope(None), &file) {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.extend(d);
+                    return None;
+                }
+            };
+            let span = resource_expr_span(count, &file).or(Some(resource.span.clone()));
+            if value.is_unknown() {
+                self.diags.push(
+                    Diagnostic::error("invalid count argument")
+                        .with_detail("the count value depends on resource attributes that cannot be determined until apply; use -target to create those resources first, or set count from known values")
+                        .with_span(span),
+                );
+                return None;
+            }
+            let n = match value.as_number() {
+                Some(n) if n >= 0.0 && n.fract() == 0.0 && n < 1.0e6 => n as i64,
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("invalid count argument")
+                            .with_detail(format!("count must be a whole number from 0, found {value}"))
+                            .with_span(span),
+                    );
+                    return None;
+                }
+            };
+            return Some(
+                (0..n)
+                    .map(|i| (Some(InstanceKey::Int(i)), Some(KeyContext::Count(i))))
+                    .collect(),
+            );
+        }
+        if let Some(for_each) = &resource.for_each {
+            let value = match eval_expr(for_each, &self.scope(None), &file) {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.extend(d);
+                    return None;
+                }
+            };
+            let span = resource_expr_span(for_each, &file).or(Some(resource.span.clone()));
+            if value.contains_unknown() {
+                self.diags.push(
+                    Diagnostic::error("invalid for_each argument")
+                        .with_detail("the for_each value depends on resource attributes that cannot be determined until apply; the keys must be known at plan time")
+                        .with_span(span),
+                );
+                return None;
+            }
+            if value.is_sensitive() {
+                self.diags.push(
+                    Diagnostic::error("invalid for_each argument")
+                        .with_detail("sensitive values cannot be used as for_each keys")
+                        .with_span(span),
+                );
+                return None;
+            }
+            return match value.unmarked() {
+                Value::Map(map) => Some(
+                    map.iter()
+                        .map(|(k, v)| {
+                            (
+                                Some(InstanceKey::Str(k.clone())),
+                                Some(KeyContext::Each(Value::string(k), v.clone())),
+                            )
+                        })
+                        .collect(),
+                ),
+                Value::List(items) => {
+                    let mut keys = Vec::new();
+                    for item in items {
+                        match item.as_str() {
+                            Some(s) => keys.push(s.to_string()),
+                            None => {
+                                self.diags.push(
+                                    Diagnostic::error("invalid for_each argument")
+                                        .with_detail("for_each needs a map, or a set of strings; use toset() on a list of strings")
+                                        .with_span(span),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                    keys.sort();
+                    keys.dedup();
+                    Some(
+                        keys.into_iter()
+                            .map(|k| {
+                                (
+                                    Some(InstanceKey::Str(k.clone())),
+                                    Some(KeyContext::Each(Value::string(&k), Value::string(&k))),
+                                )
+                            })
+                            .collect(),
+                    )
+                }
+                Value::Null => {
+                    self.diags.push(
+                        Diagnostic::error("invalid for_each argument")
+                            .with_detail("for_each must not be null")
+                            .with_span(span),
+                    );
+                    None
+                }
+                other => {
+                    self.diags.push(
+                        Diagnostic::error("invalid for_each argument")
+                            .with_detail(format!("for_each needs a map or a set of strings, found {}", other.type_name()))
+                            .with_span(span),
+                    );
+                    None
+                }
+            };
+        }
+        Some(vec![(None, None)])
+    }
+
+    async fn resource(&mut self, resource: &Resource, id: &NodeId) {
+        let address = resource.address();
+        let Some(keys) = self.expand(resource) else {
+            self.values.resources.insert(address, Instances::Unknown);
+            return;
+        };
+        let container = if resource.count.is_some() {
+            Instances::Count(Vec::new())
+        } else if resource.for_each.is_some() {
+            Instances::ForEach(BTreeMap::new())
+        } else {
+            Instances::Single(Value::Null)
+        };
+        self.values.resources.insert(address.clone(), container);
+        let dependencies: Vec<Address> = self
+            .input
+            .graph
+            .resource_dependencies(id)
+            .into_iter()
+            .collect();
+        let data = resource.mode == Mode::Data;
+        let Some(schema) = self
+            .input
+            .providers
+            .registry
+            .resource_schema(&resource.type_name, data)
+            .cloned()
+        else {
+            return;
+        };
+        let provider_key = resource.provider_key();
+        let Some(provider) = self.input.providers.get(&provider_key).cloned() else {
+            return;
+        };
+        for (key, key_context) in keys {
+            let instance = address.clone().with_key(key);
+            let file = self.file(&resource.file).clone();
+            let evaluated = eval_body(&resource.body, META_ARGUMENTS, &self.scope(key_context), &file);
+            let config_value = match evaluated {
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.extend(d);
+                    self.values.set_instance(&instance, Value::Unknown);
+                    continue;
+                }
+            };
+            let config_value = match shape(&config_value, &schema.block) {
+                Ok(v) => v,
+                Err(errors) => {
+                    for (path, message) in errors {
+                        self.diags.push(
+                            Diagnostic::error(format!("invalid value for {path}"))
+                                .with_detail(message)
+                                .with_span(attribute_span(resource, &path, &file))
+                                .with_address(&instance),
+                        );
+                    }
+                    self.values.set_instance(&instance, Value::Unknown);
+                    continue;
+                }
+            };
+            for d in provider.validate(ValidateRequest {
+                type_name: resource.type_name.clone(),
+                config: config_value.strip_marks(),
+            }) {
+                let mut diag = if d.warning {
+                    Diagnostic::warning(d.summary)
+                } else {
+                    Diagnostic::error(d.summary)
+                };
+                if let Some(detail) = d.detail {
+                    diag = diag.with_detail(detail);
+                }
+                self.diags.push(
+                    diag.with_span(attribute_span(resource, &d.path, &file))
+                        .with_address(&instance),
+                );
+            }
+            if data {
+                self.data_instance(resource, &instance, &provider, &schema, config_value, &dependencies)
+                    .await;
+            } else {
+                self.managed_instance(resource, &instance, &provider, &schema, config_value, &dependencies);
+            }
+        }
+    }
+
+    async fn data_instance(
+        &mut self,
+        resource: &Resource,
+        instance: &Address,
+        provider: &Arc<dyn Provider>,
+        schema: &ResourceSchema,
+        config_value: Value,
+        dependencies: &[Address],
+    ) {
+        let pending = dependencies.iter().any(|d| {
+            self.changes
+                .iter()
+                .any(|(a, c)| a.is_within(d) && c.action != Action::NoOp)
+        });
+        let mut change = Change {
+            address: instance.clone(),
+            type_name: resource.type_name.clone(),
+            provider: resource.provider_key(),
+            location: provider.location(),
+            action: Action::NoOp,
+            before: None,
+            after: None,
+            before_sensitive: Vec::new(),
+            after_sensitive: Vec::new(),
+            replace_paths: Vec::new(),
+            reason: None,
+            dependencies: dependencies.to_vec(),
+            moved_from: None,
+            importing: None,
+            adopted: false,
+            create_before_destroy: false,
+            schema_version: schema.version,
+        };
+        if pending || config_value.contains_unknown() {
+            let (plain, sensitive) = config_value.split_sensitive();
+            change.action = Action::Read;
+            change.reason = Some(Reason::ReadBecauseDependencyPending);
+            change.after = Some(fill_computed(&plain, &schema.block, None));
+            change.after_sensitive = sensitive;
+            self.values.set_instance(instance, Value::Unknown);
+            self.data_values.insert(instance.clone(), change);
+            return;
+        }
+        let (plain, sensitive) = config_value.split_sensitive();
+        match provider
+            .read_data(ReadDataRequest {
+                type_name: resource.type_name.clone(),
+                config: plain,
+            })
+            .await
+        {
+            Ok(value) => {
+                let mut sensitive = sensitive;
+                sensitive.extend(schema.block.sensitive_paths(&value));
+                let marked = value.clone().with_sensitive_paths(&sensitive);
+                self.values.set_instance(instance, marked);
+                change.after = Some(value);
+                change.after_sensitive = sensitive;
+                self.data_values.insert(instance.clone(), change);
+            }
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::error(format!("cannot read data source: {e}"))
+                        .with_span(Some(resource.span.clone()))
+                        .with_address(instance),
+                );
+                self.values.set_instance(instance, Value::Unknown);
+            }
+        }
+    }
+
+    fn managed_instance(
+        &mut self,
+        resource: &Resource,
+        instance: &Address,
+        provider: &Arc<dyn Provider>,
+        schema: &ResourceSchema,
+        config_value: Value,
+        dependencies: &[Address],
+    ) {
+        let (config_plain, mut after_sensitive) = config_value.split_sensitive();
+        let prior = self.prior.get(instance);
+        let prior_value = prior.map(|p| p.value.clone());
+
+        let mut planned = fill_computed(&config_plain, &schema.block, prior_value.as_ref());
+        if let (Some(prior_value), true) = (&prior_value, prior.is_some()) {
+            match &resource.lifecycle.ignore_changes {
+                IgnoreChanges::None => {}
+                IgnoreChanges::All => {
+                    planned = prior_value.clone();
+                }
+                IgnoreChanges::Paths(paths) => {
+                    for path in paths {
+                        match prior_value.get_path(path) {
+                            Some(old) => {
+                                planned.set_path(path, old.clone());
+                            }
+                            None => {
+                                planned.set_path(path, Value::Null);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let planned = provider
+            .plan_change(PlanChangeRequest {
+                type_name: resource.type_name.clone(),
+                prior: prior_value.clone(),
+                config: config_plain.clone(),
+                planned,
+            })
+            .planned;
+
+        after_sensitive.extend(schema.block.sensitive_paths(&planned));
+        after_sensitive.sort();
+        after_sensitive.dedup();
+
+        let mut change = Change {
+            address: instance.clone(),
+            type_name: resource.type_name.clone(),
+            provider: resource.provider_key(),
+            location: provider.location(),
+            action: Action::Create,
+            before: prior_value.clone(),
+            after: Some(planned.clone()),
+            before_sensitive: prior.map(|p| p.sensitive_paths.clone()).unwrap_or_default(),
+            after_sensitive,
+            replace_paths: Vec::new(),
+            reason: None,
+            dependencies: dependencies.to_vec(),
+            moved_from: None,
+            importing: None,
+            adopted: false,
+            create_before_destroy: resource.lifecycle.create_before_destroy,
+            schema_version: schema.version,
+        };
+
+        if let Some(prior_value) = &prior_value {
+            let changed = diff_paths(prior_value, &planned);
+            let replace_paths: Vec<Path> = changed
+                .iter()
+                .filter(|p| schema.block.is_force_new(p))
+                .cloned()
+                .collect();
+            let by_request = self
+                .input
+                .options
+                .replace
+                .iter()
+                .any(|r| instance.is_within(r));
+            let triggers = self.triggered_by(resource);
+            if !replace_paths.is_empty() || by_request || !triggers.is_empty() {
+                change.action = if resource.lifecycle.create_before_destroy {
+                    Action::CreateThenDelete
+                } else {
+                    Action::DeleteThenCreate
+                };
+                change.reason = Some(if by_request {
+                    Reason::ReplaceByRequest
+                } else if !replace_paths.is_empty() {
+                    Reason::ReplaceBecauseCannotUpdate
+                } else {
+                    Reason::ReplaceByTriggers { triggers }
+                });
+                change.replace_paths = replace_paths;
+                // A new object: computed attributes are known only after apply.
+                change.after = Some(fill_computed(&config_plain, &schema.block, None));
+            } else if changed.is_empty() {
+                change.action = Action::NoOp;
+            } else {
+                change.action = Action::Update;
+            }
+        }
+
+        let exposed = match change.action {
+            Action::NoOp => prior_value.unwrap_or(planned),
+            _ => change.after.clone().unwrap_or(Value::Null),
+        };
+        let exposed = exposed.with_sensitive_paths(&change.after_sensitive);
+        self.values.set_instance(instance, exposed);
+        self.changes.insert(instance.clone(), change);
+    }
+
+    /// The `replace_triggered_by` references whose resources change in this plan.
+    fn triggered_by(&self, resource: &Resource) -> Vec<String> {
+        let file = self.file(&resource.file);
+        let mut out = Vec::new();
+        for expr in &resource.lifecycle.replace_triggered_by {
+            for r in trellis_eval::expr_references(expr, file) {
+                if let trellis_eval::RefKind::Resource {
+                    mode: Mode::Managed,
+                    type_name,
+                    name,
+                    ..
+                } = &r.kind
+                {
+                    let target = Address::managed(type_name, name);
+                    let changes = self.changes.iter().any(|(a, c)| {
+                        a.is_within(&target) && !matches!(c.action, Action::NoOp | Action::Read)
+                    });
+                    if changes {
+                        out.push(target.to_string());
+                    }
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn output(&mut self, name: &str) {
+        let output = &self.input.config.outputs[name];
+        let file = self.file(&output.file).clone();
+        let value = match eval_expr(&output.value, &self.scope(None), &file) {
+            Ok(v) => v,
+            Err(d) => {
+                self.diags.extend(d);
+                return;
+            }
+        };
+        if value.contains_sensitive() && !output.sensitive {
+            self.diags.push(
+                Diagnostic::error(format!("output {name:?} refers to sensitive values"))
+                    .with_detail("set sensitive = true in the output block to confirm that it may hold secrets")
+                    .with_span(Some(output.span.clone())),
+            );
+            return;
+        }
+        let after = value.strip_marks();
+        let before = self.input.state.outputs.get(name).map(|o| o.value.clone());
+        let action = match &before {
+            None => Action::Create,
+            Some(b) if *b == after && !after.contains_unknown() => Action::NoOp,
+            Some(_) => Action::Update,
+        };
+        self.outputs.push(OutputChange {
+            name: name.to_string(),
+            action,
+            before,
+            after: Some(after),
+            sensitive: output.sensitive,
+        });
+    }
+
+    /// Instances in state that the walk did not plan: deletes.
+    fn orphans(&mut self) {
+        let config = self.input.config;
+        for (address, record) in self.prior {
+            if self.changes.contains_key(address) {
+                continue;
+            }
+            let resource_address = address.resource();
+            let in_config = config.resources.iter().find(|r| r.address() == resource_address);
+            let reason = match (in_config, &address.key) {
+                (None, _) => Reason::DeleteBecauseNoResourceConfig,
+                (Some(_), Some(InstanceKey::Int(_))) => Reason::DeleteBecauseCountIndex,
+                (Some(_), Some(InstanceKey::Str(_))) => Reason::DeleteBecauseEachKey,
+                (Some(r), None) if r.count.is_some() || r.for_each.is_some() => {
+                    Reason::DeleteBecauseCountIndex
+                }
+                (Some(_), None) => {
+                    // The resource could not be planned (an error was reported); keep it.
+                    continue;
+                }
+            };
+            if in_config.is_some() && !self.visited.contains(&resource_address) {
+                continue;
+            }
+            self.changes.insert(address.clone(), delete_change(record, reason, self.input.providers));
+        }
+        for (name, old) in &self.input.state.outputs {
+            if !config.outputs.contains_key(name) {
+                self.outputs.push(OutputChange {
+                    name: name.clone(),
+                    action: Action::Delete,
+                    before: Some(old.value.clone()),
+                    after: None,
+                    sensitive: old.sensitive,
+                });
+            }
+        }
+    }
+
+    /// `plan -destroy`: every instance in state is deleted.
+    fn destroy_all(&mut self) {
+        for record in self.prior.values() {
+            self.changes.insert(
+                record.address.clone(),
+                delete_change(record, Reason::DeleteBecauseDestroy, self.input.providers),
+            );
+        }
+        for (name, old) in &self.input.state.outputs {
+            self.outputs.push(OutputChange {
+                name: name.clone(),
+                action: Action::Delete,
+                before: Some(old.value.clone()),
+                after: None,
+                sensitive: old.sensitive,
+            });
+        }
+    }
+}
+
+fn delete_change(record: &ResourceState, reason: Reason, providers: &Providers) -> Change {
+    Change {
+        address: record.address.clone(),
+        type_name: record.type_name.clone(),
+        provider: record.provider.clone(),
+        location: providers.get(&record.provider).and_then(|p| p.location()),
+        action: Action::Delete,
+        before: Some(record.value.clone()),
+        after: None,
+        before_sensitive: record.sensitive_paths.clone(),
+        after_sensitive: Vec::new(),
+        replace_paths: Vec::new(),
+        reason: Some(reason),
+        dependencies: record.dependencies.clone(),
+        moved_from: None,
+        importing: None,
+        adopted: false,
+        create_before_destroy: record.create_before_destroy,
+        schema_version: record.schema_version,
+    }
+}
+
+/// `-target`, `prevent_destroy`, and checks over the whole set of changes.
+fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags: &mut Diagnostics) {
+    if !input.options.targets.is_empty() {
+        // Targets and everything they depend on, transitively.
+        let mut keep: BTreeSet<Address> = BTreeSet::new();
+        let mut stack: Vec<Address> = input.options.targets.iter().map(Address::resource).collect();
+        while let Some(next) = stack.pop() {
+            if !keep.insert(next.clone()) {
+                continue;
+            }
+            for c in changes.values() {
+                if c.address.resource() == next {
+                    stack.extend(c.dependencies.iter().cloned());
+                }
+            }
+        }
+        let targeted = |a: &Address| {
+            input.options.targets.iter().any(|t| a.is_within(t))
+                || keep.contains(&a.resource())
+        };
+        changes.retain(|a, _| targeted(a));
+    }
+    for change in changes.values() {
+        let destroys = matches!(
+            change.action,
+            Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+        );
+        if !destroys {
+            continue;
+        }
+        let resource = input
+            .config
+            .resources
+            .iter()
+            .find(|r| r.address() == change.address.resource());
+        if let Some(r) = resource {
+            if r.lifecycle.prevent_destroy {
+                diags.push(
+                    Diagnostic::error(format!("instance {} cannot be destroyed", change.address))
+                        .with_detail("the resource has lifecycle.prevent_destroy set; remove it, or change the plan so that it does not destroy this object")
+                        .with_span(Some(r.span.clone()))
+                        .with_address(&change.address),
+                );
+            }
+        }
+    }
+}
+
+/// The planned value of a resource: configured attributes, computed ones carried over from
+/// `prior` (or unknown when there is none), defaults where the configuration is silent.
+pub fn fill_computed(config: &Value, schema: &Block, prior: Option<&Value>) -> Value {
+    if config.is_unknown() {
+        return Value::Unknown;
+    }
+    let empty = BTreeMap::new();
+    let map = config.as_map().unwrap_or(&empty);
+    let mut out = BTreeMap::new();
+    for (name, attribute) in &schema.attributes {
+        let configured = map.get(name).cloned().unwrap_or(Value::Null);
+        let old = prior.and_then(|p| p.get(name));
+        let value = if !configured.is_null() {
+            configured
+        } else if attribute.computed {
+            match old {
+                Some(v) if !v.is_null() || !attribute.optional => v.clone(),
+                Some(_) => Value::Unknown,
+                None => match &attribute.default {
+                    Some(d) => d.clone(),
+                    None => Value::Unknown,
+                },
+            }
+        } else if let Some(default) = &attribute.default {
+            default.clone()
+        } else {
+            Value::Null
+        };
+        out.insert(name.clone(), value);
+    }
+    for (name, nested) in &schema.blocks {
+        let configured = map.get(name).cloned().unwrap_or(Value::Null);
+        let old = prior.and_then(|p| p.get(name));
+        let value = match configured.unmarked() {
+            Value::Map(_) => fill_computed(&configured, &nested.block, old),
+            Value::List(items) => Value::List(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        let old_item = old.and_then(|o| o.as_list()).and_then(|l| l.get(i));
+                        fill_computed(item, &nested.block, old_item)
+                    })
+                    .collect(),
+            ),
+            _ => configured,
+        };
+        out.insert(name.clone(), value);
+    }
+    Value::Map(out)
+}
+
+/// The paths at which `before` and `after` differ: the leaves of maps and objects; lists are
+/// compared whole unless they have the same length.
+pub fn diff_paths(before: &Value, after: &Value) -> Vec<Path> {
+    let mut out = Vec::new();
+    diff_into(before, after, &mut Path::root(), &mut out);
+    out
+}
+
+fn diff_into(before: &Value, after: &Value, at: &mut Path, out: &mut Vec<Path>) {
+    match (before.unmarked(), after.unmarked()) {
+        (_, Value::Unknown) => out.push(at.clone()),
+        (Value::Map(a), Value::Map(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let x = a.get(k).unwrap_or(&Value::Null);
+                let y = b.get(k).unwrap_or(&Value::Null);
+                at.push(PathStep::Key(k.clone()));
+                diff_into(x, y, at, out);
+                at.pop();
+            }
+        }
+        (Value::List(a), Value::List(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                at.push(PathStep::Index(i));
+                diff_into(x, y, at, out);
+                at.pop();
+            }
+        }
+        (a, b) => {
+            if !values_equal(a, b) {
+                out.push(at.clone());
+            }
+        }
+    }
+}
+
+/// Equality where an empty list or map equals null (providers often return one for the other).
+fn values_equal(a: &Value, b: &Value) -> bool {
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::List(l) => l.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        _ => false,
+    };
+    a == b || (empty(a) && empty(b))
+}
+
+/// The span of an expression, through the file it is in.
+fn resource_expr_span(expr: &trellis_config::Expression, file: &SourceFile) -> Option<trellis_types::Span> {
+    hcl_edit::Span::span(expr).map(|r| file.span(r.start, r.end))
+}
+
+/// The span of the attribute at `path` in a resource body (the top-level attribute or block),
+/// falling back to the resource block.
+fn attribute_span(resource: &Resource, path: &Path, file: &SourceFile) -> Option<trellis_types::Span> {
+    let name = path.first_key();
+    for structure in resource.body.iter() {
+        match structure {
+            hcl_edit::structure::Structure::Attribute(a) if Some(a.key.as_str()) == name => {
+                if let Some(r) = hcl_edit::Span::span(&a.value) {
+                    return Some(file.span(r.start, r.end));
+                }
+            }
+            hcl_edit::structure::Structure::Block(b) if Some(b.ident.as_str()) == name => {
+                if let Some(r) = hcl_edit::Span::span(b) {
+                    return Some(file.span(r.start, r.end));
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(resource.span.clone())
+}
+
+/// Values of a plan's resources for evaluation at apply: state values, plus data sources read
+/// during plan.
+pub fn values_for_apply(plan: &Plan, state: &State) -> Values {
+    let mut values = Values {
+        variables: plan.variables.clone(),
+        ..Values::default()
+    };
+    for record in state.resources.values() {
+        values.set_instance(
+            &record.address,
+            record.value.clone().with_sensitive_paths(&record.sensitive_paths),
+        );
+    }
+    for change in &plan.changes {
+        if change.address.mode == Mode::Data {
+            let value = match (&change.action, &change.after) {
+                (Action::NoOp, Some(v)) => v.clone().with_sensitive_paths(&change.after_sensitive),
+                _ => Value::Unknown,
+            };
+            values.set_instance(&change.address, value);
+        }
+    }
+    values
+}
+
+/// Evaluates one managed instance again at apply time, with the values its finished
+/// dependencies now know, into the value to send to the provider (sensitive marks removed,
+/// computed attributes unknown or carried over from `prior`).
+pub fn evaluate_for_apply(
+    scope: &EvalScope<'_>,
+    resource: &Resource,
+    key: Option<&InstanceKey>,
+    schema: &ResourceSchema,
+    provider: &dyn Provider,
+    prior: Option<&Value>,
+) -> Result<Value, Diagnostics> {
+    let file = scope
+        .sources
+        .get(&resource.file)
+        .ok_or_else(|| Diagnostics::from(Diagnostic::error(format!("source file {} is missing", resource.file))))?;
+    let key_context = match key {
+        None => None,
+        Some(InstanceKey::Int(i)) => Some(KeyContext::Count(*i)),
+        Some(InstanceKey::Str(k)) => {
+            let each_value = match &resource.for_each {
+                Some(expr) => {
+                    let all = eval_expr(expr, scope, file)?;
+                    match all.unmarked() {
+                        Value::Map(map) => map.get(k).cloned().unwrap_or(Value::Null),
+                        _ => Value::string(k),
+                    }
+                }
+                None => Value::string(k),
+            };
+            Some(KeyContext::Each(Value::string(k), each_value))
+        }
+    };
+    let evaluated = eval_body(&resource.body, META_ARGUMENTS, &scope.with_key(key_context), file)?;
+    let shaped = shape(&evaluated, &schema.block).map_err(|errors| {
+        Diagnostics(
+            errors
+                .into_iter()
+                .map(|(path, message)| Diagnostic::error(format!("invalid value for {path}")).with_detail(message))
+                .collect(),
+        )
+    })?;
+    let config_plain = shaped.strip_marks();
+    let mut planned = fill_computed(&config_plain, &schema.block, prior);
+    if let Some(prior) = prior {
+        match &resource.lifecycle.ignore_changes {
+            IgnoreChanges::None => {}
+            IgnoreChanges::All => planned = prior.clone(),
+            IgnoreChanges::Paths(paths) => {
+                for path in paths {
+                    planned.set_path(path, prior.get_path(path).cloned().unwrap_or(Value::Null));
+                }
+            }
+        }
+    }
+    Ok(provider
+        .plan_change(PlanChangeRequest {
+            type_name: resource.type_name.clone(),
+            prior: prior.cloned(),
+            config: config_plain,
+            planned,
+        })
+        .planned)
+}

@@ -1,0 +1,336 @@
+//! The provider boundary of trellis.
+//!
+//! A provider offers [`ProviderSchema`]s and a set of operations, each with one request and
+//! one response type. The engine knows nothing else about the systems a provider manages.
+//! [`memory`] holds an in-memory provider for the engine's own tests and benchmarks.
+//!
+//! This crate does not plan, does not store state and does not know AWS.
+//!
+//! # Calling protocol
+//!
+//! 1. [`ProviderFactory::schema`] once per command, to validate and plan.
+//! 2. [`ProviderFactory::configure`] once per `provider` block (alias) that the configuration
+//!    uses, with the block's evaluated body. It returns the [`Provider`] that serves the
+//!    resources bound to that block.
+//! 3. During plan: [`Provider::validate`] for each resource instance with known config,
+//!    [`Provider::read`] once with every managed instance in state (refresh, batched so the
+//!    provider can use list calls), [`Provider::plan_change`] per instance,
+//!    [`Provider::read_data`] per data source whose config is known, [`Provider::import`]
+//!    per import block.
+//! 4. During apply: [`Provider::create`], [`Provider::update`], [`Provider::delete`] per
+//!    change, concurrently across instances; [`Provider::settle`] for each create intent left
+//!    behind by an earlier run, before anything else.
+//! 5. [`Provider::close`] once at the end.
+
+pub mod memory;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use trellis_types::{Path, Value};
+
+pub use schema::{AttrType, Attribute, Block, NestedBlock, Nesting, ProviderSchema, ResourceSchema};
+
+/// Creates configured [`Provider`]s of one kind (`aws`, `trellis`).
+#[async_trait]
+pub trait ProviderFactory: Send + Sync {
+    /// The provider's name as used in resource type prefixes and `provider` blocks.
+    fn name(&self) -> &str;
+    fn schema(&self) -> &ProviderSchema;
+    /// Configures one provider instance from an evaluated `provider` block body (an empty
+    /// object when the configuration has no block for it).
+    async fn configure(&self, request: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError>;
+}
+
+/// One configured provider (one `provider` block).
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// Where changes through this provider land, for plan output (`account 1111…, us-east-1`).
+    /// `None` when the notion does not apply.
+    fn location(&self) -> Option<String> {
+        None
+    }
+
+    /// Checks a resource's configuration beyond what the schema says (name rules, ranges,
+    /// quotas). Called at plan time, before any other call; returns diagnostics, never fails.
+    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
+        let _ = request;
+        Vec::new()
+    }
+
+    /// Refreshes many instances at once. The response has one entry per request item, in
+    /// order: the current value, or `None` when the object is gone.
+    async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError>;
+
+    /// Adjusts a planned value: fills server-side defaults, and keeps prior values where the
+    /// configuration means the same thing in another spelling (an ARN for an ID, the same
+    /// JSON with other whitespace). The default keeps the engine's planned value.
+    fn plan_change(&self, request: PlanChangeRequest) -> PlanChangeResponse {
+        PlanChangeResponse {
+            planned: request.planned,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    async fn create(&self, request: CreateRequest) -> Result<CreateResponse, ProviderError>;
+    async fn update(&self, request: UpdateRequest) -> Result<UpdateResponse, ProviderError>;
+    async fn delete(&self, request: DeleteRequest) -> Result<(), ProviderError>;
+
+    /// Finds the object that a create with `token` may have made when its outcome was lost
+    /// (crash, timeout). `None` when no such object exists; the engine then creates it.
+    async fn settle(&self, request: SettleRequest) -> Result<Option<Value>, ProviderError>;
+
+    /// Reads the object with import ID `id`; `None` when it does not exist.
+    async fn import(&self, request: ImportRequest) -> Result<Option<Value>, ProviderError>;
+
+    async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError>;
+
+    /// Called once when the command ends.
+    async fn close(&self) -> Result<(), ProviderError> {
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConfigureRequest {
+    /// `aws` or `aws.network`.
+    pub key: String,
+    pub config: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidateRequest {
+    pub type_name: String,
+    /// The evaluated configuration; parts may be unknown.
+    pub config: Value,
+}
+
+/// A problem with one attribute of a resource's configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeDiagnostic {
+    pub warning: bool,
+    pub path: Path,
+    pub summary: String,
+    pub detail: Option<String>,
+}
+
+impl AttributeDiagnostic {
+    pub fn error(path: Path, summary: impl Into<String>) -> AttributeDiagnostic {
+        AttributeDiagnostic {
+            warning: false,
+            path,
+            summary: summary.into(),
+            detail: None,
+        }
+    }
+
+    pub fn warning(path: Path, summary: impl Into<String>) -> AttributeDiagnostic {
+        AttributeDiagnostic {
+            warning: true,
+            ..AttributeDiagnostic::error(path, summary)
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadRequest {
+    pub items: Vec<ReadItem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadItem {
+    pub type_name: String,
+    /// The value in state.
+    pub prior: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadResponse {
+    pub items: Vec<Option<Value>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanChangeRequest {
+    pub type_name: String,
+    /// The value in state; `None` for a create.
+    pub prior: Option<Value>,
+    /// The configuration, evaluated.
+    pub config: Value,
+    /// The engine's proposal: the configuration with computed attributes carried over from
+    /// `prior` or unknown.
+    pub planned: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanChangeResponse {
+    pub planned: Value,
+    pub diagnostics: Vec<AttributeDiagnostic>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    pub type_name: String,
+    /// Planned values, all known.
+    pub planned: Value,
+    /// Recorded in state before this call; the same token on every retry of this create.
+    pub token: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreateResponse {
+    pub state: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpdateRequest {
+    pub type_name: String,
+    pub prior: Value,
+    pub planned: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpdateResponse {
+    pub state: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteRequest {
+    pub type_name: String,
+    pub prior: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct SettleRequest {
+    pub type_name: String,
+    pub token: String,
+    pub planned: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub type_name: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadDataRequest {
+    pub type_name: String,
+    pub config: Value,
+}
+
+/// What kind of failure a provider reports; the engine decides on retries and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request was wrong (validation, quota).
+    Invalid,
+    NotFound,
+    /// The object is in a state that forbids the operation.
+    Conflict,
+    /// The provider gave up waiting or retrying.
+    Timeout,
+    AccessDenied,
+    /// Anything else.
+    Other,
+}
+
+/// A failed provider operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderError {
+    pub kind: ErrorKind,
+    pub message: String,
+    /// The remote error code (`ConflictException`).
+    pub code: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl ProviderError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            kind,
+            message: message.into(),
+            code: None,
+            request_id: None,
+        }
+    }
+
+    pub fn with_code(mut self, code: impl Into<String>) -> ProviderError {
+        self.code = Some(code.into());
+        self
+    }
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(code) = &self.code {
+            write!(f, "{code}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ProviderError {}
+
+/// Every provider the binary knows, by name.
+#[derive(Default, Clone)]
+pub struct Registry {
+    factories: BTreeMap<String, Arc<dyn ProviderFactory>>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    pub fn register(&mut self, factory: Arc<dyn ProviderFactory>) {
+        self.factories.insert(factory.name().to_string(), factory);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn ProviderFactory>> {
+        self.factories.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.factories.keys().map(String::as_str)
+    }
+
+    /// The schema of resource type `type_name` (managed or data), with its provider name.
+    pub fn resource_schema(&self, type_name: &str, data: bool) -> Option<&ResourceSchema> {
+        let factory = self.factories.get(provider_of(type_name))?;
+        let schema = factory.schema();
+        if data {
+            schema.data_sources.get(type_name)
+        } else {
+            schema.resources.get(type_name)
+        }
+    }
+
+    /// Every resource (or data source) type name across providers.
+    pub fn type_names(&self, data: bool) -> Vec<&str> {
+        self.factories
+            .values()
+            .flat_map(|f| {
+                let schema = f.schema();
+                let map = if data {
+                    &schema.data_sources
+                } else {
+                    &schema.resources
+                };
+                map.keys().map(String::as_str)
+            })
+            .collect()
+    }
+}
+
+/// The provider a resource type belongs to by name: `aws_vpclattice_service` is `aws`.
+pub fn provider_of(type_name: &str) -> &str {
+    type_name.split('_').next().unwrap_or(type_name)
+}

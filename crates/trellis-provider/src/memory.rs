@@ -1,0 +1,574 @@
+//! An in-memory provider for the engine's own tests and benchmarks.
+//!
+//! Its name is `trellis` and its resource types are `trellis_test_*`, so it cannot be taken
+//! for a real provider. It models a small mesh (networks, services, listeners, associations)
+//! plus a generic `trellis_test_thing` with knobs for failures.
+//!
+//! Its "world" lives in memory. When the provider block sets `store = "PATH"`, the world is
+//! loaded from that JSON file at configure time and written back after every change, so that
+//! separate processes (the CLI tests) see one world, and a test can edit the file to simulate
+//! changes made outside trellis.
+//!
+//! Provider arguments: `store` (path), `latency_ms` (added to every operation),
+//! `crash_after_create` (a name: the process exits right after creating that object, before
+//! trellis can record it, to simulate a crash).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use trellis_types::{Path, Value};
+
+use crate::schema::{AttrType, Attribute, Block, Nesting, ProviderSchema, ResourceSchema};
+use crate::{
+    AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest,
+    ErrorKind, ImportRequest, Provider, ProviderError, ProviderFactory, ReadDataRequest,
+    ReadRequest, ReadResponse, SettleRequest, UpdateRequest, UpdateResponse, ValidateRequest,
+};
+
+/// The factory of the in-memory provider.
+pub struct MemoryFactory {
+    schema: ProviderSchema,
+}
+
+impl Default for MemoryFactory {
+    fn default() -> Self {
+        MemoryFactory { schema: schema() }
+    }
+}
+
+impl MemoryFactory {
+    pub fn new() -> MemoryFactory {
+        MemoryFactory::default()
+    }
+}
+
+#[async_trait]
+impl ProviderFactory for MemoryFactory {
+    fn name(&self) -> &str {
+        "trellis"
+    }
+
+    fn schema(&self) -> &ProviderSchema {
+        &self.schema
+    }
+
+    async fn configure(&self, request: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+        let config = &request.config;
+        let store = config.get("store").and_then(Value::as_str).map(str::to_string);
+        let world = match &store {
+            Some(path) => World::load(path)?,
+            None => World::default(),
+        };
+        Ok(Arc::new(MemoryProvider {
+            world: Mutex::new(world),
+            store,
+            latency: Duration::from_millis(
+                config
+                    .get("latency_ms")
+                    .and_then(Value::as_number)
+                    .unwrap_or(0.0)
+                    .max(0.0) as u64,
+            ),
+            crash_after_create: config
+                .get("crash_after_create")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            location: config.get("location").and_then(Value::as_str).map(str::to_string),
+        }))
+    }
+}
+
+/// One stored object.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Object {
+    type_name: String,
+    value: Value,
+    token: Option<String>,
+}
+
+/// Everything the provider "manages".
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct World {
+    next_id: u64,
+    objects: BTreeMap<String, Object>,
+    /// Calls per operation, for tests that count them.
+    #[serde(default)]
+    calls: BTreeMap<String, u64>,
+}
+
+impl World {
+    fn load(path: &str) -> Result<World, ProviderError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                ProviderError::new(ErrorKind::Other, format!("test store {path} is damaged: {e}"))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(World::default()),
+            Err(e) => Err(ProviderError::new(
+                ErrorKind::Other,
+                format!("cannot read test store {path}: {e}"),
+            )),
+        }
+    }
+
+    fn save(&self, path: &str) -> Result<(), ProviderError> {
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| ProviderError::new(ErrorKind::Other, e.to_string()))?;
+        let tmp = format!("{path}.tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|e| ProviderError::new(ErrorKind::Other, format!("cannot write test store {path}: {e}")))
+    }
+}
+
+/// A configured in-memory provider.
+pub struct MemoryProvider {
+    world: Mutex<World>,
+    store: Option<String>,
+    latency: Duration,
+    crash_after_create: Option<String>,
+    location: Option<String>,
+}
+
+impl MemoryProvider {
+    async fn pause(&self) {
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+    }
+
+    fn with_world<T>(
+        &self,
+        operation: &str,
+        f: impl FnOnce(&mut World) -> Result<T, ProviderError>,
+    ) -> Result<T, ProviderError> {
+        let mut world = self.world.lock().unwrap_or_else(|p| p.into_inner());
+        *world.calls.entry(operation.to_string()).or_default() += 1;
+        let out = f(&mut world)?;
+        if operation != "read" {
+            if let Some(path) = &self.store {
+                world.save(path)?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn fail_requested(value: &Value, operation: &str) -> Result<(), ProviderError> {
+    if value.get("fail_on").and_then(Value::as_str) == Some(operation) {
+        return Err(ProviderError::new(
+            ErrorKind::Other,
+            format!("injected failure on {operation}"),
+        )
+        .with_code("InjectedFault"));
+    }
+    Ok(())
+}
+
+fn prefix(type_name: &str) -> &str {
+    match type_name {
+        "trellis_test_network" => "net",
+        "trellis_test_service" => "svc",
+        "trellis_test_listener" => "lis",
+        "trellis_test_association" => "assoc",
+        _ => "thing",
+    }
+}
+
+/// Fills the computed attributes of a new object.
+fn computed(type_name: &str, id: &str, planned: &Value) -> Value {
+    let mut value = planned.strip_marks();
+    let name = planned.get("name").and_then(Value::as_str).unwrap_or(id).to_string();
+    value.set_path(&Path::from_keys(["id"]), Value::string(id));
+    value.set_path(
+        &Path::from_keys(["arn"]),
+        Value::string(format!("arn:trellis:test:local:000000000000:{}/{id}", prefix(type_name))),
+    );
+    match type_name {
+        "trellis_test_service" => {
+            value.set_path(
+                &Path::from_keys(["dns_name"]),
+                Value::string(format!("{name}-{id}.test.internal")),
+            );
+        }
+        "trellis_test_association" => {
+            value.set_path(&Path::from_keys(["status"]), Value::string("ACTIVE"));
+        }
+        "trellis_test_thing" => {
+            let input = planned.get("value").and_then(Value::as_str).unwrap_or_default();
+            value.set_path(
+                &Path::from_keys(["computed_value"]),
+                Value::string(format!("computed-{input}")),
+            );
+        }
+        _ => {}
+    }
+    for (attribute, default) in [("auth_type", "NONE"), ("protocol", "HTTP")] {
+        if value.get(attribute).is_some_and(Value::is_null) {
+            value.set_path(&Path::from_keys([attribute]), Value::string(default));
+        }
+    }
+    value
+}
+
+#[async_trait]
+impl Provider for MemoryProvider {
+    fn location(&self) -> Option<String> {
+        self.location.clone()
+    }
+
+    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
+        let mut out = Vec::new();
+        if let Some(name) = request.config.get("name").and_then(Value::as_str) {
+            if name.is_empty() || name.len() > 63 || name.contains("--") || name.starts_with('-') {
+                out.push(AttributeDiagnostic::error(
+                    Path::from_keys(["name"]),
+                    format!("invalid name {name:?}"),
+                ));
+            }
+        }
+        if let Some(port) = request.config.get("port").and_then(Value::as_number) {
+            if !(1.0..=65535.0).contains(&port) {
+                out.push(AttributeDiagnostic::error(
+                    Path::from_keys(["port"]),
+                    format!("port {port} is out of range 1 to 65535"),
+                ));
+            }
+        }
+        out
+    }
+
+    async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
+        self.pause().await;
+        self.with_world("read", |world| {
+            Ok(ReadResponse {
+                items: request
+                    .items
+                    .iter()
+                    .map(|item| {
+                        let id = item.prior.get("id").and_then(Value::as_str)?;
+                        world
+                            .objects
+                            .get(id)
+                            .filter(|o| o.type_name == item.type_name)
+                            .map(|o| o.value.clone())
+                    })
+                    .collect(),
+            })
+        })
+    }
+
+    async fn create(&self, request: CreateRequest) -> Result<CreateResponse, ProviderError> {
+        self.pause().await;
+        fail_requested(&request.planned, "create")?;
+        let name = request.planned.get("name").and_then(Value::as_str).map(str::to_string);
+        let state = self.with_world("create", |world| {
+            if let Some(existing) = world
+                .objects
+                .values()
+                .find(|o| o.token.as_deref() == Some(request.token.as_str()))
+            {
+                return Ok(existing.value.clone());
+            }
+            if let Some(name) = &name {
+                let taken = world.objects.values().any(|o| {
+                    o.type_name == request.type_name
+                        && o.value.get("name").and_then(Value::as_str) == Some(name)
+                });
+                if taken {
+                    return Err(ProviderError::new(
+                        ErrorKind::Conflict,
+                        format!("a {} named {name:?} already exists", request.type_name),
+                    )
+                    .with_code("ConflictException"));
+                }
+            }
+            world.next_id += 1;
+            let id = format!("{}-{:08x}", prefix(&request.type_name), world.next_id);
+            let value = computed(&request.type_name, &id, &request.planned);
+            world.objects.insert(
+                id,
+                Object {
+                    type_name: request.type_name.clone(),
+                    value: value.clone(),
+                    token: Some(request.token.clone()),
+                },
+            );
+            Ok(value)
+        })?;
+        if name.is_some() && name == self.crash_after_create {
+            // Simulates a crash after the remote call succeeded and before the engine could
+            // record its result. Only tests set this.
+            std::process::exit(86);
+        }
+        Ok(CreateResponse { state })
+    }
+
+    async fn update(&self, request: UpdateRequest) -> Result<UpdateResponse, ProviderError> {
+        self.pause().await;
+        fail_requested(&request.planned, "update")?;
+        let state = self.with_world("update", |world| {
+            let id = request.prior.get("id").and_then(Value::as_str).unwrap_or_default();
+            let object = world.objects.get_mut(id).ok_or_else(|| {
+                ProviderError::new(ErrorKind::NotFound, format!("{id} does not exist"))
+            })?;
+            let mut value = request.planned.strip_marks();
+            // Computed attributes keep their values.
+            for key in ["id", "arn", "dns_name", "status", "computed_value"] {
+                if let Some(v) = object.value.get(key) {
+                    value.set_path(&Path::from_keys([key]), v.clone());
+                }
+            }
+            if request.type_name == "trellis_test_thing" {
+                let input = value.get("value").and_then(Value::as_str).unwrap_or_default();
+                value.set_path(
+                    &Path::from_keys(["computed_value"]),
+                    Value::string(format!("computed-{input}")),
+                );
+            }
+            object.value = value.clone();
+            Ok(value)
+        })?;
+        Ok(UpdateResponse { state })
+    }
+
+    async fn delete(&self, request: DeleteRequest) -> Result<(), ProviderError> {
+        self.pause().await;
+        fail_requested(&request.prior, "delete")?;
+        self.with_world("delete", |world| {
+            let id = request.prior.get("id").and_then(Value::as_str).unwrap_or_default();
+            let in_use = world.objects.values().any(|o| {
+                o.type_name == "trellis_test_association"
+                    && (o.value.get("service_id").and_then(Value::as_str) == Some(id)
+                        || o.value.get("network_id").and_then(Value::as_str) == Some(id))
+            });
+            if in_use {
+                return Err(ProviderError::new(
+                    ErrorKind::Conflict,
+                    format!("{id} still has associations"),
+                )
+                .with_code("ConflictException"));
+            }
+            world.objects.remove(id);
+            Ok(())
+        })
+    }
+
+    async fn settle(&self, request: SettleRequest) -> Result<Option<Value>, ProviderError> {
+        self.pause().await;
+        self.with_world("settle", |world| {
+            Ok(world
+                .objects
+                .values()
+                .find(|o| o.token.as_deref() == Some(request.token.as_str()))
+                .map(|o| o.value.clone()))
+        })
+    }
+
+    async fn import(&self, request: ImportRequest) -> Result<Option<Value>, ProviderError> {
+        self.pause().await;
+        self.with_world("import", |world| {
+            Ok(world
+                .objects
+                .get(&request.id)
+                .filter(|o| o.type_name == request.type_name)
+                .map(|o| o.value.clone()))
+        })
+    }
+
+    async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError> {
+        self.pause().await;
+        self.with_world("read_data", |world| {
+            let name = request.config.get("name").and_then(Value::as_str).unwrap_or_default();
+            let found = world
+                .objects
+                .values()
+                .find(|o| o.value.get("name").and_then(Value::as_str) == Some(name))
+                .ok_or_else(|| {
+                    ProviderError::new(ErrorKind::NotFound, format!("no object named {name:?}"))
+                })?;
+            let mut value = request.config.clone();
+            for key in ["id", "arn"] {
+                if let Some(v) = found.value.get(key) {
+                    value.set_path(&Path::from_keys([key]), v.clone());
+                }
+            }
+            Ok(value)
+        })
+    }
+}
+
+fn string() -> AttrType {
+    AttrType::String
+}
+
+fn tags() -> Attribute {
+    Attribute::optional(AttrType::Map(Box::new(AttrType::String)))
+}
+
+fn resource(block: Block, description: &str) -> ResourceSchema {
+    ResourceSchema {
+        version: 0,
+        block: block
+            .attr("id", Attribute::computed(string()))
+            .attr("arn", Attribute::computed(string())),
+        description: description.to_string(),
+        import_id: Some("id".to_string()),
+    }
+}
+
+/// The schema of the in-memory provider.
+pub fn schema() -> ProviderSchema {
+    let mut resources = BTreeMap::new();
+    resources.insert(
+        "trellis_test_network".to_string(),
+        resource(
+            Block::new()
+                .attr("name", Attribute::required(string()).force_new())
+                .attr("auth_type", Attribute::optional_computed(string()))
+                .attr("tags", tags()),
+            "a network that services and associations join",
+        ),
+    );
+    resources.insert(
+        "trellis_test_service".to_string(),
+        resource(
+            Block::new()
+                .attr("name", Attribute::required(string()).force_new())
+                .attr("auth_type", Attribute::optional_computed(string()))
+                .attr("description", Attribute::optional(string()))
+                .attr("policy", Attribute::optional(AttrType::Json))
+                .attr("secret", Attribute::optional(string()).sensitive())
+                .attr("dns_name", Attribute::computed(string()))
+                .attr("tags", tags()),
+            "a service",
+        ),
+    );
+    resources.insert(
+        "trellis_test_listener".to_string(),
+        resource(
+            Block::new()
+                .attr("name", Attribute::required(string()).force_new())
+                .attr("service_id", Attribute::required(string()).force_new())
+                .attr("port", Attribute::required(AttrType::Number).force_new())
+                .attr("protocol", Attribute::optional_computed(string()).force_new())
+                .block(
+                    "default_action",
+                    Nesting::Single,
+                    Block::new()
+                        .attr("status_code", Attribute::optional(AttrType::Number))
+                        .attr("target", Attribute::optional(string())),
+                )
+                .attr("tags", tags()),
+            "a listener of a service",
+        ),
+    );
+    resources.insert(
+        "trellis_test_association".to_string(),
+        resource(
+            Block::new()
+                .attr("service_id", Attribute::required(string()).force_new())
+                .attr("network_id", Attribute::required(string()).force_new())
+                .attr("status", Attribute::computed(string()))
+                .attr("tags", tags()),
+            "a service joined to a network",
+        ),
+    );
+    resources.insert(
+        "trellis_test_thing".to_string(),
+        resource(
+            Block::new()
+                .attr("name", Attribute::optional(string()).force_new())
+                .attr("value", Attribute::optional(string()))
+                .attr("values", Attribute::optional(AttrType::List(Box::new(string()))))
+                .attr("policy", Attribute::optional(AttrType::Json))
+                .attr("secret", Attribute::optional(string()).sensitive())
+                .attr("fail_on", Attribute::optional(string()))
+                .attr("computed_value", Attribute::computed(string()))
+                .attr("tags", tags())
+                .block(
+                    "rule",
+                    Nesting::List,
+                    Block::new()
+                        .attr("priority", Attribute::required(AttrType::Number))
+                        .attr("path", Attribute::optional(string())),
+                ),
+            "a generic object with knobs for tests",
+        ),
+    );
+    let mut data_sources = BTreeMap::new();
+    data_sources.insert(
+        "trellis_test_lookup".to_string(),
+        ResourceSchema {
+            version: 0,
+            block: Block::new()
+                .attr("name", Attribute::required(string()))
+                .attr("id", Attribute::computed(string()))
+                .attr("arn", Attribute::computed(string())),
+            description: "finds any object by name".to_string(),
+            import_id: None,
+        },
+    );
+    ProviderSchema {
+        provider: Block::new()
+            .attr("store", Attribute::optional(string()))
+            .attr("latency_ms", Attribute::optional(AttrType::Number))
+            .attr("crash_after_create", Attribute::optional(string()))
+            .attr("location", Attribute::optional(string())),
+        resources,
+        data_sources,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn provider() -> Arc<dyn Provider> {
+        MemoryFactory::new()
+            .configure(ConfigureRequest {
+                key: "trellis".into(),
+                config: Value::object::<&str>([]),
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn create_is_idempotent_per_token() {
+        let p = provider().await;
+        let planned = Value::object([("name", Value::string("a"))]);
+        let req = CreateRequest {
+            type_name: "trellis_test_network".into(),
+            planned: planned.clone(),
+            token: "t1".into(),
+        };
+        let first = p.create(req.clone()).await.unwrap().state;
+        let second = p.create(req).await.unwrap().state;
+        assert_eq!(first, second);
+        let settled = p
+            .settle(SettleRequest {
+                type_name: "trellis_test_network".into(),
+                token: "t1".into(),
+                planned,
+            })
+            .await
+            .unwrap();
+        assert_eq!(settled, Some(first));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn names_are_unique_per_type() {
+        let p = provider().await;
+        let make = |token: &str| CreateRequest {
+            type_name: "trellis_test_network".into(),
+            planned: Value::object([("name", Value::string("a"))]),
+            token: token.into(),
+        };
+        p.create(make("t1")).await.unwrap();
+        let err = p.create(make("t2")).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Conflict);
+    }
+}
