@@ -28,7 +28,8 @@ use trellis_plan::providers::Providers;
 use trellis_plan::scope::{EvalScope, Files, Values};
 use trellis_plan::{Action, ApplyEvent, ApplySummary, Change, OutputValue, Plan};
 use trellis_provider::{
-    CreateRequest, DeleteRequest, ErrorKind, Provider, ProviderError, ReadDataRequest, UpdateRequest,
+    CreateRequest, DeleteRequest, ErrorKind, Provider, ProviderError, ReadDataRequest,
+    UpdateRequest,
 };
 use trellis_state::{Intent, OutputState, ResourceState, State, StateStore};
 use trellis_types::{Address, Diagnostic, Mode, SourceMap, Value};
@@ -92,7 +93,10 @@ fn operations(changes: &[Change]) -> Vec<Op> {
         match change.action {
             Action::NoOp => {
                 let op = push(OpKind::Record, &mut ops);
-                forward.entry(change.address.resource()).or_default().push(op);
+                forward
+                    .entry(change.address.resource())
+                    .or_default()
+                    .push(op);
             }
             Action::Create | Action::Update | Action::Read => {
                 let kind = match change.action {
@@ -101,7 +105,10 @@ fn operations(changes: &[Change]) -> Vec<Op> {
                     _ => OpKind::Read,
                 };
                 let op = push(kind, &mut ops);
-                forward.entry(change.address.resource()).or_default().push(op);
+                forward
+                    .entry(change.address.resource())
+                    .or_default()
+                    .push(op);
                 if kind == OpKind::Create {
                     creates.insert(i, op);
                 }
@@ -115,7 +122,10 @@ fn operations(changes: &[Change]) -> Vec<Op> {
                 let c = push(OpKind::Create, &mut ops);
                 deletes.insert(i, d);
                 creates.insert(i, c);
-                forward.entry(change.address.resource()).or_default().push(c);
+                forward
+                    .entry(change.address.resource())
+                    .or_default()
+                    .push(c);
                 if change.action == Action::DeleteThenCreate {
                     ops[c].waits_for.push(d);
                 } else {
@@ -218,11 +228,15 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         if running.is_empty() {
             break;
         }
-        let Some(joined) = running.join_next().await else { break };
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
         let (op, result) = match joined {
             Ok(pair) => pair,
             Err(e) => {
-                summary.errors.push(Diagnostic::error(format!("an operation panicked: {e}")));
+                summary
+                    .errors
+                    .push(Diagnostic::error(format!("an operation panicked: {e}")));
                 summary.failed += 1;
                 continue;
             }
@@ -360,10 +374,13 @@ impl Shared {
     }
 
     fn provider(&self, change: &Change) -> Result<Arc<dyn Provider>, Diagnostic> {
-        self.providers.get(&change.provider).cloned().ok_or_else(|| {
-            Diagnostic::error(format!("provider {} is not configured", change.provider))
-                .with_address(&change.address)
-        })
+        self.providers
+            .get(&change.provider)
+            .cloned()
+            .ok_or_else(|| {
+                Diagnostic::error(format!("provider {} is not configured", change.provider))
+                    .with_address(&change.address)
+            })
     }
 
     fn error(&self, change: &Change, action: Action, e: impl std::fmt::Display) -> Diagnostic {
@@ -378,19 +395,14 @@ impl Shared {
 
     /// The value to send: the planned value when it is fully known, else the configuration
     /// evaluated again now that dependencies are applied.
-    fn planned(&self, change: &Change, provider: &dyn Provider, prior: Option<&Value>) -> Result<Value, String> {
+    fn planned(
+        &self,
+        change: &Change,
+        provider: &dyn Provider,
+        prior: Option<&Value>,
+    ) -> Result<Value, String> {
         let after = change.after.clone().unwrap_or(Value::Null);
-        let needs_eval = after.unknown_paths().iter().any(|p| {
-            let schema = self
-                .providers
-                .registry
-                .resource_schema(&change.type_name, change.address.mode == Mode::Data);
-            match schema.and_then(|s| s.block.attribute_at(p)) {
-                Some((attribute, _)) => !(attribute.computed && !attribute.optional && !attribute.required),
-                None => true,
-            }
-        });
-        if !needs_eval {
+        if !after.contains_unknown() {
             return Ok(after);
         }
         let resource = self
@@ -398,7 +410,12 @@ impl Shared {
             .resources
             .iter()
             .find(|r| r.address() == change.address.resource())
-            .ok_or_else(|| format!("{} is no longer in the configuration", change.address.resource()))?;
+            .ok_or_else(|| {
+                format!(
+                    "{} is no longer in the configuration",
+                    change.address.resource()
+                )
+            })?;
         let schema = self
             .providers
             .registry
@@ -413,23 +430,50 @@ impl Shared {
             module_dir: ".",
             key: None,
         };
-        let value = evaluate_for_apply(&scope, resource, change.address.key.as_ref(), schema, provider, prior)
-            .map_err(|d| d.iter().map(|d| d.summary.clone()).collect::<Vec<_>>().join("; "))?;
+        let value = evaluate_for_apply(
+            &scope,
+            resource,
+            change.address.key.as_ref(),
+            schema,
+            provider,
+            prior,
+        )
+        .map_err(|d| {
+            d.iter()
+                .map(|d| d.summary.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
         // Only computed attributes may still be unknown.
         for path in value.unknown_paths() {
             let computed = schema
                 .block
                 .attribute_at(&path)
-                .is_some_and(|(a, _)| a.computed && !a.optional && !a.required);
+                .is_some_and(|(a, _)| a.computed);
             if !computed {
-                return Err(format!("{path} is still unknown after everything it depends on was applied"));
+                return Err(format!(
+                    "{path} is still unknown after everything it depends on was applied"
+                ));
             }
         }
         Ok(value)
     }
 
-    fn record(&self, change: &Change, value: Value, private: Option<serde_json::Value>) -> Result<(), String> {
-        let schema = self.providers.registry.resource_schema(&change.type_name, false);
+    fn record(
+        &self,
+        change: &Change,
+        value: Value,
+        private: Option<serde_json::Value>,
+    ) -> Result<(), String> {
+        if let Some(path) = value.unknown_paths().first() {
+            return Err(format!(
+                "provider returned an unknown value for {path}; this is a bug in the provider"
+            ));
+        }
+        let schema = self
+            .providers
+            .registry
+            .resource_schema(&change.type_name, false);
         let mut sensitive = change.after_sensitive.clone();
         if let Some(schema) = schema {
             sensitive.extend(schema.block.sensitive_paths(&value));
@@ -447,9 +491,13 @@ impl Shared {
             create_before_destroy: change.create_before_destroy,
             private,
         };
-        self.store.put_resource(&record).map_err(|e| format!("cannot record state: {e}"))?;
+        self.store
+            .put_resource(&record)
+            .map_err(|e| format!("cannot record state: {e}"))?;
         if let Some(old) = &change.moved_from {
-            self.store.remove_resource(old).map_err(|e| format!("cannot record state: {e}"))?;
+            self.store
+                .remove_resource(old)
+                .map_err(|e| format!("cannot record state: {e}"))?;
         }
         self.values
             .write()
@@ -524,7 +572,11 @@ fn describe(e: &ProviderError) -> String {
     e.to_string()
 }
 
-async fn run_inner(shared: &Shared, change: &Change, kind: OpKind) -> Result<(Outcome, Option<String>), String> {
+async fn run_inner(
+    shared: &Shared,
+    change: &Change,
+    kind: OpKind,
+) -> Result<(Outcome, Option<String>), String> {
     let provider = shared.provider(change).map_err(|d| d.summary)?;
     match kind {
         OpKind::Record => {
@@ -538,7 +590,10 @@ async fn run_inner(shared: &Shared, change: &Change, kind: OpKind) -> Result<(Ou
             });
             shared.record(change, value, private)?;
             if change.adopted {
-                shared.store.remove_intent(&change.address).map_err(|e| e.to_string())?;
+                shared
+                    .store
+                    .remove_intent(&change.address)
+                    .map_err(|e| e.to_string())?;
             }
             let outcome = if change.importing.is_some() {
                 Outcome::Imported
@@ -576,7 +631,11 @@ async fn run_inner(shared: &Shared, change: &Change, kind: OpKind) -> Result<(Ou
                 .await
                 .map_err(|e| describe(&e))?;
             let id = id_of(&response.state);
-            shared.record(change, response.state, Some(serde_json::json!({ "token": token })))?;
+            shared.record(
+                change,
+                response.state,
+                Some(serde_json::json!({ "token": token })),
+            )?;
             shared
                 .store
                 .remove_intent(&change.address)
@@ -640,7 +699,10 @@ async fn run_inner(shared: &Shared, change: &Change, kind: OpKind) -> Result<(Ou
                 .values
                 .write()
                 .unwrap_or_else(|p| p.into_inner())
-                .set_instance(&change.address, value.with_sensitive_paths(&change.after_sensitive));
+                .set_instance(
+                    &change.address,
+                    value.with_sensitive_paths(&change.after_sensitive),
+                );
             Ok((Outcome::Other, id))
         }
     }
@@ -663,8 +725,12 @@ fn evaluate_outputs(shared: &Shared, plan: &Plan, complete: bool) -> BTreeMap<St
         if change.action == Action::Delete {
             continue;
         }
-        let Some(output) = shared.config.outputs.get(&change.name) else { continue };
-        let Some(file) = shared.sources.get(&output.file) else { continue };
+        let Some(output) = shared.config.outputs.get(&change.name) else {
+            continue;
+        };
+        let Some(file) = shared.sources.get(&output.file) else {
+            continue;
+        };
         let value = trellis_eval::eval_expr(&output.value, &scope, file)
             .ok()
             .filter(|v| !v.contains_unknown());

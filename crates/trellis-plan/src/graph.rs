@@ -105,7 +105,8 @@ impl Graph {
 
     /// The graph in Graphviz DOT.
     pub fn to_dot(&self) -> String {
-        let mut out = String::from("digraph trellis {\n  rankdir = \"RL\";\n  node [shape = rect];\n");
+        let mut out =
+            String::from("digraph trellis {\n  rankdir = \"RL\";\n  node [shape = rect];\n");
         let mut nodes: Vec<&Node> = self.graph.node_weights().collect();
         nodes.sort_by(|a, b| a.id.cmp(&b.id));
         for node in &nodes {
@@ -155,19 +156,44 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
         index.insert(id, i);
     }
     for v in config.variables.values() {
-        add(&mut graph, &mut index, NodeId::Variable(v.name.clone()), Some(v.span.clone()));
+        add(
+            &mut graph,
+            &mut index,
+            NodeId::Variable(v.name.clone()),
+            Some(v.span.clone()),
+        );
     }
     for l in config.locals.values() {
-        add(&mut graph, &mut index, NodeId::Local(l.name.clone()), Some(l.span.clone()));
+        add(
+            &mut graph,
+            &mut index,
+            NodeId::Local(l.name.clone()),
+            Some(l.span.clone()),
+        );
     }
     for o in config.outputs.values() {
-        add(&mut graph, &mut index, NodeId::Output(o.name.clone()), Some(o.span.clone()));
+        add(
+            &mut graph,
+            &mut index,
+            NodeId::Output(o.name.clone()),
+            Some(o.span.clone()),
+        );
     }
     for r in &config.resources {
-        add(&mut graph, &mut index, NodeId::Resource(r.address()), Some(r.span.clone()));
+        add(
+            &mut graph,
+            &mut index,
+            NodeId::Resource(r.address()),
+            Some(r.span.clone()),
+        );
     }
     for p in &config.providers {
-        add(&mut graph, &mut index, NodeId::Provider(p.key()), Some(p.span.clone()));
+        add(
+            &mut graph,
+            &mut index,
+            NodeId::Provider(p.key()),
+            Some(p.span.clone()),
+        );
     }
     for r in &config.resources {
         let key = r.provider_key();
@@ -191,12 +217,22 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
     let mut edges = Vec::new();
     let resolver = Resolver { config };
     for l in config.locals.values() {
-        let Some(file) = sources.get(&l.file) else { continue };
+        let Some(file) = sources.get(&l.file) else {
+            continue;
+        };
         let refs = expr_references(&l.expr, file);
-        resolver.resolve(&NodeId::Local(l.name.clone()), &refs, None, &mut edges, &mut diags);
+        resolver.resolve(
+            &NodeId::Local(l.name.clone()),
+            &refs,
+            None,
+            &mut edges,
+            &mut diags,
+        );
     }
     for o in config.outputs.values() {
-        let Some(file) = sources.get(&o.file) else { continue };
+        let Some(file) = sources.get(&o.file) else {
+            continue;
+        };
         let id = NodeId::Output(o.name.clone());
         let refs = expr_references(&o.value, file);
         resolver.resolve(&id, &refs, None, &mut edges, &mut diags);
@@ -205,12 +241,22 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
         }
     }
     for p in &config.providers {
-        let Some(file) = sources.get(&p.file) else { continue };
+        let Some(file) = sources.get(&p.file) else {
+            continue;
+        };
         let refs = body_references(&p.body, &[], file);
-        resolver.resolve(&NodeId::Provider(p.key()), &refs, None, &mut edges, &mut diags);
+        resolver.resolve(
+            &NodeId::Provider(p.key()),
+            &refs,
+            None,
+            &mut edges,
+            &mut diags,
+        );
     }
     for r in &config.resources {
-        let Some(file) = sources.get(&r.file) else { continue };
+        let Some(file) = sources.get(&r.file) else {
+            continue;
+        };
         let id = NodeId::Resource(r.address());
         let mut refs = body_references(&r.body, &[], file);
         for e in r.count.iter().chain(r.for_each.iter()) {
@@ -278,7 +324,11 @@ fn cycle_diagnostics(graph: &DiGraph<Node, ()>) -> Diagnostics {
         let mut detail = String::from("each of these refers to the next:");
         for i in &path {
             let node = &graph[*i];
-            let at = node.span.as_ref().map(|s| format!(" ({s})")).unwrap_or_default();
+            let at = node
+                .span
+                .as_ref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
             let _ = write!(detail, "\n  {}{at}", node.id);
         }
         diags.push(
@@ -337,9 +387,10 @@ impl Resolver<'_> {
                     name,
                     ..
                 } => {
-                    let found = self.config.resources.iter().any(|c| {
-                        c.mode == *mode && c.type_name == *type_name && c.name == *name
-                    });
+                    let found =
+                        self.config.resources.iter().any(|c| {
+                            c.mode == *mode && c.type_name == *type_name && c.name == *name
+                        });
                     if !found {
                         let prefix = if *mode == Mode::Data { "data." } else { "" };
                         let candidates: Vec<String> = self
@@ -386,12 +437,17 @@ impl Resolver<'_> {
                 }
                 RefKind::Module(name) => {
                     diags.push(
-                        Diagnostic::error(format!("reference to module.{name}: modules are not supported yet"))
-                            .with_span(Some(r.span.clone())),
+                        Diagnostic::error(format!(
+                            "reference to module.{name}: modules are not supported yet"
+                        ))
+                        .with_span(Some(r.span.clone())),
                     );
                     continue;
                 }
-                RefKind::SelfRef | RefKind::Path(_) | RefKind::Iterator(_) | RefKind::Unknown(_) => continue,
+                RefKind::SelfRef
+                | RefKind::Path(_)
+                | RefKind::Iterator(_)
+                | RefKind::Unknown(_) => continue,
             };
             if &target == from {
                 diags.push(
@@ -416,9 +472,10 @@ impl Resolver<'_> {
     ) {
         let text = traversal.text.trim();
         let found = Address::parse(text).ok().filter(|a| {
-            self.config.resources.iter().any(|r| {
-                r.mode == a.mode && r.type_name == a.type_name && r.name == a.name
-            })
+            self.config
+                .resources
+                .iter()
+                .any(|r| r.mode == a.mode && r.type_name == a.type_name && r.name == a.name)
         });
         match found {
             Some(address) => edges.push(Edge {
@@ -426,8 +483,12 @@ impl Resolver<'_> {
                 to: from.clone(),
             }),
             None => {
-                let candidates: Vec<String> =
-                    self.config.resources.iter().map(|r| r.address().to_string()).collect();
+                let candidates: Vec<String> = self
+                    .config
+                    .resources
+                    .iter()
+                    .map(|r| r.address().to_string())
+                    .collect();
                 diags.push(undeclared(
                     "resource",
                     text,

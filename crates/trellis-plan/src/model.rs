@@ -107,7 +107,10 @@ pub struct Change {
 impl Change {
     /// Whether apply has work to do for this change.
     pub fn has_work(&self) -> bool {
-        self.action != Action::NoOp || self.moved_from.is_some() || self.importing.is_some() || self.adopted
+        self.action != Action::NoOp
+            || self.moved_from.is_some()
+            || self.importing.is_some()
+            || self.adopted
     }
 }
 
@@ -194,7 +197,9 @@ impl Plan {
 
     /// Whether applying would change anything (resources, outputs, moves or imports).
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.has_work() && c.action != Action::Read)
+        self.changes
+            .iter()
+            .any(|c| c.has_work() && c.action != Action::Read)
             || self.outputs.iter().any(|o| o.action != Action::NoOp)
     }
 }
@@ -204,7 +209,10 @@ impl Plan {
 #[serde(rename_all = "snake_case", tag = "event")]
 pub enum ApplyEvent {
     /// A create intent left by an earlier run was found to exist and was recorded.
-    Settled { address: Address, id: Option<String> },
+    Settled {
+        address: Address,
+        id: Option<String>,
+    },
     /// An operation started. `action` is Create, Update, Delete or Read (the halves of a
     /// replace are reported as Delete and Create).
     Started { address: Address, action: Action },
@@ -216,10 +224,22 @@ pub enum ApplyEvent {
         id: Option<String>,
     },
     /// An operation is still running (sent every 10 seconds).
-    StillRunning { address: Address, action: Action, elapsed_ms: u64 },
-    Failed { address: Address, action: Action, message: String },
+    StillRunning {
+        address: Address,
+        action: Action,
+        elapsed_ms: u64,
+    },
+    Failed {
+        address: Address,
+        action: Action,
+        message: String,
+    },
     /// Not attempted because something it depends on failed.
-    Skipped { address: Address, action: Action, because: Address },
+    Skipped {
+        address: Address,
+        action: Action,
+        because: Address,
+    },
     /// Recorded in state without a remote call (import, moved, adopted).
     Recorded { address: Address, note: String },
 }

@@ -125,11 +125,38 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
     })
 }
 
-/// Unknown resource types and arguments, checked before anything is evaluated.
+/// Checks a configuration against provider schemas without evaluating anything: what
+/// `trellis validate` reports beyond parse and reference errors.
+pub fn validate(
+    config: &Config,
+    sources: &SourceMap,
+    registry: &trellis_provider::Registry,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    check_schema_names(config, sources, registry, &mut diags);
+    diags
+}
+
 fn check_schemas(input: &PlanInput<'_>, diags: &mut Diagnostics) {
-    let registry = &input.providers.registry;
-    for r in &input.config.resources {
-        let Some(file) = input.sources.get(&r.file) else { continue };
+    check_schema_names(
+        input.config,
+        input.sources,
+        &input.providers.registry,
+        diags,
+    );
+}
+
+/// Unknown resource types and arguments, checked before anything is evaluated.
+fn check_schema_names(
+    config: &Config,
+    sources: &SourceMap,
+    registry: &trellis_provider::Registry,
+    diags: &mut Diagnostics,
+) {
+    for r in &config.resources {
+        let Some(file) = sources.get(&r.file) else {
+            continue;
+        };
         let data = r.mode == Mode::Data;
         match registry.resource_schema(&r.type_name, data) {
             Some(schema) => {
@@ -166,7 +193,9 @@ async fn settle_intents(
         if prior.contains_key(&intent.address) {
             continue;
         }
-        let Some(provider) = input.providers.get(&intent.provider) else { continue };
+        let Some(provider) = input.providers.get(&intent.provider) else {
+            continue;
+        };
         let found = provider
             .settle(SettleRequest {
                 type_name: intent.type_name.clone(),
@@ -230,8 +259,10 @@ fn apply_moves(
             };
             if prior.contains_key(&new) {
                 diags.push(
-                    Diagnostic::warning(format!("cannot move {old} to {new}: {new} already exists"))
-                        .with_span(Some(m.span.clone())),
+                    Diagnostic::warning(format!(
+                        "cannot move {old} to {new}: {new} already exists"
+                    ))
+                    .with_span(Some(m.span.clone())),
                 );
                 continue;
             }
@@ -260,7 +291,9 @@ async fn refresh(
     }
     let mut drift = Vec::new();
     for (key, addresses) in by_provider {
-        let Some(provider) = providers.get(&key) else { continue };
+        let Some(provider) = providers.get(&key) else {
+            continue;
+        };
         let items = addresses
             .iter()
             .map(|a| ReadItem {
@@ -269,7 +302,9 @@ async fn refresh(
             })
             .collect();
         let response = provider.read(ReadRequest { items }).await.map_err(|e| {
-            Diagnostics::from(Diagnostic::error(format!("refresh through provider {key} failed: {e}")))
+            Diagnostics::from(Diagnostic::error(format!(
+                "refresh through provider {key} failed: {e}"
+            )))
         })?;
         for (address, current) in addresses.into_iter().zip(response.items) {
             let record = prior.get(&address).expect("listed above");
@@ -337,7 +372,10 @@ impl Walk<'_> {
     }
 
     fn file(&self, name: &str) -> &SourceFile {
-        self.input.sources.get(name).expect("every item's file is in the source map")
+        self.input
+            .sources
+            .get(name)
+            .expect("every item's file is in the source map")
     }
 
     async fn walk(&mut self) {
@@ -375,7 +413,10 @@ impl Walk<'_> {
     }
 
     /// Expands `count` / `for_each` into instance keys. `None` when they are unknown or invalid.
-    fn expand(&mut self, resource: &Resource) -> Option<Vec<(Option<InstanceKey>, Option<KeyContext>)>> {
+    fn expand(
+        &mut self,
+        resource: &Resource,
+    ) -> Option<Vec<(Option<InstanceKey>, Option<KeyContext>)>> {
         let file = self.file(&resource.file).clone();
         if let Some(count) = &resource.count {
             let value = match eval_expr(count, &self.scope(None), &file) {
@@ -399,7 +440,9 @@ impl Walk<'_> {
                 _ => {
                     self.diags.push(
                         Diagnostic::error("invalid count argument")
-                            .with_detail(format!("count must be a whole number from 0, found {value}"))
+                            .with_detail(format!(
+                                "count must be a whole number from 0, found {value}"
+                            ))
                             .with_span(span),
                     );
                     return None;
@@ -420,7 +463,12 @@ impl Walk<'_> {
                 }
             };
             let span = resource_expr_span(for_each, &file).or(Some(resource.span.clone()));
-            if value.contains_unknown() {
+            let keys_unknown = match value.unmarked() {
+                Value::Map(_) => false,
+                Value::List(items) => items.iter().any(Value::contains_unknown),
+                other => other.is_unknown(),
+            };
+            if keys_unknown {
                 self.diags.push(
                     Diagnostic::error("invalid for_each argument")
                         .with_detail("the for_each value depends on resource attributes that cannot be determined until apply; the keys must be known at plan time")
@@ -486,7 +534,10 @@ impl Walk<'_> {
                 other => {
                     self.diags.push(
                         Diagnostic::error("invalid for_each argument")
-                            .with_detail(format!("for_each needs a map or a set of strings, found {}", other.type_name()))
+                            .with_detail(format!(
+                                "for_each needs a map or a set of strings, found {}",
+                                other.type_name()
+                            ))
                             .with_span(span),
                     );
                     None
@@ -533,7 +584,12 @@ impl Walk<'_> {
         for (key, key_context) in keys {
             let instance = address.clone().with_key(key);
             let file = self.file(&resource.file).clone();
-            let evaluated = eval_body(&resource.body, META_ARGUMENTS, &self.scope(key_context), &file);
+            let evaluated = eval_body(
+                &resource.body,
+                META_ARGUMENTS,
+                &self.scope(key_context),
+                &file,
+            );
             let config_value = match evaluated {
                 Ok(v) => v,
                 Err(d) => {
@@ -575,10 +631,24 @@ impl Walk<'_> {
                 );
             }
             if data {
-                self.data_instance(resource, &instance, &provider, &schema, config_value, &dependencies)
-                    .await;
+                self.data_instance(
+                    resource,
+                    &instance,
+                    &provider,
+                    &schema,
+                    config_value,
+                    &dependencies,
+                )
+                .await;
             } else {
-                self.managed_instance(resource, &instance, &provider, &schema, config_value, &dependencies);
+                self.managed_instance(
+                    resource,
+                    &instance,
+                    &provider,
+                    &schema,
+                    config_value,
+                    &dependencies,
+                );
             }
         }
     }
@@ -837,7 +907,10 @@ impl Walk<'_> {
                 continue;
             }
             let resource_address = address.resource();
-            let in_config = config.resources.iter().find(|r| r.address() == resource_address);
+            let in_config = config
+                .resources
+                .iter()
+                .find(|r| r.address() == resource_address);
             let reason = match (in_config, &address.key) {
                 (None, _) => Reason::DeleteBecauseNoResourceConfig,
                 (Some(_), Some(InstanceKey::Int(_))) => Reason::DeleteBecauseCountIndex,
@@ -853,7 +926,10 @@ impl Walk<'_> {
             if in_config.is_some() && !self.visited.contains(&resource_address) {
                 continue;
             }
-            self.changes.insert(address.clone(), delete_change(record, reason, self.input.providers));
+            self.changes.insert(
+                address.clone(),
+                delete_change(record, reason, self.input.providers),
+            );
         }
         for (name, old) in &self.input.state.outputs {
             if !config.outputs.contains_key(name) {
@@ -915,7 +991,12 @@ fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags:
     if !input.options.targets.is_empty() {
         // Targets and everything they depend on, transitively.
         let mut keep: BTreeSet<Address> = BTreeSet::new();
-        let mut stack: Vec<Address> = input.options.targets.iter().map(Address::resource).collect();
+        let mut stack: Vec<Address> = input
+            .options
+            .targets
+            .iter()
+            .map(Address::resource)
+            .collect();
         while let Some(next) = stack.pop() {
             if !keep.insert(next.clone()) {
                 continue;
@@ -927,8 +1008,7 @@ fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags:
             }
         }
         let targeted = |a: &Address| {
-            input.options.targets.iter().any(|t| a.is_within(t))
-                || keep.contains(&a.resource())
+            input.options.targets.iter().any(|t| a.is_within(t)) || keep.contains(&a.resource())
         };
         changes.retain(|a, _| targeted(a));
     }
@@ -1058,13 +1138,20 @@ fn values_equal(a: &Value, b: &Value) -> bool {
 }
 
 /// The span of an expression, through the file it is in.
-fn resource_expr_span(expr: &trellis_config::Expression, file: &SourceFile) -> Option<trellis_types::Span> {
+fn resource_expr_span(
+    expr: &trellis_config::Expression,
+    file: &SourceFile,
+) -> Option<trellis_types::Span> {
     hcl_edit::Span::span(expr).map(|r| file.span(r.start, r.end))
 }
 
 /// The span of the attribute at `path` in a resource body (the top-level attribute or block),
 /// falling back to the resource block.
-fn attribute_span(resource: &Resource, path: &Path, file: &SourceFile) -> Option<trellis_types::Span> {
+fn attribute_span(
+    resource: &Resource,
+    path: &Path,
+    file: &SourceFile,
+) -> Option<trellis_types::Span> {
     let name = path.first_key();
     for structure in resource.body.iter() {
         match structure {
@@ -1094,7 +1181,10 @@ pub fn values_for_apply(plan: &Plan, state: &State) -> Values {
     for record in state.resources.values() {
         values.set_instance(
             &record.address,
-            record.value.clone().with_sensitive_paths(&record.sensitive_paths),
+            record
+                .value
+                .clone()
+                .with_sensitive_paths(&record.sensitive_paths),
         );
     }
     for change in &plan.changes {
@@ -1120,10 +1210,12 @@ pub fn evaluate_for_apply(
     provider: &dyn Provider,
     prior: Option<&Value>,
 ) -> Result<Value, Diagnostics> {
-    let file = scope
-        .sources
-        .get(&resource.file)
-        .ok_or_else(|| Diagnostics::from(Diagnostic::error(format!("source file {} is missing", resource.file))))?;
+    let file = scope.sources.get(&resource.file).ok_or_else(|| {
+        Diagnostics::from(Diagnostic::error(format!(
+            "source file {} is missing",
+            resource.file
+        )))
+    })?;
     let key_context = match key {
         None => None,
         Some(InstanceKey::Int(i)) => Some(KeyContext::Count(*i)),
@@ -1141,12 +1233,19 @@ pub fn evaluate_for_apply(
             Some(KeyContext::Each(Value::string(k), each_value))
         }
     };
-    let evaluated = eval_body(&resource.body, META_ARGUMENTS, &scope.with_key(key_context), file)?;
+    let evaluated = eval_body(
+        &resource.body,
+        META_ARGUMENTS,
+        &scope.with_key(key_context),
+        file,
+    )?;
     let shaped = shape(&evaluated, &schema.block).map_err(|errors| {
         Diagnostics(
             errors
                 .into_iter()
-                .map(|(path, message)| Diagnostic::error(format!("invalid value for {path}")).with_detail(message))
+                .map(|(path, message)| {
+                    Diagnostic::error(format!("invalid value for {path}")).with_detail(message)
+                })
                 .collect(),
         )
     })?;

@@ -73,7 +73,9 @@ pub async fn configure(
             diags.push(d);
             continue;
         }
-        let Some(file) = sources.get(&p.file) else { continue };
+        let Some(file) = sources.get(&p.file) else {
+            continue;
+        };
         let scope = EvalScope {
             config,
             sources,
@@ -132,7 +134,9 @@ pub async fn configure(
             Ok(p) => {
                 providers.configured.insert(key, p);
             }
-            Err(e) => diags.push(Diagnostic::error(format!("cannot configure provider {key}: {e}"))),
+            Err(e) => diags.push(Diagnostic::error(format!(
+                "cannot configure provider {key}: {e}"
+            ))),
         }
     }
     if diags.has_errors() {

@@ -36,8 +36,10 @@ pub fn check_body(
                 seen_attributes.push(name.to_string());
                 match schema.attributes.get(name) {
                     Some(a) if a.computed && !a.optional && !a.required => diags.push(
-                        Diagnostic::error(format!("{name} cannot be set: it is computed by the provider"))
-                            .with_span(span_of(attr.key.span())),
+                        Diagnostic::error(format!(
+                            "{name} cannot be set: it is computed by the provider"
+                        ))
+                        .with_span(span_of(attr.key.span())),
                     ),
                     Some(_) => {}
                     None if schema.blocks.contains_key(name) => diags.push(
@@ -46,10 +48,9 @@ pub fn check_body(
                             .with_span(span_of(attr.key.span())),
                     ),
                     None => {
-                        let mut d = Diagnostic::error(format!(
-                            "unsupported argument {name:?} in {what}"
-                        ))
-                        .with_span(span_of(attr.key.span()));
+                        let mut d =
+                            Diagnostic::error(format!("unsupported argument {name:?} in {what}"))
+                                .with_span(span_of(attr.key.span()));
                         if let Some(best) = closest(name, schema.names()) {
                             d = d.with_detail(format!("did you mean {best:?}?"));
                         }
@@ -93,14 +94,20 @@ pub fn check_body(
                             );
                         }
                         if let Some(inner) = inner {
-                            check_body(inner, &nested.block, file, &[], &format!("{name} block"), diags);
+                            check_body(
+                                inner,
+                                &nested.block,
+                                file,
+                                &[],
+                                &format!("{name} block"),
+                                diags,
+                            );
                         }
                     }
                     None => {
-                        let mut d = Diagnostic::error(format!(
-                            "unsupported block type {name:?} in {what}"
-                        ))
-                        .with_span(span_of(block.ident.span()));
+                        let mut d =
+                            Diagnostic::error(format!("unsupported block type {name:?} in {what}"))
+                                .with_span(span_of(block.ident.span()));
                         if let Some(best) = closest(&name, schema.names()) {
                             d = d.with_detail(format!("did you mean {best:?}?"));
                         }
@@ -141,7 +148,12 @@ pub fn shape(value: &Value, schema: &Block) -> Result<Value, Vec<(Path, String)>
     }
 }
 
-fn shape_block(value: &Value, schema: &Block, at: &mut Path, errors: &mut Vec<(Path, String)>) -> Value {
+fn shape_block(
+    value: &Value,
+    schema: &Block,
+    at: &mut Path,
+    errors: &mut Vec<(Path, String)>,
+) -> Value {
     if value.is_unknown() {
         return Value::Unknown;
     }
@@ -200,7 +212,10 @@ fn shape_block(value: &Value, schema: &Block, at: &mut Path, errors: &mut Vec<(P
                 _ => Value::List(Vec::new()),
             },
             other => {
-                errors.push((at.clone(), format!("expected a block, found {}", other.type_name())));
+                errors.push((
+                    at.clone(),
+                    format!("expected a block, found {}", other.type_name()),
+                ));
                 Value::Null
             }
         };
@@ -218,9 +233,13 @@ pub fn convert_attr(value: &Value, ty: &AttrType) -> Result<Value, String> {
     match (value, ty) {
         (Value::Null | Value::Unknown, _) | (_, AttrType::Any) => Ok(value.clone()),
         (Value::String(_), AttrType::String | AttrType::Json) => Ok(value.clone()),
-        (Value::Number(n), AttrType::String) => Ok(Value::String(trellis_types::Value::Number(*n).to_string())),
+        (Value::Number(n), AttrType::String) => {
+            Ok(Value::String(trellis_types::Value::Number(*n).to_string()))
+        }
         (Value::Bool(b), AttrType::String) => Ok(Value::String(b.to_string())),
-        (Value::Number(_), AttrType::Number) | (Value::Bool(_), AttrType::Bool) => Ok(value.clone()),
+        (Value::Number(_), AttrType::Number) | (Value::Bool(_), AttrType::Bool) => {
+            Ok(value.clone())
+        }
         (Value::String(s), AttrType::Number) => s
             .trim()
             .parse::<f64>()
@@ -257,8 +276,14 @@ pub fn convert_attr(value: &Value, ty: &AttrType) -> Result<Value, String> {
             }
             Ok(Value::Map(out))
         }
-        (Value::Map(_) | Value::List(_), AttrType::Json) => Ok(Value::String(value.to_json().to_string())),
-        (v, t) => Err(format!("{} required, found {}", type_label(t), v.type_name())),
+        (Value::Map(_) | Value::List(_), AttrType::Json) => {
+            Ok(Value::String(value.to_json().to_string()))
+        }
+        (v, t) => Err(format!(
+            "{} required, found {}",
+            type_label(t),
+            v.type_name()
+        )),
     }
 }
 

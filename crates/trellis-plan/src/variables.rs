@@ -94,7 +94,11 @@ fn line_col_offset(file: &SourceFile, line: usize, column: usize) -> usize {
     let mut offset = 0;
     for (i, l) in file.text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            return offset + l.char_indices().nth(column.saturating_sub(1)).map(|(b, _)| b).unwrap_or(0);
+            return offset
+                + l.char_indices()
+                    .nth(column.saturating_sub(1))
+                    .map(|(b, _)| b)
+                    .unwrap_or(0);
         }
         offset += l.len();
     }
@@ -113,7 +117,8 @@ pub fn evaluate_variables(
     for r in raw {
         if !config.variables.contains_key(&r.name) {
             if r.source == RawSource::CommandLine {
-                let mut d = Diagnostic::error(format!("value for undeclared variable {:?}", r.name));
+                let mut d =
+                    Diagnostic::error(format!("value for undeclared variable {:?}", r.name));
                 if let Some(best) =
                     crate::graph::closest(&r.name, config.variables.keys().map(String::as_str))
                 {
@@ -128,12 +133,17 @@ pub fn evaluate_variables(
 
     let mut values = BTreeMap::new();
     for (name, var) in &config.variables {
-        let Some(file) = sources.get(&var.file) else { continue };
+        let Some(file) = sources.get(&var.file) else {
+            continue;
+        };
         let constraint = var.ty.as_ref().map(to_eval_type);
         let raw_value = given.get(name.as_str()).map(|r| match &r.value {
             RawText::Value(v) => Ok(v.clone()),
             RawText::Text(text) => {
-                if matches!(constraint, None | Some(trellis_eval::TypeConstraint::String)) {
+                if matches!(
+                    constraint,
+                    None | Some(trellis_eval::TypeConstraint::String)
+                ) {
                     Ok(Value::String(text.clone()))
                 } else {
                     parse_text_value(text)
@@ -215,8 +225,12 @@ pub fn evaluate_variables(
 
     // Validation conditions see only their own variable.
     for (name, var) in &config.variables {
-        let Some(file) = sources.get(&var.file) else { continue };
-        let Some(value) = values.get(name) else { continue };
+        let Some(file) = sources.get(&var.file) else {
+            continue;
+        };
+        let Some(value) = values.get(name) else {
+            continue;
+        };
         let only = Values {
             variables: BTreeMap::from([(name.clone(), value.clone())]),
             ..Values::default()

@@ -33,7 +33,9 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use trellis_types::{Path, Value};
 
-pub use schema::{AttrType, Attribute, Block, NestedBlock, Nesting, ProviderSchema, ResourceSchema};
+pub use schema::{
+    AttrType, Attribute, Block, NestedBlock, Nesting, ProviderSchema, ResourceSchema,
+};
 
 /// Creates configured [`Provider`]s of one kind (`aws`, `trellis`).
 #[async_trait]
@@ -43,7 +45,10 @@ pub trait ProviderFactory: Send + Sync {
     fn schema(&self) -> &ProviderSchema;
     /// Configures one provider instance from an evaluated `provider` block body (an empty
     /// object when the configuration has no block for it).
-    async fn configure(&self, request: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError>;
+    async fn configure(
+        &self,
+        request: ConfigureRequest,
+    ) -> Result<Arc<dyn Provider>, ProviderError>;
 }
 
 /// One configured provider (one `provider` block).

@@ -23,9 +23,9 @@ use trellis_types::{Path, Value};
 
 use crate::schema::{AttrType, Attribute, Block, Nesting, ProviderSchema, ResourceSchema};
 use crate::{
-    AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest,
-    ErrorKind, ImportRequest, Provider, ProviderError, ProviderFactory, ReadDataRequest,
-    ReadRequest, ReadResponse, SettleRequest, UpdateRequest, UpdateResponse, ValidateRequest,
+    AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest, ErrorKind,
+    ImportRequest, Provider, ProviderError, ProviderFactory, ReadDataRequest, ReadRequest,
+    ReadResponse, SettleRequest, UpdateRequest, UpdateResponse, ValidateRequest,
 };
 
 /// The factory of the in-memory provider.
@@ -55,9 +55,15 @@ impl ProviderFactory for MemoryFactory {
         &self.schema
     }
 
-    async fn configure(&self, request: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+    async fn configure(
+        &self,
+        request: ConfigureRequest,
+    ) -> Result<Arc<dyn Provider>, ProviderError> {
         let config = &request.config;
-        let store = config.get("store").and_then(Value::as_str).map(str::to_string);
+        let store = config
+            .get("store")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let world = match &store {
             Some(path) => World::load(path)?,
             None => World::default(),
@@ -76,7 +82,10 @@ impl ProviderFactory for MemoryFactory {
                 .get("crash_after_create")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            location: config.get("location").and_then(Value::as_str).map(str::to_string),
+            location: config
+                .get("location")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         }))
     }
 }
@@ -103,7 +112,10 @@ impl World {
     fn load(path: &str) -> Result<World, ProviderError> {
         match std::fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
-                ProviderError::new(ErrorKind::Other, format!("test store {path} is damaged: {e}"))
+                ProviderError::new(
+                    ErrorKind::Other,
+                    format!("test store {path} is damaged: {e}"),
+                )
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(World::default()),
             Err(e) => Err(ProviderError::new(
@@ -119,7 +131,12 @@ impl World {
         let tmp = format!("{path}.tmp");
         std::fs::write(&tmp, text)
             .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| ProviderError::new(ErrorKind::Other, format!("cannot write test store {path}: {e}")))
+            .map_err(|e| {
+                ProviderError::new(
+                    ErrorKind::Other,
+                    format!("cannot write test store {path}: {e}"),
+                )
+            })
     }
 }
 
@@ -177,14 +194,36 @@ fn prefix(type_name: &str) -> &str {
     }
 }
 
+/// The value with every unknown replaced by null: what a real API would store for attributes
+/// the request left out.
+fn without_unknowns(value: &Value) -> Value {
+    match value {
+        Value::Unknown => Value::Null,
+        Value::List(items) => Value::List(items.iter().map(without_unknowns).collect()),
+        Value::Map(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| (k.clone(), without_unknowns(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// Fills the computed attributes of a new object.
 fn computed(type_name: &str, id: &str, planned: &Value) -> Value {
-    let mut value = planned.strip_marks();
-    let name = planned.get("name").and_then(Value::as_str).unwrap_or(id).to_string();
+    let mut value = without_unknowns(&planned.strip_marks());
+    let name = planned
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or(id)
+        .to_string();
     value.set_path(&Path::from_keys(["id"]), Value::string(id));
     value.set_path(
         &Path::from_keys(["arn"]),
-        Value::string(format!("arn:trellis:test:local:000000000000:{}/{id}", prefix(type_name))),
+        Value::string(format!(
+            "arn:trellis:test:local:000000000000:{}/{id}",
+            prefix(type_name)
+        )),
     );
     match type_name {
         "trellis_test_service" => {
@@ -197,7 +236,10 @@ fn computed(type_name: &str, id: &str, planned: &Value) -> Value {
             value.set_path(&Path::from_keys(["status"]), Value::string("ACTIVE"));
         }
         "trellis_test_thing" => {
-            let input = planned.get("value").and_then(Value::as_str).unwrap_or_default();
+            let input = planned
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             value.set_path(
                 &Path::from_keys(["computed_value"]),
                 Value::string(format!("computed-{input}")),
@@ -263,7 +305,11 @@ impl Provider for MemoryProvider {
     async fn create(&self, request: CreateRequest) -> Result<CreateResponse, ProviderError> {
         self.pause().await;
         fail_requested(&request.planned, "create")?;
-        let name = request.planned.get("name").and_then(Value::as_str).map(str::to_string);
+        let name = request
+            .planned
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let state = self.with_world("create", |world| {
             if let Some(existing) = world
                 .objects
@@ -310,11 +356,15 @@ impl Provider for MemoryProvider {
         self.pause().await;
         fail_requested(&request.planned, "update")?;
         let state = self.with_world("update", |world| {
-            let id = request.prior.get("id").and_then(Value::as_str).unwrap_or_default();
+            let id = request
+                .prior
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let object = world.objects.get_mut(id).ok_or_else(|| {
                 ProviderError::new(ErrorKind::NotFound, format!("{id} does not exist"))
             })?;
-            let mut value = request.planned.strip_marks();
+            let mut value = without_unknowns(&request.planned.strip_marks());
             // Computed attributes keep their values.
             for key in ["id", "arn", "dns_name", "status", "computed_value"] {
                 if let Some(v) = object.value.get(key) {
@@ -322,7 +372,10 @@ impl Provider for MemoryProvider {
                 }
             }
             if request.type_name == "trellis_test_thing" {
-                let input = value.get("value").and_then(Value::as_str).unwrap_or_default();
+                let input = value
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 value.set_path(
                     &Path::from_keys(["computed_value"]),
                     Value::string(format!("computed-{input}")),
@@ -338,7 +391,11 @@ impl Provider for MemoryProvider {
         self.pause().await;
         fail_requested(&request.prior, "delete")?;
         self.with_world("delete", |world| {
-            let id = request.prior.get("id").and_then(Value::as_str).unwrap_or_default();
+            let id = request
+                .prior
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let in_use = world.objects.values().any(|o| {
                 o.type_name == "trellis_test_association"
                     && (o.value.get("service_id").and_then(Value::as_str) == Some(id)
@@ -381,7 +438,11 @@ impl Provider for MemoryProvider {
     async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError> {
         self.pause().await;
         self.with_world("read_data", |world| {
-            let name = request.config.get("name").and_then(Value::as_str).unwrap_or_default();
+            let name = request
+                .config
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let found = world
                 .objects
                 .values()
@@ -453,7 +514,10 @@ pub fn schema() -> ProviderSchema {
                 .attr("name", Attribute::required(string()).force_new())
                 .attr("service_id", Attribute::required(string()).force_new())
                 .attr("port", Attribute::required(AttrType::Number).force_new())
-                .attr("protocol", Attribute::optional_computed(string()).force_new())
+                .attr(
+                    "protocol",
+                    Attribute::optional_computed(string()).force_new(),
+                )
                 .block(
                     "default_action",
                     Nesting::Single,
@@ -482,7 +546,10 @@ pub fn schema() -> ProviderSchema {
             Block::new()
                 .attr("name", Attribute::optional(string()).force_new())
                 .attr("value", Attribute::optional(string()))
-                .attr("values", Attribute::optional(AttrType::List(Box::new(string()))))
+                .attr(
+                    "values",
+                    Attribute::optional(AttrType::List(Box::new(string()))),
+                )
                 .attr("policy", Attribute::optional(AttrType::Json))
                 .attr("secret", Attribute::optional(string()).sensitive())
                 .attr("fail_on", Attribute::optional(string()))

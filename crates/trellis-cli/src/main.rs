@@ -1,0 +1,69 @@
+//! The `trellis` binary: parses arguments, runs one operation, renders its result with a
+//! view, and maps failures to exit codes (0 success, 1 error, 2 changes present under
+//! `-detailed-exitcode`).
+//!
+//! It holds no planning or apply logic of its own; that lives in the library crates.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod commands;
+mod workspace;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use trellis_views::Style;
+use workspace::Failure;
+
+/// How a command talks to the user: output styles and the working directory.
+pub struct Ui {
+    pub style: Style,
+    pub err_style: Style,
+    pub dir: PathBuf,
+}
+
+fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args::parse(argv) {
+        Err(e) => {
+            eprintln!("Error: {e:#}\n\nRun trellis -help for usage.");
+            1
+        }
+        Ok((global, command)) => {
+            let no_color = global.no_color || std::env::var_os("NO_COLOR").is_some();
+            let ui = Ui {
+                style: style_for(!no_color && std::io::stdout().is_terminal()),
+                err_style: style_for(!no_color && std::io::stderr().is_terminal()),
+                dir: PathBuf::from(global.chdir.as_deref().unwrap_or(".")),
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("the tokio runtime starts");
+            match runtime.block_on(commands::run(&ui, command)) {
+                Ok(code) => code,
+                Err(Failure::Diagnostics(diags, sources)) => {
+                    eprint!(
+                        "{}",
+                        trellis_views::render_diagnostics(&diags, &sources, ui.err_style)
+                    );
+                    1
+                }
+                Err(Failure::Error(e)) => {
+                    eprintln!("Error: {e:#}");
+                    1
+                }
+            }
+        }
+    };
+    std::process::exit(code);
+}
+
+fn style_for(color: bool) -> Style {
+    if color {
+        Style::colored()
+    } else {
+        Style::plain()
+    }
+}

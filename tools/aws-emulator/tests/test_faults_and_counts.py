@@ -1,0 +1,104 @@
+"""The admin endpoint: injected latency, throttling and errors, call counts, reset."""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import error_code
+
+
+def test_throttling_is_a_429_in_each_protocol(emulator, client):
+    emulator.admin("POST", "/_trellis/faults", {"throttle_rate": 1.0})
+    expected = {
+        "vpc-lattice": (lambda c: c.list_services(), "ThrottlingException"),
+        "ram": (lambda c: c.get_resource_shares(resourceOwner="SELF"), "ThrottlingException"),
+        "ec2": (lambda c: c.describe_vpcs(), "RequestLimitExceeded"),
+        "sts": (lambda c: c.get_caller_identity(), "Throttling"),
+        "route53": (lambda c: c.list_hosted_zones(), "Throttling"),
+    }
+    for service, (call, code) in expected.items():
+        with pytest.raises(ClientError) as excinfo:
+            call(client(service))
+        assert (error_code(excinfo), excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (code, 429), service
+
+
+def test_errors_are_500_internal_server_exceptions(emulator, lattice):
+    emulator.admin("POST", "/_trellis/faults", {"per_operation": {"CreateService": {"fail_next": 1}}})
+    with pytest.raises(ClientError) as excinfo:
+        lattice.create_service(name="orders")
+    assert error_code(excinfo) == "InternalServerException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert lattice.list_services()["items"] == [], "a failed call did nothing"
+    lattice.create_service(name="orders")
+
+
+def test_sdk_retries_recover_from_throttling(emulator, client):
+    emulator.admin("POST", "/_trellis/faults", {"per_operation": {"vpc-lattice:ListServices": {"throttle_next": 2}}})
+    client("vpc-lattice", retries=3).list_services()
+    assert emulator.admin("GET", "/_trellis/calls")["vpc-lattice"]["ListServices"] == 3
+
+
+def test_fail_after_success_performs_the_call(emulator, lattice):
+    emulator.admin("POST", "/_trellis/faults", {"per_operation": {"vpc-lattice:CreateService": {"fail_after_success": 1}}})
+    with pytest.raises(ClientError) as excinfo:
+        lattice.create_service(name="orders", clientToken="retry-me")
+    assert error_code(excinfo) == "InternalServerException"
+    assert [s["name"] for s in lattice.list_services()["items"]] == ["orders"]
+    retried = lattice.create_service(name="orders", clientToken="retry-me")
+    assert retried["id"] == lattice.list_services()["items"][0]["id"]
+
+
+def test_latency_is_added(emulator, lattice):
+    emulator.admin("POST", "/_trellis/faults", {"per_operation": {"ListServices": {"latency_ms": 300}}})
+    start = time.monotonic()
+    lattice.list_services()
+    assert time.monotonic() - start >= 0.3
+    start = time.monotonic()
+    lattice.list_service_networks()
+    assert time.monotonic() - start < 0.3
+
+
+def test_seeded_rates_repeat(emulator, lattice):
+    def outcomes() -> list[bool]:
+        emulator.admin("POST", "/_trellis/faults", {"error_rate": 0.5, "seed": 7})
+        results = []
+        for _ in range(12):
+            try:
+                lattice.list_services()
+                results.append(True)
+            except ClientError:
+                results.append(False)
+        return results
+
+    first = outcomes()
+    assert first == outcomes() and True in first and False in first
+
+
+def test_call_counts_and_reset(emulator, client):
+    client("vpc-lattice").list_services()
+    client("vpc-lattice").list_services()
+    client("ec2").describe_vpcs()
+    client("sts").get_caller_identity()
+    calls = emulator.admin("GET", "/_trellis/calls")
+    assert calls == {"vpc-lattice": {"ListServices": 2}, "ec2": {"DescribeVpcs": 1}, "sts": {"GetCallerIdentity": 1}}
+    emulator.admin("POST", "/_trellis/calls/reset")
+    assert emulator.admin("GET", "/_trellis/calls") == {}
+
+
+def test_reset_wipes_every_service(emulator, client, lattice, vpc):
+    lattice.create_service_network(name="mesh")
+    emulator.admin("POST", "/_trellis/faults", {"latency_ms": 1})
+    emulator.admin("POST", "/_trellis/reset")
+    assert lattice.list_service_networks()["items"] == []
+    assert all(v["VpcId"] != vpc for v in client("ec2").describe_vpcs()["Vpcs"])
+    assert emulator.admin("GET", "/_trellis/faults")["latency_ms"] == 0
+
+
+def test_bad_fault_configuration_is_refused(emulator):
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        emulator.admin("POST", "/_trellis/faults", {"per_operation": {"X": {"nonsense": 1}}})
+    assert excinfo.value.code == 400

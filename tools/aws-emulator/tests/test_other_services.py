@@ -1,0 +1,38 @@
+"""What trellis needs from moto's own EC2, Route53 and STS, checked so a moto upgrade cannot drop it."""
+
+from __future__ import annotations
+
+
+def test_route53_zone_cname_alias_and_get_change(client, vpc):
+    r53 = client("route53")
+    zone = r53.create_hosted_zone(Name="example.internal", CallerReference="ref-1", VPC={"VPCRegion": "us-east-1", "VPCId": vpc}, HostedZoneConfig={"PrivateZone": True})
+    zone_id = zone["HostedZone"]["Id"]
+    change = r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        {"Action": "UPSERT", "ResourceRecordSet": {"Name": "orders.example.internal", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "orders-abc.vpc-lattice-svcs.us-east-1.on.aws"}]}},
+        {"Action": "CREATE", "ResourceRecordSet": {"Name": "api.example.internal", "Type": "A", "AliasTarget": {"HostedZoneId": "Z0123456789ABC", "DNSName": "orders-abc.vpc-lattice-svcs.us-east-1.on.aws", "EvaluateTargetHealth": False}}},
+    ]})
+    assert r53.get_change(Id=change["ChangeInfo"]["Id"])["ChangeInfo"]["Status"] == "INSYNC"
+    records = {r["Name"]: r for r in r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]}
+    assert records["orders.example.internal."]["Type"] == "CNAME"
+    assert records["api.example.internal."]["AliasTarget"]["DNSName"].startswith("orders-abc")
+
+
+def test_ec2_security_groups_rules_and_lattice_prefix_lists(client, vpc):
+    ec2 = client("ec2")
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    assert subnet.startswith("subnet-")
+    lists = {p["PrefixListName"]: p["PrefixListId"] for p in ec2.describe_managed_prefix_lists()["PrefixLists"]}
+    assert {"com.amazonaws.us-east-1.vpc-lattice", "com.amazonaws.us-east-1.ipv6.vpc-lattice"} <= set(lists)
+    group = ec2.create_security_group(GroupName="targets", Description="targets", VpcId=vpc)["GroupId"]
+    ingress = ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "PrefixListIds": [{"PrefixListId": lists["com.amazonaws.us-east-1.vpc-lattice"]}]},
+    ])
+    rule_id = ingress["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    assert rule_id in {r["SecurityGroupRuleId"] for r in rules}
+    ec2.revoke_security_group_ingress(GroupId=group, SecurityGroupRuleIds=[rule_id])
+
+
+def test_sts_assume_role_and_caller_identity(client):
+    assert client("sts").get_caller_identity()["Account"] == "123456789012"
+    assert client("sts", account="444444444444").get_caller_identity()["Account"] == "444444444444"
