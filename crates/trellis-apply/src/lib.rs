@@ -199,6 +199,7 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         intents: input.state.intents.clone(),
         lineage: input.state.meta.lineage.clone(),
         counter: AtomicU64::new(0),
+        index: trellis_plan::planner::resource_index(&input.config),
     });
 
     let mut remaining: Vec<usize> = ops.iter().map(|o| o.waits_for.len()).collect();
@@ -340,6 +341,8 @@ struct Shared {
     intents: BTreeMap<Address, Intent>,
     lineage: String,
     counter: AtomicU64,
+    /// Position of each resource in `config.resources`, by address.
+    index: HashMap<Address, usize>,
 }
 
 fn op_action(kind: OpKind) -> Action {
@@ -406,10 +409,9 @@ impl Shared {
             return Ok(after);
         }
         let resource = self
-            .config
-            .resources
-            .iter()
-            .find(|r| r.address() == change.address.resource())
+            .index
+            .get(&change.address.resource())
+            .map(|i| &self.config.resources[*i])
             .ok_or_else(|| {
                 format!(
                     "{} is no longer in the configuration",
@@ -459,7 +461,7 @@ impl Shared {
         Ok(value)
     }
 
-    fn record(
+    async fn record(
         &self,
         change: &Change,
         value: Value,
@@ -491,8 +493,9 @@ impl Shared {
             create_before_destroy: change.create_before_destroy,
             private,
         };
-        self.store
-            .put_resource(&record)
+        let store = self.store.clone();
+        blocking(move || store.put_resource(&record))
+            .await
             .map_err(|e| format!("cannot record state: {e}"))?;
         if let Some(old) = &change.moved_from {
             self.store
@@ -504,6 +507,17 @@ impl Shared {
             .unwrap_or_else(|p| p.into_inner())
             .set_instance(&change.address, value.with_sensitive_paths(&sensitive));
         Ok(())
+    }
+}
+
+/// Runs a state write on the blocking pool: a flush waits for the disk, and several
+/// writes in flight at once let the store share one flush between them.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, trellis_state::StateError> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("a state write did not finish: {e}")),
     }
 }
 
@@ -588,13 +602,8 @@ async fn run_inner(
             let private = change.adopted.then(|| {
                 serde_json::json!({ "token": shared.intents.get(&change.address).map(|i| i.token.clone()) })
             });
-            shared.record(change, value, private)?;
-            if change.adopted {
-                shared
-                    .store
-                    .remove_intent(&change.address)
-                    .map_err(|e| e.to_string())?;
-            }
+            // Recording the resource settles an adopted intent in the same write.
+            shared.record(change, value, private).await?;
             let outcome = if change.importing.is_some() {
                 Outcome::Imported
             } else {
@@ -618,9 +627,9 @@ async fn run_inner(
                     .map(|d| d.as_secs())
                     .unwrap_or_default(),
             };
-            shared
-                .store
-                .put_intent(&intent)
+            let store = shared.store.clone();
+            blocking(move || store.put_intent(&intent))
+                .await
                 .map_err(|e| format!("cannot record the intent to create: {e}"))?;
             let response = provider
                 .create(CreateRequest {
@@ -635,11 +644,8 @@ async fn run_inner(
                 change,
                 response.state,
                 Some(serde_json::json!({ "token": token })),
-            )?;
-            shared
-                .store
-                .remove_intent(&change.address)
-                .map_err(|e| format!("cannot record state: {e}"))?;
+            ).await?;
+            // Recording the resource settled its intent in the same write.
             Ok((Outcome::Created, id))
         }
         OpKind::Update => {
@@ -654,7 +660,7 @@ async fn run_inner(
                 .await
                 .map_err(|e| describe(&e))?;
             let id = id_of(&response.state);
-            shared.record(change, response.state, None)?;
+            shared.record(change, response.state, None).await?;
             Ok((Outcome::Updated, id))
         }
         OpKind::Delete => {
@@ -671,7 +677,12 @@ async fn run_inner(
                 Err(e) => return Err(describe(&e)),
             }
             // A replace records the new object when its create completes; a plain delete
-            // (or the delete half of a replace) removes the old record now.
+            // (or the delete half of a delete-then-create replace) removes the old record
+            // now. The delete half of a create-before-destroy runs after the create, when the
+            // record at the address already holds the new object, so it must keep it.
+            if change.action == Action::CreateThenDelete {
+                return Ok((Outcome::Deleted, id_of(&prior)));
+            }
             let address = change.moved_from.as_ref().unwrap_or(&change.address);
             shared
                 .store

@@ -148,7 +148,9 @@ struct Planned {
     ws: Workspace,
     plan: Plan,
     providers: Providers,
-    store: Arc<trellis_state::SledStore>,
+    /// `None` when the plan was made against a state that does not exist yet, which is
+    /// neither created nor locked for that.
+    store: Option<Arc<trellis_state::SledStore>>,
     state: trellis_state::State,
 }
 
@@ -161,9 +163,12 @@ fn parse_addresses(list: &[String], what: &str) -> Outcome<Vec<Address>> {
 async fn make_plan(
     ws: Workspace,
     args: &PlanArgs,
-    store: Arc<trellis_state::SledStore>,
+    store: Option<Arc<trellis_state::SledStore>>,
 ) -> Outcome<Planned> {
-    let state = store.load()?;
+    let state = match &store {
+        Some(store) => store.load()?,
+        None => trellis_state::State::default(),
+    };
     let variables = ws.variables(&args.var_files, &args.vars)?;
     let registry = registry();
     let files = DirFiles::new(&ws.dir);
@@ -216,12 +221,19 @@ async fn make_plan(
 async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
     let ws = Workspace::load(&ui.dir)?;
     let paths = StatePaths::new(&ui.dir, args.state.as_deref());
-    let _lock = if args.lock {
+    // Planning writes no state. Without a state there is nothing to lock or read, and
+    // creating one here would leave a state directory behind a configuration error.
+    let exists = paths.store.exists();
+    let _lock = if args.lock && exists {
         Some(paths.lock("plan", args.lock_timeout)?)
     } else {
         None
     };
-    let store = Arc::new(paths.open()?);
+    let store = if exists {
+        Some(Arc::new(paths.open()?))
+    } else {
+        None
+    };
     let planned = make_plan(ws, &args, store).await?;
     let _ = planned.providers.close().await;
     if args.json {
@@ -295,9 +307,17 @@ async fn apply_command(
     auto_approve: bool,
     args: PlanArgs,
 ) -> Outcome<i32> {
-    let ws = Workspace::load(&ui.dir)?;
+    let mut ws = Workspace::load(&ui.dir)?;
     let paths = StatePaths::new(&ui.dir, args.state.as_deref());
     let operation = if args.destroy { "destroy" } else { "apply" };
+    if plan_file.is_none() && !paths.store.exists() {
+        // The first apply in a directory plans once against the empty state before it
+        // creates the state, so that a configuration error leaves nothing behind. The plan
+        // is made again under the lock below.
+        let checked = make_plan(ws, &args, None).await?;
+        let _ = checked.providers.close().await;
+        ws = checked.ws;
+    }
     let _lock = paths.lock(operation, args.lock_timeout)?;
     let store = Arc::new(paths.open()?);
 
@@ -331,12 +351,12 @@ async fn apply_command(
                 ws,
                 plan,
                 providers,
-                store,
+                store: Some(store),
                 state,
             }
         }
         None => {
-            let planned = make_plan(ws, &args, store).await?;
+            let planned = make_plan(ws, &args, Some(store)).await?;
             print!("{}", trellis_views::render_plan(&planned.plan, ui.style));
             if !planned.plan.has_changes() {
                 let _ = planned.providers.close().await;
@@ -389,6 +409,7 @@ async fn execute(
         store,
         state,
     } = planned;
+    let store = store.ok_or_else(|| anyhow!("internal error: apply without a state store"))?;
     if let Err(e) = trellis_state::write_backup(&paths.backups, &state, DEFAULT_BACKUPS_KEPT) {
         return Err(Failure::Error(anyhow!(
             "cannot back up the state before applying: {e}"

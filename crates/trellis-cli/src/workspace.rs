@@ -51,6 +51,7 @@ pub struct Workspace {
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry.register(Arc::new(trellis_provider::memory::MemoryFactory::new()));
+    registry.register(Arc::new(trellis_aws::AwsFactory::new()));
     registry
 }
 
@@ -118,7 +119,26 @@ impl Workspace {
         }
         let graph = match trellis_plan::graph::build(&config, &sources) {
             Ok(g) => g,
-            Err(d) => return Err(Failure::Diagnostics(d, sources)),
+            Err(mut d) => {
+                // Report the schema errors too (unknown types and arguments), so that one
+                // run shows every problem rather than only the reference errors.
+                d.0.extend(trellis_plan::planner::validate(&config, &sources, &registry()).0);
+                d.0.sort_by(|a, b| {
+                    let key = |x: &trellis_types::Diagnostic| {
+                        x.span
+                            .as_ref()
+                            .map(|s| (s.file.clone(), s.line, s.column))
+                    };
+                    // Diagnostics without a position keep their place at the end.
+                    match (key(a), key(b)) {
+                        (Some(x), Some(y)) => x.cmp(&y),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => std::cmp::Ordering::Equal,
+                    }
+                });
+                return Err(Failure::Diagnostics(d, sources));
+            }
         };
         Ok(Workspace {
             dir: dir.to_path_buf(),

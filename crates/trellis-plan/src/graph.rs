@@ -215,7 +215,12 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
     }
 
     let mut edges = Vec::new();
-    let resolver = Resolver { config };
+    let declared: std::collections::HashSet<(Mode, &str, &str)> = config
+        .resources
+        .iter()
+        .map(|r| (r.mode, r.type_name.as_str(), r.name.as_str()))
+        .collect();
+    let resolver = Resolver { config, declared };
     for l in config.locals.values() {
         let Some(file) = sources.get(&l.file) else {
             continue;
@@ -342,6 +347,8 @@ fn cycle_diagnostics(graph: &DiGraph<Node, ()>) -> Diagnostics {
 
 struct Resolver<'a> {
     config: &'a Config,
+    /// Every declared resource, for constant-time reference checks.
+    declared: std::collections::HashSet<(Mode, &'a str, &'a str)>,
 }
 
 impl Resolver<'_> {
@@ -387,10 +394,9 @@ impl Resolver<'_> {
                     name,
                     ..
                 } => {
-                    let found =
-                        self.config.resources.iter().any(|c| {
-                            c.mode == *mode && c.type_name == *type_name && c.name == *name
-                        });
+                    let found = self
+                        .declared
+                        .contains(&(*mode, type_name.as_str(), name.as_str()));
                     if !found {
                         let prefix = if *mode == Mode::Data { "data." } else { "" };
                         let candidates: Vec<String> = self
@@ -472,10 +478,8 @@ impl Resolver<'_> {
     ) {
         let text = traversal.text.trim();
         let found = Address::parse(text).ok().filter(|a| {
-            self.config
-                .resources
-                .iter()
-                .any(|r| r.mode == a.mode && r.type_name == a.type_name && r.name == a.name)
+            self.declared
+                .contains(&(a.mode, a.type_name.as_str(), a.name.as_str()))
         });
         match found {
             Some(address) => edges.push(Edge {

@@ -12,7 +12,7 @@
 //!
 //! Providers are called only through the [`Provider`] trait; the planner does no other I/O.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use trellis_config::{Config, IgnoreChanges, Resource};
@@ -78,6 +78,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         outputs: Vec::new(),
         diags,
         visited: BTreeSet::new(),
+        index: resource_index(input.config),
     };
     if input.options.destroy {
         planner.destroy_all();
@@ -153,6 +154,23 @@ fn check_schema_names(
     registry: &trellis_provider::Registry,
     diags: &mut Diagnostics,
 ) {
+    // Provider blocks are checked against the provider's own schema, so that a misspelled
+    // setting is an error instead of being silently ignored. Unknown provider names are
+    // reported where providers are configured.
+    for p in &config.providers {
+        let (Some(factory), Some(file)) = (registry.get(&p.name), sources.get(&p.file)) else {
+            continue;
+        };
+        let what = format!("provider {:?}", p.name);
+        check_body(
+            &p.body,
+            &factory.schema().provider,
+            file,
+            &["alias", "version"],
+            &what,
+            diags,
+        );
+    }
     for r in &config.resources {
         let Some(file) = sources.get(&r.file) else {
             continue;
@@ -357,9 +375,11 @@ struct Walk<'a> {
     diags: Diagnostics,
     /// Resources (no key) the walk reached.
     visited: BTreeSet<Address>,
+    /// Position of each resource in `config.resources`, by address.
+    index: HashMap<Address, usize>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
     fn scope(&self, key: Option<KeyContext>) -> EvalScope<'_> {
         EvalScope {
             config: self.input.config,
@@ -371,7 +391,7 @@ impl Walk<'_> {
         }
     }
 
-    fn file(&self, name: &str) -> &SourceFile {
+    fn file(&self, name: &str) -> &'a SourceFile {
         self.input
             .sources
             .get(name)
@@ -396,13 +416,7 @@ impl Walk<'_> {
                     }
                 }
                 NodeId::Resource(address) => {
-                    let resource = self
-                        .input
-                        .config
-                        .resources
-                        .iter()
-                        .find(|r| r.address() == *address)
-                        .expect("graph nodes come from the configuration");
+                    let resource = &self.input.config.resources[self.index[address]];
                     self.visited.insert(address.clone());
                     self.resource(resource, &id).await;
                 }
@@ -417,16 +431,16 @@ impl Walk<'_> {
         &mut self,
         resource: &Resource,
     ) -> Option<Vec<(Option<InstanceKey>, Option<KeyContext>)>> {
-        let file = self.file(&resource.file).clone();
+        let file = self.file(&resource.file);
         if let Some(count) = &resource.count {
-            let value = match eval_expr(count, &self.scope(None), &file) {
+            let value = match eval_expr(count, &self.scope(None), file) {
                 Ok(v) => v,
                 Err(d) => {
                     self.diags.extend(d);
                     return None;
                 }
             };
-            let span = resource_expr_span(count, &file).or(Some(resource.span.clone()));
+            let span = resource_expr_span(count, file).or(Some(resource.span.clone()));
             if value.is_unknown() {
                 self.diags.push(
                     Diagnostic::error("invalid count argument")
@@ -455,14 +469,14 @@ impl Walk<'_> {
             );
         }
         if let Some(for_each) = &resource.for_each {
-            let value = match eval_expr(for_each, &self.scope(None), &file) {
+            let value = match eval_expr(for_each, &self.scope(None), file) {
                 Ok(v) => v,
                 Err(d) => {
                     self.diags.extend(d);
                     return None;
                 }
             };
-            let span = resource_expr_span(for_each, &file).or(Some(resource.span.clone()));
+            let span = resource_expr_span(for_each, file).or(Some(resource.span.clone()));
             let keys_unknown = match value.unmarked() {
                 Value::Map(_) => false,
                 Value::List(items) => items.iter().any(Value::contains_unknown),
@@ -583,12 +597,12 @@ impl Walk<'_> {
         };
         for (key, key_context) in keys {
             let instance = address.clone().with_key(key);
-            let file = self.file(&resource.file).clone();
+            let file = self.file(&resource.file);
             let evaluated = eval_body(
                 &resource.body,
                 META_ARGUMENTS,
                 &self.scope(key_context),
-                &file,
+                file,
             );
             let config_value = match evaluated {
                 Ok(v) => v,
@@ -605,7 +619,7 @@ impl Walk<'_> {
                         self.diags.push(
                             Diagnostic::error(format!("invalid value for {path}"))
                                 .with_detail(message)
-                                .with_span(attribute_span(resource, &path, &file))
+                                .with_span(attribute_span(resource, &path, file))
                                 .with_address(&instance),
                         );
                     }
@@ -626,7 +640,7 @@ impl Walk<'_> {
                     diag = diag.with_detail(detail);
                 }
                 self.diags.push(
-                    diag.with_span(attribute_span(resource, &d.path, &file))
+                    diag.with_span(attribute_span(resource, &d.path, file))
                         .with_address(&instance),
                 );
             }
@@ -867,8 +881,8 @@ impl Walk<'_> {
 
     fn output(&mut self, name: &str) {
         let output = &self.input.config.outputs[name];
-        let file = self.file(&output.file).clone();
-        let value = match eval_expr(&output.value, &self.scope(None), &file) {
+        let file = self.file(&output.file);
+        let value = match eval_expr(&output.value, &self.scope(None), file) {
             Ok(v) => v,
             Err(d) => {
                 self.diags.extend(d);
@@ -986,6 +1000,16 @@ fn delete_change(record: &ResourceState, reason: Reason, providers: &Providers) 
     }
 }
 
+/// The position of every resource in `config.resources`, by address (no key).
+pub fn resource_index(config: &Config) -> HashMap<Address, usize> {
+    config
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.address(), i))
+        .collect()
+}
+
 /// `-target`, `prevent_destroy`, and checks over the whole set of changes.
 fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags: &mut Diagnostics) {
     if !input.options.targets.is_empty() {
@@ -1012,6 +1036,7 @@ fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags:
         };
         changes.retain(|a, _| targeted(a));
     }
+    let index = resource_index(input.config);
     for change in changes.values() {
         let destroys = matches!(
             change.action,
@@ -1020,12 +1045,7 @@ fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags:
         if !destroys {
             continue;
         }
-        let resource = input
-            .config
-            .resources
-            .iter()
-            .find(|r| r.address() == change.address.resource());
-        if let Some(r) = resource {
+        if let Some(r) = index.get(&change.address.resource()).map(|i| &input.config.resources[*i]) {
             if r.lifecycle.prevent_destroy {
                 diags.push(
                     Diagnostic::error(format!("instance {} cannot be destroyed", change.address))

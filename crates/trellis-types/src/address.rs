@@ -289,7 +289,16 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for text in ["", "aws_x", "aws_x.", ".y", "aws_x.y[", "aws_x.y[zz]", "a.b.c", "module.m"] {
+        for text in [
+            "",
+            "aws_x",
+            "aws_x.",
+            ".y",
+            "aws_x.y[",
+            "aws_x.y[zz]",
+            "a.b.c",
+            "module.m",
+        ] {
             assert!(Address::parse(text).is_err(), "{text}");
         }
     }

@@ -133,7 +133,13 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for text in ["a", "a.b", "a[0].b", "tags[\"team name\"]", "config.health_check.port"] {
+        for text in [
+            "a",
+            "a.b",
+            "a[0].b",
+            "tags[\"team name\"]",
+            "config.health_check.port",
+        ] {
             assert_eq!(Path::parse(text).unwrap().to_string(), text);
         }
         assert!(Path::parse("a..b").is_none());

@@ -248,7 +248,9 @@ impl Value {
             serde_json::Value::Bool(b) => Value::Bool(*b),
             serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
             serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
             serde_json::Value::Object(map) => Value::Map(
                 map.iter()
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
@@ -265,7 +267,9 @@ impl Value {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => number_to_json(*n),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
             Value::Map(map) => serde_json::Value::Object(
                 map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
             ),
@@ -405,8 +409,10 @@ fn tagged_json(value: &Value) -> serde_json::Value {
         Value::Sensitive(inner) => serde_json::json!({ "$sensitive": tagged_json(inner) }),
         Value::List(items) => serde_json::Value::Array(items.iter().map(tagged_json).collect()),
         Value::Map(map) => {
-            let object: serde_json::Map<String, serde_json::Value> =
-                map.iter().map(|(k, v)| (k.clone(), tagged_json(v))).collect();
+            let object: serde_json::Map<String, serde_json::Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), tagged_json(v)))
+                .collect();
             if map.len() == 1 && map.keys().all(|k| k.starts_with('$')) {
                 serde_json::json!({ "$map": object })
             } else {
@@ -419,7 +425,9 @@ fn tagged_json(value: &Value) -> serde_json::Value {
 
 fn from_tagged_json(json: &serde_json::Value) -> Value {
     match json {
-        serde_json::Value::Array(items) => Value::List(items.iter().map(from_tagged_json).collect()),
+        serde_json::Value::Array(items) => {
+            Value::List(items.iter().map(from_tagged_json).collect())
+        }
         serde_json::Value::Object(map) if map.len() == 1 => {
             let (key, inner) = map.iter().next().expect("one entry");
             match key.as_str() {
@@ -460,7 +468,10 @@ mod tests {
             ("a", Value::Unknown),
             ("b", Value::string("x").into_sensitive()),
             ("c", Value::object([("$unknown", Value::Bool(false))])),
-            ("d", Value::List(vec![Value::Number(1.0), Value::Number(2.5)])),
+            (
+                "d",
+                Value::List(vec![Value::Number(1.0), Value::Number(2.5)]),
+            ),
         ]);
         let text = serde_json::to_string(&value).unwrap();
         let back: Value = serde_json::from_str(&text).unwrap();
@@ -483,7 +494,10 @@ mod tests {
     fn set_path_creates_objects() {
         let mut value = Value::Null;
         assert!(value.set_path(&Path::from_keys(["a", "b"]), Value::Bool(true)));
-        assert_eq!(value.get_path(&Path::from_keys(["a", "b"])), Some(&Value::Bool(true)));
+        assert_eq!(
+            value.get_path(&Path::from_keys(["a", "b"])),
+            Some(&Value::Bool(true))
+        );
     }
 
     #[test]

@@ -1,0 +1,246 @@
+//! Benchmarks of the engine at ten thousand resources, against the in-memory provider and
+//! the real sled state store. Prints the figures that docs/benchmarks.md records.
+//!
+//! Usage: `cargo run --release -p trellis-bench -- [RESOURCES]` (default 10000).
+//!
+//! What it measures, each in one process:
+//! 1. parse + graph + validate + plan from empty state;
+//! 2. apply of every create (engine time: the provider answers at once), with the cost of
+//!    the state writes of the first and the last hundred resources;
+//! 3. plan against the full state with no changes and no refresh;
+//! 4. peak resident memory (VmHWM).
+//!
+//! It is a measuring tool, not a test: it asserts nothing about time.
+
+#![allow(clippy::print_stdout)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use trellis_apply::ApplyInput;
+use trellis_plan::providers::configure;
+use trellis_plan::scope::NoFiles;
+use trellis_plan::{Plan, PlanOptions};
+use trellis_provider::Registry;
+use trellis_state::{Intent, OutputState, ResourceState, SledStore, State, StateError, StateMeta, StateStore};
+use trellis_types::{Address, SourceFile, SourceMap};
+
+/// A generated mesh: networks, and per service a listener and an association.
+fn generate(resources: usize) -> String {
+    let services = resources.saturating_sub(10) / 3;
+    let mut out = String::from("provider \"trellis\" {}\n\n");
+    out.push_str(
+        "resource \"trellis_test_network\" \"net\" {\n  count = 10\n  name  = \"net-${count.index}\"\n  tags  = { team = \"platform\" }\n}\n\n",
+    );
+    for i in 0..services {
+        out.push_str(&format!(
+            r#"resource "trellis_test_service" "s{i}" {{
+  name        = "svc-{i}"
+  auth_type   = "AWS_IAM"
+  description = "service number {i}"
+  tags        = {{ team = "team-{team}", tier = "web" }}
+}}
+
+resource "trellis_test_listener" "l{i}" {{
+  name       = "http-{i}"
+  service_id = trellis_test_service.s{i}.id
+  port       = 80
+  default_action {{
+    status_code = 404
+  }}
+}}
+
+resource "trellis_test_association" "a{i}" {{
+  service_id = trellis_test_service.s{i}.id
+  network_id = trellis_test_network.net[{net}].id
+}}
+
+"#,
+            team = i % 7,
+            net = i % 10
+        ));
+    }
+    out
+}
+
+/// Wraps a store and records how long each write took, in order.
+struct TimedStore {
+    inner: SledStore,
+    /// (address, nanoseconds) per completed resource write (intent + record + intent removal).
+    writes: Mutex<BTreeMap<Address, Duration>>,
+    order: Mutex<Vec<Address>>,
+}
+
+impl TimedStore {
+    fn time<T>(&self, address: &Address, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        let elapsed = start.elapsed();
+        let mut writes = self.writes.lock().expect("not poisoned");
+        let entry = writes.entry(address.clone()).or_default();
+        if entry.is_zero() {
+            self.order.lock().expect("not poisoned").push(address.clone());
+        }
+        *entry += elapsed;
+        out
+    }
+}
+
+impl StateStore for TimedStore {
+    fn load(&self) -> Result<State, StateError> {
+        self.inner.load()
+    }
+    fn meta(&self) -> Result<StateMeta, StateError> {
+        self.inner.meta()
+    }
+    fn begin_write(&self) -> Result<StateMeta, StateError> {
+        self.inner.begin_write()
+    }
+    fn put_resource(&self, resource: &ResourceState) -> Result<(), StateError> {
+        self.time(&resource.address, || self.inner.put_resource(resource))
+    }
+    fn remove_resource(&self, address: &Address) -> Result<(), StateError> {
+        self.time(address, || self.inner.remove_resource(address))
+    }
+    fn put_intent(&self, intent: &Intent) -> Result<(), StateError> {
+        self.time(&intent.address, || self.inner.put_intent(intent))
+    }
+    fn remove_intent(&self, address: &Address) -> Result<(), StateError> {
+        self.time(address, || self.inner.remove_intent(address))
+    }
+    fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError> {
+        self.inner.put_outputs(outputs)
+    }
+    fn replace_all(&self, state: &State) -> Result<(), StateError> {
+        self.inner.replace_all(state)
+    }
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+async fn plan_once(
+    sources: &SourceMap,
+    state: &State,
+    registry: &Registry,
+) -> (Plan, Duration, Duration, trellis_plan::providers::Providers) {
+    let start = Instant::now();
+    let (config, diags) = trellis_config::parse(sources);
+    assert!(!diags.has_errors(), "generated configuration is valid: {diags}");
+    let graph = trellis_plan::graph::build(&config, sources).expect("no cycles");
+    let validation = trellis_plan::planner::validate(&config, sources, registry);
+    assert!(!validation.has_errors(), "{validation}");
+    let front = start.elapsed();
+    let providers = configure(&config, sources, &BTreeMap::new(), registry, &NoFiles, &[])
+        .await
+        .expect("providers configure");
+    let plan = trellis_plan::plan(trellis_plan::PlanInput {
+        config: &config,
+        sources,
+        graph: &graph,
+        state,
+        variables: BTreeMap::new(),
+        options: PlanOptions {
+            refresh: false,
+            ..PlanOptions::default()
+        },
+        providers: &providers,
+        files: &NoFiles,
+        config_hash: "bench".to_string(),
+    })
+    .await
+    .expect("plan succeeds");
+    (plan, front, start.elapsed(), providers)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let resources: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let text = generate(resources);
+        let mut sources = SourceMap::new();
+        sources.add(SourceFile::new("main.tf", text.as_str()));
+        let mut registry = Registry::new();
+        registry.register(Arc::new(trellis_provider::memory::MemoryFactory::new()));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Arc::new(TimedStore {
+            inner: SledStore::open(&dir.path().join("state")).expect("store opens"),
+            writes: Mutex::new(BTreeMap::new()),
+            order: Mutex::new(Vec::new()),
+        });
+
+        println!("configuration: {} bytes, {} resources", text.len(), 10 + 3 * ((resources.saturating_sub(10)) / 3));
+
+        // 1. validate + plan from empty state.
+        let empty = store.load().expect("state loads");
+        let (plan, front, total, providers) = plan_once(&sources, &empty, &registry).await;
+        let creates = plan.changes.iter().filter(|c| c.action == trellis_plan::Action::Create).count();
+        println!("validate + plan from empty state: {} (parse, graph, validate: {}); {creates} creates", ms(total), ms(front));
+
+        // 2. apply every create.
+        let (config, _) = trellis_config::parse(&sources);
+        store.begin_write().expect("begin");
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let start = Instant::now();
+        let summary = trellis_apply::apply(ApplyInput {
+            plan: Arc::new(plan),
+            config: Arc::new(config),
+            sources: Arc::new(sources.clone()),
+            state: empty,
+            store: store.clone(),
+            providers,
+            files: Arc::new(NoFiles),
+            parallelism: 10,
+            events: Arc::new(|_| {}),
+            interrupt: rx,
+        })
+        .await;
+        let apply_time = start.elapsed();
+        assert_eq!(summary.failed, 0, "apply failed: {:?}", summary.errors);
+        println!("apply of {} creates (parallelism 10): {}", summary.added, ms(apply_time));
+        let order = store.order.lock().expect("not poisoned").clone();
+        let writes = store.writes.lock().expect("not poisoned").clone();
+        let mean = |slice: &[Address]| {
+            let total: Duration = slice.iter().map(|a| writes[a]).sum();
+            total / slice.len().max(1) as u32
+        };
+        let n = order.len();
+        let first = mean(&order[..100.min(n)]);
+        let last = mean(&order[n.saturating_sub(100)..]);
+        println!(
+            "state writes per resource (intent, record, intent removal): first 100 mean {:.1} µs, last 100 mean {:.1} µs",
+            first.as_secs_f64() * 1e6,
+            last.as_secs_f64() * 1e6
+        );
+
+        // 3. plan against the full state, no changes, no refresh.
+        let full = store.load().expect("state loads");
+        let (plan, _, total, _) = plan_once(&sources, &full, &registry).await;
+        let changes = plan.changes.iter().filter(|c| c.has_work()).count();
+        println!(
+            "plan against {} resources of state, -refresh=false: {} ({changes} changes)",
+            full.resources.len(),
+            ms(total)
+        );
+        println!("peak memory (VmHWM): {:.0} MB", peak_rss_mb());
+    });
+}

@@ -1,0 +1,464 @@
+//! The AWS provider end to end: the real `trellis` binary in a temp directory, against the
+//! local emulator (moto plus trellis' Lattice extension), checked through the AWS SDK.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+
+struct Fixture {
+    emulator: Emulator,
+    dir: tempfile::TempDir,
+    vpc: String,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let emulator = Emulator::start().expect("emulator starts");
+        let vpc = emulator
+            .create_vpc(DEFAULT_ACCOUNT, "us-east-1", "10.0.0.0/16")
+            .expect("vpc");
+        Fixture {
+            emulator,
+            dir: tempfile::tempdir().expect("temp dir"),
+            vpc,
+        }
+    }
+
+    fn provider_block(&self, max_retries: u32) -> String {
+        let url = self.emulator.endpoint_url();
+        format!(
+            "provider \"aws\" {{\n  region = \"us-east-1\"\n  max_retries = {max_retries}\n  \
+             endpoints {{\n    vpclattice = \"{url}\"\n    sts = \"{url}\"\n  }}\n}}\n"
+        )
+    }
+
+    /// Writes `main.tf`: the provider block plus `body`, with `VPC_ID` replaced.
+    fn write(&self, body: &str) {
+        self.write_with_retries(body, 3);
+    }
+
+    fn write_with_retries(&self, body: &str, max_retries: u32) {
+        let text = format!(
+            "{}\n{}",
+            self.provider_block(max_retries),
+            body.replace("VPC_ID", &self.vpc)
+        );
+        std::fs::write(self.dir.path().join("main.tf"), text).expect("write main.tf");
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        run_in(self.dir.path(), &self.emulator, args)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let text = format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "trellis {args:?} failed:\n{text}");
+        text
+    }
+
+    fn apply(&self) -> String {
+        self.ok(&["apply", "-auto-approve", "-no-color"])
+    }
+
+    /// Asserts that a plan shows no changes (`-detailed-exitcode` exits 0).
+    fn assert_no_changes(&self) {
+        let out = self.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "plan shows changes:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn plan_text(&self) -> String {
+        let out = self.run(&["plan", "-no-color"]);
+        format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
+    fn lattice(&self) -> aws_sdk_vpclattice::Client {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let config = rt
+            .block_on(self.emulator.sdk_config(DEFAULT_ACCOUNT, "us-east-1"))
+            .expect("sdk config");
+        aws_sdk_vpclattice::Client::new(&config)
+    }
+
+    /// Counts of (service networks, services, target groups) in the emulator.
+    fn counts(&self) -> (usize, usize, usize) {
+        let client = self.lattice();
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        rt.block_on(async {
+            let networks = client.list_service_networks().send().await.unwrap();
+            let services = client.list_services().send().await.unwrap();
+            let groups = client.list_target_groups().send().await.unwrap();
+            (
+                networks.items().len(),
+                services.items().len(),
+                groups.items().len(),
+            )
+        })
+    }
+}
+
+fn run_in(dir: &Path, emulator: &Emulator, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args(args)
+        .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()
+        .expect("trellis runs")
+}
+
+const MESH: &str = r#"
+resource "aws_vpclattice_service_network" "net" {
+  name      = "mesh-net"
+  auth_type = "AWS_IAM"
+  tags      = { team = "platform" }
+}
+
+resource "aws_vpclattice_service" "svc" {
+  name      = "orders"
+  auth_type = "AWS_IAM"
+}
+
+resource "aws_vpclattice_target_group" "tg" {
+  name = "orders-ip"
+  type = "IP"
+  config {
+    vpc_identifier = "VPC_ID"
+    port           = 8080
+    protocol       = "HTTP"
+  }
+}
+
+resource "aws_vpclattice_target_group_attachment" "t1" {
+  target_group_identifier = aws_vpclattice_target_group.tg.id
+  target {
+    id   = "10.0.0.10"
+    port = 8080
+  }
+}
+
+resource "aws_vpclattice_listener" "http" {
+  name               = "http"
+  protocol           = "HTTP"
+  port               = 80
+  service_identifier = aws_vpclattice_service.svc.id
+  default_action {
+    forward {
+      target_groups {
+        target_group_identifier = aws_vpclattice_target_group.tg.id
+      }
+    }
+  }
+}
+
+resource "aws_vpclattice_listener_rule" "api" {
+  name                = "api"
+  service_identifier  = aws_vpclattice_service.svc.id
+  listener_identifier = aws_vpclattice_listener.http.listener_id
+  priority            = 10
+  match {
+    http_match {
+      method = "GET"
+      path_match {
+        match {
+          prefix = "/api"
+        }
+      }
+    }
+  }
+  action {
+    fixed_response {
+      status_code = 404
+    }
+  }
+}
+
+resource "aws_vpclattice_service_network_service_association" "svc" {
+  service_identifier         = aws_vpclattice_service.svc.arn
+  service_network_identifier = aws_vpclattice_service_network.net.id
+}
+
+resource "aws_vpclattice_service_network_vpc_association" "vpc" {
+  vpc_identifier             = "VPC_ID"
+  service_network_identifier = aws_vpclattice_service_network.net.arn
+}
+
+resource "aws_vpclattice_auth_policy" "svc" {
+  resource_identifier = aws_vpclattice_service.svc.arn
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "*", Resource = "*" }]
+  })
+}
+
+resource "aws_vpclattice_resource_policy" "net" {
+  resource_arn = aws_vpclattice_service_network.net.arn
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { AWS = "111111111111" }, Action = "vpc-lattice:AssociateViaAWSService", Resource = "*" }]
+  })
+}
+
+resource "aws_vpclattice_access_log_subscription" "svc" {
+  resource_identifier = aws_vpclattice_service.svc.id
+  destination_arn     = "arn:aws:logs:us-east-1:123456789012:log-group:lattice"
+}
+"#;
+
+/// Every resource type: create, no changes on re-plan, update in place, replace on a
+/// force-new change, destroy, and nothing left in the emulator.
+#[test]
+fn aws_every_resource_type_lifecycle() {
+    let f = Fixture::new();
+    f.write(MESH);
+    f.apply();
+    assert_eq!(f.counts(), (1, 1, 1));
+    f.assert_no_changes();
+
+    // In place: auth type, tags, listener default action, rule priority and action, policy.
+    let updated = MESH
+        .replace(
+            "name      = \"mesh-net\"\n  auth_type = \"AWS_IAM\"\n  tags      = { team = \"platform\" }",
+            "name      = \"mesh-net\"\n  auth_type = \"NONE\"\n  tags      = { team = \"mesh\" }",
+        )
+        .replace("priority            = 10", "priority            = 20")
+        .replace("status_code = 404", "status_code = 403")
+        .replace("Principal = \"*\", Action = \"*\"", "Principal = \"*\", Action = \"vpc-lattice-svcs:Invoke\"");
+    f.write(&updated);
+    let plan = f.plan_text();
+    assert!(plan.contains("~"), "expected in-place updates:\n{plan}");
+    assert!(!plan.contains("must be replaced"), "unexpected replace:\n{plan}");
+    f.apply();
+    f.assert_no_changes();
+
+    // Force-new: the service's name replaces it (and what hangs off it).
+    let replaced = updated.replace("name      = \"orders\"", "name      = \"orders-v2\"");
+    f.write(&replaced);
+    f.apply();
+    f.assert_no_changes();
+    assert_eq!(f.counts(), (1, 1, 1));
+
+    f.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert_eq!(f.counts(), (0, 0, 0));
+}
+
+/// The quickstart example plans, applies, re-plans with no changes and destroys.
+#[test]
+fn aws_quickstart_example() {
+    let f = Fixture::new();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart/main.tf");
+    let text = std::fs::read_to_string(example).expect("example");
+    let url = f.emulator.endpoint_url().to_string();
+    // The example relies on AWS_ENDPOINT_URL; the test also sets it explicitly.
+    std::fs::write(f.dir.path().join("main.tf"), text).unwrap();
+    let vpc_var = format!("vpc_id={}", f.vpc);
+    let out = run_in(f.dir.path(), &f.emulator, &["apply", "-auto-approve", "-no-color", "-var", &vpc_var]);
+    assert!(
+        out.status.success(),
+        "apply failed against {url}:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(f.counts(), (1, 2, 2));
+    let out = run_in(f.dir.path(), &f.emulator, &["plan", "-detailed-exitcode", "-no-color", "-var", &vpc_var]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run_in(f.dir.path(), &f.emulator, &["destroy", "-auto-approve", "-no-color", "-var", &vpc_var]);
+    assert!(
+        out.status.success(),
+        "destroy failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(f.counts(), (0, 0, 0));
+}
+
+/// A create whose effect exists but whose answer was lost, then a re-run: one service.
+#[test]
+fn aws_crash_after_create_adopts() {
+    let f = Fixture::new();
+    f.write_with_retries(
+        r#"resource "aws_vpclattice_service" "svc" {
+  name = "crashy"
+}"#,
+        0,
+    );
+    f.emulator
+        .set_faults(&serde_json::json!({
+            "per_operation": {"vpc-lattice:CreateService": {"fail_after_success": 1}}
+        }))
+        .unwrap();
+    let out = f.run(&["apply", "-auto-approve", "-no-color"]);
+    assert!(!out.status.success(), "the first apply should fail");
+    assert_eq!(f.counts().1, 1);
+    f.emulator.set_faults(&serde_json::json!({})).unwrap();
+    f.apply();
+    assert_eq!(f.counts().1, 1, "exactly one service after the re-run");
+    f.assert_no_changes();
+    f.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert_eq!(f.counts(), (0, 0, 0));
+}
+
+/// Throttling and 500s on 20 percent of calls: apply and destroy converge.
+#[test]
+fn aws_converges_under_faults() {
+    let f = Fixture::new();
+    f.write_with_retries(MESH, 20);
+    f.emulator
+        .set_faults(&serde_json::json!({"throttle_rate": 0.1, "error_rate": 0.1, "seed": 7}))
+        .unwrap();
+    f.apply();
+    f.assert_no_changes();
+    f.ok(&["destroy", "-auto-approve", "-no-color"]);
+    f.emulator.set_faults(&serde_json::json!({})).unwrap();
+    assert_eq!(f.counts(), (0, 0, 0));
+}
+
+/// Plan-time validation: every problem reported, no API call made.
+#[test]
+fn aws_validation_errors_at_plan_time() {
+    let f = Fixture::new();
+    f.write(
+        r#"
+resource "aws_vpclattice_service" "bad" {
+  name = "Bad--Name"
+}
+resource "aws_vpclattice_listener" "l" {
+  name               = "listener-x"
+  protocol           = "FTP"
+  port               = 70000
+  service_identifier = "svc-0123456789abcdef0"
+  default_action {
+    fixed_response {
+      status_code = 404
+    }
+  }
+}
+resource "aws_vpclattice_listener_rule" "r" {
+  name                = "r1"
+  service_identifier  = "svc-0123456789abcdef0"
+  listener_identifier = "listener-0123456789abcdef0"
+  priority            = 101
+  match {
+    http_match {
+      method = "GET"
+    }
+  }
+  action {
+    fixed_response {
+      status_code = 404
+    }
+  }
+}
+resource "aws_vpclattice_auth_policy" "p" {
+  resource_identifier = "svc-0123456789abcdef0"
+  policy              = "{not json"
+}
+"#,
+    );
+    f.emulator.reset_calls().unwrap();
+    let out = f.run(&["plan", "-no-color"]);
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "plan should fail:\n{text}");
+    for needle in [
+        "invalid name \"Bad--Name\"",
+        "invalid name \"listener-x\"",
+        "\"FTP\" is not one of",
+        "port 70000 is out of range",
+        "priority 101 is out of range",
+        "policy is not valid json",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let lattice_calls = f
+        .emulator
+        .calls()
+        .unwrap()
+        .get("vpc-lattice")
+        .map(|ops| ops.values().sum::<u64>())
+        .unwrap_or(0);
+    assert_eq!(lattice_calls, 0, "validation must not call the api");
+}
+
+/// Import by ID, including the composite listener and rule IDs.
+#[test]
+fn aws_import_by_id() {
+    let f = Fixture::new();
+    let client = f.lattice();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (service_id, listener_id) = rt.block_on(async {
+        use aws_sdk_vpclattice::types::{FixedResponseAction, RuleAction};
+        let svc = client.create_service().name("imported").send().await.unwrap();
+        let listener = client
+            .create_listener()
+            .service_identifier(svc.id().unwrap())
+            .name("http")
+            .protocol("HTTP".into())
+            .port(80)
+            .default_action(RuleAction::FixedResponse(
+                FixedResponseAction::builder().status_code(404).build().unwrap(),
+            ))
+            .send()
+            .await
+            .unwrap();
+        (svc.id().unwrap().to_string(), listener.id().unwrap().to_string())
+    });
+    f.write(&format!(
+        r#"
+resource "aws_vpclattice_service" "svc" {{
+  name = "imported"
+}}
+resource "aws_vpclattice_listener" "http" {{
+  name               = "http"
+  protocol           = "HTTP"
+  port               = 80
+  service_identifier = aws_vpclattice_service.svc.id
+  default_action {{
+    fixed_response {{
+      status_code = 404
+    }}
+  }}
+}}
+import {{
+  to = aws_vpclattice_service.svc
+  id = "{service_id}"
+}}
+import {{
+  to = aws_vpclattice_listener.http
+  id = "{service_id}/{listener_id}"
+}}
+"#
+    ));
+    f.apply();
+    f.assert_no_changes();
+    assert_eq!(f.counts().1, 1);
+}

@@ -1,0 +1,233 @@
+//! `parse` on small inline configurations: what lands in the model, and hostile input.
+
+use trellis_config::*;
+use trellis_types::{Diagnostics, Path, SourceFile, SourceMap, Value};
+
+fn parse_one(text: &str) -> (Config, Diagnostics) {
+    let mut sources = SourceMap::new();
+    sources.add(SourceFile::new("main.tf", text));
+    parse(&sources)
+}
+
+fn parse_ok(text: &str) -> Config {
+    let (config, diags) = parse_one(text);
+    assert!(diags.is_empty(), "{}", render_plain(&diags));
+    config
+}
+
+#[test]
+fn resource_meta_arguments_leave_the_body() {
+    let config = parse_ok(
+        r#"
+resource "aws_vpclattice_service" "a" {
+  count      = 2
+  provider   = aws.network
+  depends_on = [aws_vpclattice_service_network.n, module.m, data.aws_vpc.v]
+  name       = "a"
+  lifecycle {
+    create_before_destroy = true
+    ignore_changes        = [tags["team"], dns_entry[0].domain_name]
+    replace_triggered_by  = [aws_vpclattice_service_network.n.id]
+  }
+  dynamic "tag" {
+    for_each = {}
+    content {}
+  }
+}
+"#,
+    );
+    let r = &config.resources[0];
+    assert_eq!(r.address().to_string(), "aws_vpclattice_service.a");
+    assert_eq!(r.provider_key(), "aws.network");
+    assert!(r.count.is_some() && r.for_each.is_none());
+    let deps: Vec<&str> = r.depends_on.iter().map(|d| d.text.as_str()).collect();
+    assert_eq!(
+        deps,
+        [
+            "aws_vpclattice_service_network.n",
+            "module.m",
+            "data.aws_vpc.v"
+        ]
+    );
+    assert!(r.lifecycle.create_before_destroy && !r.lifecycle.prevent_destroy);
+    assert_eq!(
+        r.lifecycle.ignore_changes,
+        IgnoreChanges::Paths(vec![
+            Path::parse("tags[\"team\"]").unwrap(),
+            Path::parse("dns_entry[0].domain_name").unwrap(),
+        ])
+    );
+    assert_eq!(r.lifecycle.replace_triggered_by.len(), 1);
+    let keys: Vec<String> = r
+        .body
+        .iter()
+        .map(|s| match s {
+            hcl_edit::structure::Structure::Attribute(a) => a.key.to_string(),
+            hcl_edit::structure::Structure::Block(b) => b.ident.to_string(),
+        })
+        .collect();
+    assert_eq!(keys, ["name", "dynamic"]);
+    assert_eq!((r.span.line, r.span.column, r.type_span.column), (2, 1, 10));
+}
+
+#[test]
+fn provider_alias_is_split_out() {
+    let config =
+        parse_ok("provider \"aws\" {\n  alias  = \"network\"\n  region = \"eu-west-1\"\n}\n");
+    let p = &config.providers[0];
+    assert_eq!(p.key(), "aws.network");
+    assert!(p.body.get_attribute("alias").is_none());
+    assert!(p.body.get_attribute("region").is_some());
+}
+
+#[test]
+fn variable_defaults_and_type_constraints() {
+    let config = parse_ok(
+        r#"
+variable "plain" {}
+variable "typed" {
+  type     = object({ port = optional(number, 443), name = string })
+  nullable = false
+}
+"#,
+    );
+    let plain = &config.variables["plain"];
+    assert!(plain.nullable && !plain.sensitive && plain.ty.is_none());
+    let typed = &config.variables["typed"];
+    assert!(!typed.nullable);
+    let Some(TypeConstraint::Object(attrs)) = &typed.ty else {
+        panic!("{:?}", typed.ty)
+    };
+    assert_eq!(
+        attrs["port"],
+        ObjectAttribute {
+            ty: TypeConstraint::Number,
+            optional: true,
+            default: Some(Value::Number(443.0)),
+        }
+    );
+    assert!(!attrs["name"].optional);
+}
+
+#[test]
+fn locals_merge_across_blocks_and_files() {
+    let mut sources = SourceMap::new();
+    sources.add(SourceFile::new(
+        "a.tf",
+        "locals {\n  a = 1\n}\nlocals {\n  b = 2\n}\n",
+    ));
+    sources.add(SourceFile::new("b.tf", "locals {\n  c = 3\n}\n"));
+    sources.add(SourceFile::new("notes.txt", "not configuration {"));
+    let (config, diags) = parse(&sources);
+    assert!(diags.is_empty(), "{diags}");
+    assert_eq!(config.locals.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+    assert_eq!(config.locals["c"].file, "b.tf");
+}
+
+#[test]
+fn moved_and_import_addresses() {
+    let config = parse_ok(
+        r#"
+moved {
+  from = aws_x.a
+  to   = aws_x.b["k"]
+}
+import {
+  for_each = var.ids
+  to       = aws_x.c[each.key]
+  id       = each.value
+}
+"#,
+    );
+    assert_eq!(config.moved[0].from.to_string(), "aws_x.a");
+    assert_eq!(config.moved[0].to.to_string(), "aws_x.b[\"k\"]");
+    assert_eq!(config.imports[0].to.text, "aws_x.c[each.key]");
+    assert!(config.imports[0].for_each.is_some());
+}
+
+#[test]
+fn errors_in_one_file_do_not_hide_the_others() {
+    let mut sources = SourceMap::new();
+    sources.add(SourceFile::new("a.tf", "locals {\n  a = \n}\n"));
+    sources.add(SourceFile::new("b.tf", "resorce \"x\" \"y\" {}\n"));
+    let (_, diags) = parse(&sources);
+    let rendered = render_plain(&diags);
+    assert!(rendered.contains("a.tf:"), "{rendered}");
+    assert!(
+        rendered.contains("b.tf:1:1: error: unsupported block type `resorce`"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn hostile_nesting_is_refused_without_overflowing_the_stack() {
+    for (open, close) in [
+        ("(", ")"),
+        ("[", "]"),
+        ("{a = ", "}"),
+        ("\"${", "}\""),
+        ("f(", ")"),
+    ] {
+        let n = 100_000;
+        let text = format!(
+            "locals {{\n  x = {}1{}\n}}\n",
+            open.repeat(n),
+            close.repeat(n)
+        );
+        let (_, diags) = parse_one(&text);
+        assert!(diags.has_errors(), "{open}");
+    }
+    let blocks = format!("{}{}", "a {\n".repeat(100_000), "}\n".repeat(100_000));
+    assert!(parse_one(&blocks).1.has_errors());
+    let chain = format!("locals {{\n  x = {}1\n}}\n", "1 + ".repeat(100_000));
+    assert!(parse_one(&chain).1.has_errors());
+    assert!(format_source(&blocks).is_err());
+}
+
+#[test]
+fn garbage_never_panics() {
+    // A deterministic sweep of prefixes and byte soup built from HCL's punctuation.
+    let alphabet: Vec<char> = "ab\"{}[]()$%~<-=#/*\\\n .,:?!é\r\t0EOT".chars().collect();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..1500 {
+        let len = (seed % 40) as usize;
+        let mut text = String::new();
+        for _ in 0..len {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+        }
+        let (_, _) = parse_one(&text);
+        let _ = format_source(&text);
+    }
+    let valid = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/config/valid/01-lattice-mesh/main.tf"),
+    )
+    .unwrap();
+    // Every fifth prefix: cut inside strings, heredocs, blocks and templates.
+    for end in (0..valid.len())
+        .step_by(5)
+        .filter(|&i| valid.is_char_boundary(i))
+    {
+        let _ = parse_one(&valid[..end]);
+    }
+}
+
+#[test]
+fn oversized_files_are_refused() {
+    let text = "#".repeat(MAX_FILE_SIZE + 1);
+    let (_, diags) = parse_one(&text);
+    assert_eq!(diags.0.len(), 1);
+    assert_eq!(diags.0[0].summary, "file is too large");
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    let err = decode_source("main.tf", b"a = 1\nb = \"\xff\"\n").unwrap_err();
+    assert_eq!(
+        render_plain(&err),
+        "main.tf:2:6: error: file is not valid UTF-8\n  invalid byte 0xff\n"
+    );
+}

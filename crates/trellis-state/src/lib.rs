@@ -1,0 +1,57 @@
+//! The state of a trellis working directory: the model ([`State`]), the store trait that
+//! the executor writes through one record at a time ([`StateStore`]), the local sled store
+//! ([`SledStore`]), the exclusive lock ([`acquire_lock`]), and JSON snapshots for
+//! `state pull`, backups and restore ([`to_json`], [`write_backup`]).
+//!
+//! The model, the stored record format and the storage are kept apart: [`model`] is the
+//! in-memory form, [`record`] the versioned byte form of one record (with
+//! [`upgrade_record`]), [`store`] the sled layout, [`snapshot`] the whole-state JSON form.
+//!
+//! **State holds secrets.** Attribute values are stored in the clear, sensitive ones
+//! included; the store, lock and backup files are created owner-only (0700 directories,
+//! 0600 files), and a snapshot printed by `state pull` must be handled as a secret.
+//!
+//! A state that cannot be read is an error ([`StateError::Corrupt`]), never an empty state.
+//!
+//! This crate does not plan, does not call providers and does not print.
+
+pub mod backup;
+pub mod error;
+pub mod lock;
+pub mod model;
+pub mod record;
+pub mod snapshot;
+pub mod store;
+mod sys;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
+pub use backup::{list_backups, read_backup, write_backup, BackupInfo, DEFAULT_BACKUPS_KEPT};
+pub use error::StateError;
+pub use lock::{acquire_lock, force_unlock, read_lock, LockGuard, LockInfo};
+pub use model::*;
+pub use record::{
+    decode_record, encode_record, upgrade_record, Record, RecordKind, RECORD_VERSION,
+};
+pub use snapshot::{from_json, to_json, SNAPSHOT_FORMAT_VERSION};
+pub use store::{SledStore, StateStore};
+
+/// Checks that a state is the one a saved plan was made against.
+pub fn check_meta(expected: &StateMeta, actual: &StateMeta) -> Result<(), StateError> {
+    if expected.lineage != actual.lineage {
+        return Err(StateError::LineageMismatch {
+            expected: expected.lineage.clone(),
+            found: actual.lineage.clone(),
+        });
+    }
+    if expected.serial != actual.serial {
+        return Err(StateError::SerialMismatch {
+            expected: expected.serial,
+            found: actual.serial,
+        });
+    }
+    Ok(())
+}

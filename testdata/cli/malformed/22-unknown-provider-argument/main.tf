@@ -1,0 +1,8 @@
+provider "trellis" {
+  store  = "world.json"
+  regoin = "local"
+}
+
+resource "trellis_test_thing" "t" {
+  name = "t"
+}

@@ -1,0 +1,4 @@
+resource "trellis_test_thing" "b" {
+  name  = "b"
+  value = var.missing
+}

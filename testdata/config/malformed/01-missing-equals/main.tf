@@ -1,0 +1,3 @@
+resource "aws_vpclattice_service" "a" {
+  name "a"
+}

@@ -1,0 +1,4 @@
+resource "aws_vpclattice_service" "a" {
+  name = "a"
+}
+}

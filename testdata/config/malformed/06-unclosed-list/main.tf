@@ -1,0 +1,4 @@
+locals {
+  names = ["a", "b"
+  other = 1
+}

@@ -1,0 +1,13 @@
+variable "region" {}
+
+output "id" {
+  value = 2
+}
+
+locals {
+  x = 2
+}
+
+provider "aws" {
+  alias = "net"
+}

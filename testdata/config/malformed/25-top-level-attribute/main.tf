@@ -1,0 +1,5 @@
+region = "eu-west-1"
+
+resource "aws_vpclattice_service" "a" {
+  name = "a"
+}

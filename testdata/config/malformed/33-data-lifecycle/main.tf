@@ -1,0 +1,5 @@
+data "aws_region" "r" {
+  lifecycle {
+    create_before_destroy = true
+  }
+}

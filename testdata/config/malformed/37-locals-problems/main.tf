@@ -1,0 +1,11 @@
+locals {
+  a = 1
+
+  nested {
+    b = 2
+  }
+}
+
+locals {
+  a = 3
+}

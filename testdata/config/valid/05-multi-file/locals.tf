@@ -1,0 +1,7 @@
+locals {
+  suffix = "prod"
+}
+
+locals {
+  full = "${local.prefix}-${local.suffix}"
+}

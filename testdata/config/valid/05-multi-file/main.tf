@@ -1,0 +1,7 @@
+locals {
+  prefix = "mesh"
+}
+
+resource "aws_vpclattice_service" "a" {
+  name = "${local.prefix}-a"
+}

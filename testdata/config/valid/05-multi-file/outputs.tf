@@ -1,0 +1,3 @@
+output "a" {
+  value = aws_vpclattice_service.a.arn
+}
