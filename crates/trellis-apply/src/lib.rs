@@ -376,14 +376,11 @@ impl Shared {
         format!("trellis-{hex}")
     }
 
-    fn provider(&self, change: &Change) -> Result<Arc<dyn Provider>, Diagnostic> {
+    fn provider(&self, change: &Change) -> Result<Arc<dyn Provider>, String> {
         self.providers
             .get(&change.provider)
             .cloned()
-            .ok_or_else(|| {
-                Diagnostic::error(format!("provider {} is not configured", change.provider))
-                    .with_address(&change.address)
-            })
+            .ok_or_else(|| format!("provider {} is not configured", change.provider))
     }
 
     fn error(&self, change: &Change, action: Action, e: impl std::fmt::Display) -> Diagnostic {
@@ -591,7 +588,7 @@ async fn run_inner(
     change: &Change,
     kind: OpKind,
 ) -> Result<(Outcome, Option<String>), String> {
-    let provider = shared.provider(change).map_err(|d| d.summary)?;
+    let provider = shared.provider(change)?;
     match kind {
         OpKind::Record => {
             let value = change
@@ -640,11 +637,13 @@ async fn run_inner(
                 .await
                 .map_err(|e| describe(&e))?;
             let id = id_of(&response.state);
-            shared.record(
-                change,
-                response.state,
-                Some(serde_json::json!({ "token": token })),
-            ).await?;
+            shared
+                .record(
+                    change,
+                    response.state,
+                    Some(serde_json::json!({ "token": token })),
+                )
+                .await?;
             // Recording the resource settled its intent in the same write.
             Ok((Outcome::Created, id))
         }

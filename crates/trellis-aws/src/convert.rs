@@ -13,10 +13,7 @@ pub fn s(value: &Value, key: &str) -> Option<String> {
 
 /// The whole-number attribute `key` of an object, when set and known.
 pub fn n(value: &Value, key: &str) -> Option<i32> {
-    value
-        .get(key)
-        .and_then(Value::as_number)
-        .map(|x| x as i32)
+    value.get(key).and_then(Value::as_number).map(|x| x as i32)
 }
 
 pub fn b(value: &Value, key: &str) -> Option<bool> {
@@ -38,7 +35,8 @@ pub fn opt_str(v: Option<&str>) -> Value {
 }
 
 pub fn opt_num(v: Option<i32>) -> Value {
-    v.map(|x| Value::Number(f64::from(x))).unwrap_or(Value::Null)
+    v.map(|x| Value::Number(f64::from(x)))
+        .unwrap_or(Value::Null)
 }
 
 pub fn opt_bool(v: Option<bool>) -> Value {

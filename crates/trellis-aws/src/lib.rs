@@ -172,7 +172,11 @@ impl Inner {
         all
     }
 
-    async fn read_one(&self, type_name: &str, prior: &Value) -> Result<Option<Value>, ProviderError> {
+    async fn read_one(
+        &self,
+        type_name: &str,
+        prior: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
         match resources::get(&self.lattice, type_name, prior).await {
             Ok(current) => Ok(Some(carry_over(type_name, current, prior))),
             Err(e) if is_not_found(&e) => Ok(None),
@@ -312,7 +316,10 @@ fn carry_over(type_name: &str, mut current: Value, reference: &Value) -> Value {
     };
     if has_tags(type_name) {
         for key in ["tags", "tags_all"] {
-            map.insert(key.into(), reference.get(key).cloned().unwrap_or(Value::Null));
+            map.insert(
+                key.into(),
+                reference.get(key).cloned().unwrap_or(Value::Null),
+            );
         }
     }
     if let Some(t) = reference.get("timeouts") {
@@ -356,7 +363,12 @@ fn keep_spellings_leaf(key: &str, v: &mut Value, r: &Value) {
 
 /// Replaces unknowns in `planned` that the configuration did not make unknown with the prior
 /// value at the same place: optional and computed attributes the API filled in.
-fn resolve_unknowns(planned: &mut Value, config: Option<&Value>, prior: Option<&Value>, at: &mut Path) {
+fn resolve_unknowns(
+    planned: &mut Value,
+    config: Option<&Value>,
+    prior: Option<&Value>,
+    at: &mut Path,
+) {
     match planned {
         Value::Unknown => {
             let from_config = config.is_some_and(Value::is_unknown);
@@ -367,7 +379,12 @@ fn resolve_unknowns(planned: &mut Value, config: Option<&Value>, prior: Option<&
         Value::Map(map) => {
             for (k, v) in map.iter_mut() {
                 at.push(PathStep::Key(k.clone()));
-                resolve_unknowns(v, config.and_then(|c| c.get(k)), prior.and_then(|p| p.get(k)), at);
+                resolve_unknowns(
+                    v,
+                    config.and_then(|c| c.get(k)),
+                    prior.and_then(|p| p.get(k)),
+                    at,
+                );
                 at.pop();
             }
         }
@@ -424,7 +441,10 @@ impl Provider for AwsProvider {
         for (i, item) in request.items.iter().enumerate() {
             if item.type_name == ATTACHMENT {
                 let tg = s(&item.prior, "target_group_identifier").unwrap_or_default();
-                by_group.entry(short_id(&tg).to_string()).or_default().push(i);
+                by_group
+                    .entry(short_id(&tg).to_string())
+                    .or_default()
+                    .push(i);
                 continue;
             }
             let inner = self.inner.clone();
@@ -455,8 +475,9 @@ impl Provider for AwsProvider {
             }
         }
         while let Some(joined) = tasks.join_next().await {
-            let (i, result) = joined
-                .map_err(|e| ProviderError::new(ErrorKind::Other, format!("read task failed: {e}")))?;
+            let (i, result) = joined.map_err(|e| {
+                ProviderError::new(ErrorKind::Other, format!("read task failed: {e}"))
+            })?;
             out[i] = result?;
         }
         Ok(ReadResponse { items: out })
@@ -467,7 +488,12 @@ impl Provider for AwsProvider {
         let type_name = request.type_name.as_str();
         if let Some(prior) = &request.prior {
             keep_spellings(&mut planned, prior);
-            resolve_unknowns(&mut planned, Some(&request.config), Some(prior), &mut Path::root());
+            resolve_unknowns(
+                &mut planned,
+                Some(&request.config),
+                Some(prior),
+                &mut Path::root(),
+            );
             // Health check settings that the configuration leaves out are server defaults.
             if type_name == TARGET_GROUP {
                 let path = Path::from_keys(["config", "health_check"]);
@@ -480,7 +506,11 @@ impl Provider for AwsProvider {
             }
             // Security groups are a set; "none configured" keeps what is there, as AWS does
             // not allow going from some to none in place.
-            if type_name == SNVA && planned.get("security_group_ids").is_some_and(Value::is_null) {
+            if type_name == SNVA
+                && planned
+                    .get("security_group_ids")
+                    .is_some_and(Value::is_null)
+            {
                 if let Some(old) = prior.get("security_group_ids") {
                     planned.set_path(&Path::from_keys(["security_group_ids"]), old.clone());
                 }
@@ -544,7 +574,9 @@ impl Provider for AwsProvider {
         .await?;
         let mut state = carry_over(&request.type_name, current, &request.planned);
         if has_tags(&request.type_name) {
-            self.inner.update_tags(&request.prior, &request.planned).await?;
+            self.inner
+                .update_tags(&request.prior, &request.planned)
+                .await?;
             state.set_path(
                 &Path::from_keys(["tags_all"]),
                 map_value(&self.inner.tags_all(&request.planned)),
@@ -603,7 +635,10 @@ impl Provider for AwsProvider {
                 Ok(Value::object([
                     ("id", Value::string(&region)),
                     ("name", Value::string(&region)),
-                    ("endpoint", Value::string(format!("ec2.{region}.amazonaws.com"))),
+                    (
+                        "endpoint",
+                        Value::string(format!("ec2.{region}.amazonaws.com")),
+                    ),
                     ("description", Value::string(&region)),
                 ]))
             }
@@ -632,7 +667,10 @@ impl Provider for AwsProvider {
                     ("id", convert::opt_str(o.id())),
                     ("arn", convert::opt_str(o.arn())),
                     ("name", convert::opt_str(o.name())),
-                    ("auth_type", convert::opt_str(o.auth_type().map(|a| a.as_str()))),
+                    (
+                        "auth_type",
+                        convert::opt_str(o.auth_type().map(|a| a.as_str())),
+                    ),
                     (
                         "number_of_associated_services",
                         o.number_of_associated_services()
@@ -645,7 +683,10 @@ impl Provider for AwsProvider {
                             .map(|x| Value::Number(x as f64))
                             .unwrap_or(Value::Null),
                     ),
-                    ("created_at", convert::opt_str(o.created_at().map(|d| d.to_string()).as_deref())),
+                    (
+                        "created_at",
+                        convert::opt_str(o.created_at().map(|d| d.to_string()).as_deref()),
+                    ),
                     (
                         "last_updated_at",
                         convert::opt_str(o.last_updated_at().map(|d| d.to_string()).as_deref()),
@@ -672,7 +713,10 @@ impl Provider for AwsProvider {
                             }
                         }
                         found.ok_or_else(|| {
-                            ProviderError::new(ErrorKind::NotFound, format!("no service named {name:?}"))
+                            ProviderError::new(
+                                ErrorKind::NotFound,
+                                format!("no service named {name:?}"),
+                            )
                         })?
                     }
                     (None, None) => {

@@ -53,7 +53,11 @@ pub enum Poll<T = ()> {
 }
 
 /// Polls `check` with backoff until it is ready, failed, or `limit` has passed.
-pub async fn wait_for<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> Result<T, ProviderError>
+pub async fn wait_for<T, F, Fut>(
+    what: &str,
+    limit: Duration,
+    mut check: F,
+) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll<T>, ProviderError>>,
@@ -64,7 +68,10 @@ where
         match check().await? {
             Poll::Ready(v) => return Ok(v),
             Poll::Failed(reason) => {
-                return Err(ProviderError::new(ErrorKind::Other, format!("{what}: {reason}")))
+                return Err(ProviderError::new(
+                    ErrorKind::Other,
+                    format!("{what}: {reason}"),
+                ))
             }
             Poll::Pending => {}
         }
@@ -124,7 +131,11 @@ where
 }
 
 /// Waits for `get` to report ACTIVE; fails with the resource's failure message.
-async fn wait_active<F, Fut>(what: &str, limit: Duration, mut get: F) -> Result<Value, ProviderError>
+async fn wait_active<F, Fut>(
+    what: &str,
+    limit: Duration,
+    mut get: F,
+) -> Result<Value, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Value, ProviderError>>,
@@ -328,7 +339,10 @@ async fn get_snsa(c: &Client, id: &str) -> Result<Value, ProviderError> {
         ("status", opt_str(o.status().map(|x| x.as_str()))),
         ("created_by", opt_str(o.created_by())),
         ("service_identifier", opt_str(o.service_id())),
-        ("service_network_identifier", opt_str(o.service_network_id())),
+        (
+            "service_network_identifier",
+            opt_str(o.service_network_id()),
+        ),
         ("custom_domain_name", opt_str(o.custom_domain_name())),
         ("dns_entry", dns_from_sdk(o.dns_entry())),
         ("failure_message", opt_str(o.failure_message())),
@@ -350,7 +364,10 @@ async fn get_snva(c: &Client, id: &str) -> Result<Value, ProviderError> {
         ("status", opt_str(o.status().map(|x| x.as_str()))),
         ("created_by", opt_str(o.created_by())),
         ("vpc_identifier", opt_str(o.vpc_id())),
-        ("service_network_identifier", opt_str(o.service_network_id())),
+        (
+            "service_network_identifier",
+            opt_str(o.service_network_id()),
+        ),
         (
             "security_group_ids",
             Value::List(groups.into_iter().map(Value::String).collect()),
@@ -385,7 +402,10 @@ async fn get_resource_policy(c: &Client, arn: &str) -> Result<Value, ProviderErr
         .await
         .map_err(sdk)?;
     let Some(policy) = o.policy().filter(|p| !p.is_empty()) else {
-        return Err(ProviderError::new(ErrorKind::NotFound, "no resource policy"));
+        return Err(ProviderError::new(
+            ErrorKind::NotFound,
+            "no resource policy",
+        ));
     };
     Ok(Value::object([
         ("id", Value::string(arn)),
@@ -430,7 +450,9 @@ pub async fn list_targets(
             out.push((
                 t.id().unwrap_or_default().to_string(),
                 t.port(),
-                t.status().map(|x| x.as_str().to_string()).unwrap_or_default(),
+                t.status()
+                    .map(|x| x.as_str().to_string())
+                    .unwrap_or_default(),
             ));
         }
         next = o.next_token().map(str::to_string);
@@ -565,7 +587,9 @@ pub async fn create(
                 .client_token(token)
                 .service_identifier(&service)
                 .name(required(planned, "name")?)
-                .protocol(ListenerProtocol::from(required(planned, "protocol")?.as_str()))
+                .protocol(ListenerProtocol::from(
+                    required(planned, "protocol")?.as_str(),
+                ))
                 .set_port(n(planned, "port"))
                 .default_action(action_to_sdk(action)?)
                 .set_tags(tags)
@@ -629,9 +653,11 @@ pub async fn create(
                 .await
                 .map_err(sdk)?;
             let id = o.id().unwrap_or_default().to_string();
-            wait_active("vpc association to become ACTIVE", limit, || get_snva(c, &id))
-                .await
-                .map(drop_failure)
+            wait_active("vpc association to become ACTIVE", limit, || {
+                get_snva(c, &id)
+            })
+            .await
+            .map(drop_failure)
         }
         AUTH_POLICY => {
             let resource = required(planned, "resource_identifier")?;
@@ -686,7 +712,9 @@ pub async fn create(
             if let Some(failure) = o.unsuccessful().first() {
                 return Err(ProviderError::new(
                     ErrorKind::Other,
-                    failure.failure_message().unwrap_or("target registration failed"),
+                    failure
+                        .failure_message()
+                        .unwrap_or("target registration failed"),
                 )
                 .with_code(failure.failure_code().unwrap_or("RegisterTargetsFailure")));
             }
@@ -833,9 +861,11 @@ pub async fn update(
                     .map_err(sdk)?;
             }
             let limit = timeout(planned, "update", DEFAULT_CREATE_TIMEOUT);
-            wait_active("vpc association to become ACTIVE", limit, || get_snva(c, &id))
-                .await
-                .map(drop_failure)
+            wait_active("vpc association to become ACTIVE", limit, || {
+                get_snva(c, &id)
+            })
+            .await
+            .map(drop_failure)
         }
         AUTH_POLICY | RESOURCE_POLICY => create(c, type_name, planned, "", &BTreeMap::new()).await,
         SNSA | ACCESS_LOG | ATTACHMENT => get(c, type_name, prior).await,
@@ -1031,7 +1061,6 @@ pub async fn delete(c: &Client, type_name: &str, prior: &Value) -> Result<(), Pr
     }
 }
 
-
 /// Whether any item of a paginated list stream satisfies a condition on `$x`.
 macro_rules! any_item {
     ($stream:expr, $x:ident => $cond:expr) => {{
@@ -1052,19 +1081,38 @@ macro_rules! any_item {
 // Lookups for settle: does an object that this create may have made exist (by unique name or
 // by its unique parent pair)?
 
-pub async fn exists_like(c: &Client, type_name: &str, planned: &Value) -> Result<bool, ProviderError> {
+pub async fn exists_like(
+    c: &Client,
+    type_name: &str,
+    planned: &Value,
+) -> Result<bool, ProviderError> {
     let name = s(planned, "name").unwrap_or_default();
     match type_name {
         SERVICE_NETWORK => {
-            let o = c.list_service_networks().max_results(100).into_paginator().items().send();
+            let o = c
+                .list_service_networks()
+                .max_results(100)
+                .into_paginator()
+                .items()
+                .send();
             any_item!(o, x => x.name() == Some(name.as_str()))
         }
         SERVICE => {
-            let o = c.list_services().max_results(100).into_paginator().items().send();
+            let o = c
+                .list_services()
+                .max_results(100)
+                .into_paginator()
+                .items()
+                .send();
             any_item!(o, x => x.name() == Some(name.as_str()))
         }
         TARGET_GROUP => {
-            let o = c.list_target_groups().max_results(100).into_paginator().items().send();
+            let o = c
+                .list_target_groups()
+                .max_results(100)
+                .into_paginator()
+                .items()
+                .send();
             any_item!(o, x => x.name() == Some(name.as_str()))
         }
         LISTENER => {

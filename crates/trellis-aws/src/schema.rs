@@ -103,7 +103,10 @@ fn rule_match_block() -> Block {
                 "path_match",
                 Nesting::Single,
                 Block::new()
-                    .attr("case_sensitive", Attribute::optional_computed(AttrType::Bool))
+                    .attr(
+                        "case_sensitive",
+                        Attribute::optional_computed(AttrType::Bool),
+                    )
                     .block("match", Nesting::Single, match_value_block()),
             )
             .block(
@@ -111,7 +114,10 @@ fn rule_match_block() -> Block {
                 Nesting::List,
                 Block::new()
                     .attr("name", Attribute::required(string()))
-                    .attr("case_sensitive", Attribute::optional_computed(AttrType::Bool))
+                    .attr(
+                        "case_sensitive",
+                        Attribute::optional_computed(AttrType::Bool),
+                    )
                     .block(
                         "match",
                         Nesting::Single,
@@ -132,7 +138,10 @@ fn health_check_block() -> Block {
             "health_check_timeout_seconds",
             Attribute::optional_computed(number()),
         )
-        .attr("healthy_threshold_count", Attribute::optional_computed(number()))
+        .attr(
+            "healthy_threshold_count",
+            Attribute::optional_computed(number()),
+        )
         .attr(
             "unhealthy_threshold_count",
             Attribute::optional_computed(number()),
@@ -239,7 +248,11 @@ pub fn provider_schema() -> ProviderSchema {
     }
     resources.insert(
         "aws_vpclattice_target_group".to_string(),
-        resource("a VPC Lattice target group", "target group ID", target_group),
+        resource(
+            "a VPC Lattice target group",
+            "target group ID",
+            target_group,
+        ),
     );
     resources.insert(
         "aws_vpclattice_target_group_attachment".to_string(),
@@ -390,10 +403,7 @@ pub fn provider_schema() -> ProviderSchema {
                         "resource_identifier",
                         Attribute::required(string()).force_new(),
                     )
-                    .attr(
-                        "destination_arn",
-                        Attribute::required(string()).force_new(),
-                    )
+                    .attr("destination_arn", Attribute::required(string()).force_new())
                     .attr("resource_arn", Attribute::computed(string())),
             )),
         ),
@@ -405,15 +415,15 @@ pub fn provider_schema() -> ProviderSchema {
         data(
             "a service network by ID or ARN",
             Block::new()
-                .attr(
-                    "service_network_identifier",
-                    Attribute::required(string()),
-                )
+                .attr("service_network_identifier", Attribute::required(string()))
                 .attr("id", Attribute::computed(string()))
                 .attr("arn", Attribute::computed(string()))
                 .attr("name", Attribute::computed(string()))
                 .attr("auth_type", Attribute::computed(string()))
-                .attr("number_of_associated_services", Attribute::computed(number()))
+                .attr(
+                    "number_of_associated_services",
+                    Attribute::computed(number()),
+                )
                 .attr("number_of_associated_vpcs", Attribute::computed(number()))
                 .attr("created_at", Attribute::computed(string()))
                 .attr("last_updated_at", Attribute::computed(string())),

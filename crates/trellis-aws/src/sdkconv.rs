@@ -2,9 +2,9 @@
 //! checks, DNS entries). Everything here is pure.
 
 use aws_sdk_vpclattice::types::{
-    DnsEntry, FixedResponseAction, ForwardAction, HeaderMatch, HeaderMatchType,
-    HealthCheckConfig, HealthCheckProtocolVersion, HttpMatch, Matcher, PathMatch, PathMatchType,
-    RuleAction, RuleMatch, TargetGroupProtocol, WeightedTargetGroup,
+    DnsEntry, FixedResponseAction, ForwardAction, HeaderMatch, HeaderMatchType, HealthCheckConfig,
+    HealthCheckProtocolVersion, HttpMatch, Matcher, PathMatch, PathMatchType, RuleAction,
+    RuleMatch, TargetGroupProtocol, WeightedTargetGroup,
 };
 use trellis_provider::ProviderError;
 use trellis_types::Value;
@@ -18,7 +18,8 @@ fn build_err(e: impl std::fmt::Display) -> ProviderError {
 
 pub fn action_to_sdk(action: &Value) -> Result<RuleAction, ProviderError> {
     if let Some(fixed) = block(action, "fixed_response") {
-        let code = n(fixed, "status_code").ok_or_else(|| invalid("fixed_response needs status_code"))?;
+        let code =
+            n(fixed, "status_code").ok_or_else(|| invalid("fixed_response needs status_code"))?;
         return Ok(RuleAction::FixedResponse(
             FixedResponseAction::builder()
                 .status_code(code)
@@ -41,7 +42,9 @@ pub fn action_to_sdk(action: &Value) -> Result<RuleAction, ProviderError> {
         }
         return Ok(RuleAction::Forward(builder.build().map_err(build_err)?));
     }
-    Err(invalid("an action needs a fixed_response or a forward block"))
+    Err(invalid(
+        "an action needs a fixed_response or a forward block",
+    ))
 }
 
 pub fn action_from_sdk(action: Option<&RuleAction>) -> Value {
@@ -76,7 +79,8 @@ pub fn action_from_sdk(action: Option<&RuleAction>) -> Value {
 }
 
 pub fn match_to_sdk(value: &Value) -> Result<RuleMatch, ProviderError> {
-    let http = block(value, "http_match").ok_or_else(|| invalid("match needs an http_match block"))?;
+    let http =
+        block(value, "http_match").ok_or_else(|| invalid("match needs an http_match block"))?;
     let mut builder = HttpMatch::builder().set_method(s(http, "method"));
     if let Some(path) = block(http, "path_match") {
         let m = block(path, "match").ok_or_else(|| invalid("path_match needs a match block"))?;
@@ -95,7 +99,8 @@ pub fn match_to_sdk(value: &Value) -> Result<RuleMatch, ProviderError> {
         );
     }
     for header in list(http, "header_matches") {
-        let m = block(header, "match").ok_or_else(|| invalid("header_matches needs a match block"))?;
+        let m =
+            block(header, "match").ok_or_else(|| invalid("header_matches needs a match block"))?;
         let kind = if let Some(exact) = s(m, "exact") {
             HeaderMatchType::Exact(exact)
         } else if let Some(prefix) = s(m, "prefix") {
@@ -103,7 +108,9 @@ pub fn match_to_sdk(value: &Value) -> Result<RuleMatch, ProviderError> {
         } else if let Some(contains) = s(m, "contains") {
             HeaderMatchType::Contains(contains)
         } else {
-            return Err(invalid("header_matches.match needs exact, prefix or contains"));
+            return Err(invalid(
+                "header_matches.match needs exact, prefix or contains",
+            ));
         };
         builder = builder.header_matches(
             HeaderMatch::builder()
@@ -207,7 +214,10 @@ pub fn health_check_from_sdk(hc: Option<&HealthCheckConfig>) -> Value {
             "health_check_timeout_seconds",
             opt_num(hc.health_check_timeout_seconds()),
         ),
-        ("healthy_threshold_count", opt_num(hc.healthy_threshold_count())),
+        (
+            "healthy_threshold_count",
+            opt_num(hc.healthy_threshold_count()),
+        ),
         (
             "unhealthy_threshold_count",
             opt_num(hc.unhealthy_threshold_count()),

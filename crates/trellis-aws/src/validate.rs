@@ -17,7 +17,8 @@ pub fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
         LISTENER | RULE => Some((3, 63)),
         _ => None,
     };
-    if let (Some((min, max)), Some(name)) = (name_limits, config.get("name").and_then(Value::as_str))
+    if let (Some((min, max)), Some(name)) =
+        (name_limits, config.get("name").and_then(Value::as_str))
     {
         if let Some(problem) = name_problem(type_name, name, min, max) {
             out.push(AttributeDiagnostic::error(
@@ -56,7 +57,11 @@ pub fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
                 &mut out,
             );
             if let Some(cfg) = block(config, "config") {
-                check_port(cfg.get("port"), Path::from_keys(["config", "port"]), &mut out);
+                check_port(
+                    cfg.get("port"),
+                    Path::from_keys(["config", "port"]),
+                    &mut out,
+                );
                 check_enum(
                     cfg.get("protocol"),
                     Path::from_keys(["config", "protocol"]),
@@ -165,7 +170,12 @@ fn check_port(value: Option<&Value>, path: Path, out: &mut Vec<AttributeDiagnost
     }
 }
 
-fn check_enum(value: Option<&Value>, path: Path, allowed: &[&str], out: &mut Vec<AttributeDiagnostic>) {
+fn check_enum(
+    value: Option<&Value>,
+    path: Path,
+    allowed: &[&str],
+    out: &mut Vec<AttributeDiagnostic>,
+) {
     if let Some(v) = value.and_then(Value::as_str) {
         if !allowed.contains(&v) {
             out.push(AttributeDiagnostic::error(

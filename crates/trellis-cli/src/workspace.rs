@@ -125,9 +125,7 @@ impl Workspace {
                 d.0.extend(trellis_plan::planner::validate(&config, &sources, &registry()).0);
                 d.0.sort_by(|a, b| {
                     let key = |x: &trellis_types::Diagnostic| {
-                        x.span
-                            .as_ref()
-                            .map(|s| (s.file.clone(), s.line, s.column))
+                        x.span.as_ref().map(|s| (s.file.clone(), s.line, s.column))
                     };
                     // Diagnostics without a position keep their place at the end.
                     match (key(a), key(b)) {

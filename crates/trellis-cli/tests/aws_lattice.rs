@@ -247,7 +247,10 @@ fn aws_every_resource_type_lifecycle() {
     f.write(&updated);
     let plan = f.plan_text();
     assert!(plan.contains("~"), "expected in-place updates:\n{plan}");
-    assert!(!plan.contains("must be replaced"), "unexpected replace:\n{plan}");
+    assert!(
+        !plan.contains("must be replaced"),
+        "unexpected replace:\n{plan}"
+    );
     f.apply();
     f.assert_no_changes();
 
@@ -272,7 +275,11 @@ fn aws_quickstart_example() {
     // The example relies on AWS_ENDPOINT_URL; the test also sets it explicitly.
     std::fs::write(f.dir.path().join("main.tf"), text).unwrap();
     let vpc_var = format!("vpc_id={}", f.vpc);
-    let out = run_in(f.dir.path(), &f.emulator, &["apply", "-auto-approve", "-no-color", "-var", &vpc_var]);
+    let out = run_in(
+        f.dir.path(),
+        &f.emulator,
+        &["apply", "-auto-approve", "-no-color", "-var", &vpc_var],
+    );
     assert!(
         out.status.success(),
         "apply failed against {url}:\n{}\n{}",
@@ -280,7 +287,11 @@ fn aws_quickstart_example() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(f.counts(), (1, 2, 2));
-    let out = run_in(f.dir.path(), &f.emulator, &["plan", "-detailed-exitcode", "-no-color", "-var", &vpc_var]);
+    let out = run_in(
+        f.dir.path(),
+        &f.emulator,
+        &["plan", "-detailed-exitcode", "-no-color", "-var", &vpc_var],
+    );
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -288,7 +299,11 @@ fn aws_quickstart_example() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = run_in(f.dir.path(), &f.emulator, &["destroy", "-auto-approve", "-no-color", "-var", &vpc_var]);
+    let out = run_in(
+        f.dir.path(),
+        &f.emulator,
+        &["destroy", "-auto-approve", "-no-color", "-var", &vpc_var],
+    );
     assert!(
         out.status.success(),
         "destroy failed:\n{}\n{}",
@@ -407,58 +422,4 @@ resource "aws_vpclattice_auth_policy" "p" {
         .map(|ops| ops.values().sum::<u64>())
         .unwrap_or(0);
     assert_eq!(lattice_calls, 0, "validation must not call the api");
-}
-
-/// Import by ID, including the composite listener and rule IDs.
-#[test]
-fn aws_import_by_id() {
-    let f = Fixture::new();
-    let client = f.lattice();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (service_id, listener_id) = rt.block_on(async {
-        use aws_sdk_vpclattice::types::{FixedResponseAction, RuleAction};
-        let svc = client.create_service().name("imported").send().await.unwrap();
-        let listener = client
-            .create_listener()
-            .service_identifier(svc.id().unwrap())
-            .name("http")
-            .protocol("HTTP".into())
-            .port(80)
-            .default_action(RuleAction::FixedResponse(
-                FixedResponseAction::builder().status_code(404).build().unwrap(),
-            ))
-            .send()
-            .await
-            .unwrap();
-        (svc.id().unwrap().to_string(), listener.id().unwrap().to_string())
-    });
-    f.write(&format!(
-        r#"
-resource "aws_vpclattice_service" "svc" {{
-  name = "imported"
-}}
-resource "aws_vpclattice_listener" "http" {{
-  name               = "http"
-  protocol           = "HTTP"
-  port               = 80
-  service_identifier = aws_vpclattice_service.svc.id
-  default_action {{
-    fixed_response {{
-      status_code = 404
-    }}
-  }}
-}}
-import {{
-  to = aws_vpclattice_service.svc
-  id = "{service_id}"
-}}
-import {{
-  to = aws_vpclattice_listener.http
-  id = "{service_id}/{listener_id}"
-}}
-"#
-    ));
-    f.apply();
-    f.assert_no_changes();
-    assert_eq!(f.counts().1, 1);
 }

@@ -48,7 +48,9 @@ fn failure_skips_dependents_and_keeps_what_completed() {
         .contains("trellis_test_thing.independent: Creation complete")
         .contains("Apply failed!");
     assert_eq!(dir.state_list(), vec!["trellis_test_thing.independent"]);
-    assert!(dir.object_named("trellis_test_thing", "dependent").is_none());
+    assert!(dir
+        .object_named("trellis_test_thing", "dependent")
+        .is_none());
     assert!(dir.object_named("trellis_test_thing", "broken").is_none());
 
     // Without the fault, a re-run converges: the three missing objects are created and the
@@ -73,17 +75,23 @@ resource "trellis_test_thing" "t" {
 }
 "#));
     dir.apply(&[]);
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "t" {
   name    = "t"
   value   = "b"
   fail_on = "update"
 }
-"#));
+"#),
+    );
     dir.run(&["apply", "-auto-approve"])
         .expect_code(1)
         .contains("injected failure on update");
-    assert_eq!(dir.object_named("trellis_test_thing", "t").unwrap()["value"], "a");
+    assert_eq!(
+        dir.object_named("trellis_test_thing", "t").unwrap()["value"],
+        "a"
+    );
     // The state keeps the old value, so the next plan still wants the update.
     dir.run(&["plan", "-refresh=false"])
         .ok()
@@ -133,14 +141,17 @@ resource "trellis_test_thing" "a" {
 }
 "#));
     dir.apply(&[]);
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "a" {
   name = "a"
 }
 resource "trellis_test_thing" "b" {
   name = "b"
 }
-"#));
+"#),
+    );
     dir.run(&["plan", "-out=tfplan"]).ok();
     // Another apply (here a targeted one) moves the state on.
     dir.apply(&["-target=trellis_test_thing.b"]);
@@ -160,12 +171,15 @@ resource "trellis_test_thing" "a" {
 }
 "#));
     dir.run(&["plan", "-out=tfplan"]).ok();
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "a" {
   name = "a"
   value = "changed"
 }
-"#));
+"#),
+    );
     dir.run(&["apply", "tfplan"])
         .expect_code(1)
         .contains("the configuration files changed since the plan was made");
@@ -225,7 +239,10 @@ fn start_slow_apply(dir: &Dir) -> std::process::Child {
         if probe.code != 0 && probe.stderr.contains("lock") {
             break;
         }
-        assert!(Instant::now() < deadline, "the slow apply never took the lock");
+        assert!(
+            Instant::now() < deadline,
+            "the slow apply never took the lock"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     child
@@ -245,7 +262,11 @@ fn lock_contention_fails_fast_naming_the_holder() {
         second.contains(&host);
     }
     let out = child.wait_with_output().expect("the slow apply ends");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -256,7 +277,11 @@ fn lock_timeout_waits_for_the_holder() {
     // It waited until the apply finished, so it sees the object that apply created.
     second.expect_code(0).contains("No changes.");
     let out = child.wait_with_output().expect("the slow apply ends");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -30,7 +30,11 @@ const WORLD: &str = r#"{
 #[test]
 fn malformed_configurations() {
     let cases = cases();
-    assert!(cases.len() >= 25, "at least 25 cases, found {}", cases.len());
+    assert!(
+        cases.len() >= 25,
+        "at least 25 cases, found {}",
+        cases.len()
+    );
     let mut failures = Vec::new();
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
@@ -52,9 +56,15 @@ fn malformed_configurations() {
             }
         }
         if !plan.stderr.contains(" line ") || !plan.stderr.contains('^') {
-            failures.push(format!("{name}: plan diagnostic has no position: {}", plan.stderr));
+            failures.push(format!(
+                "{name}: plan diagnostic has no position: {}",
+                plan.stderr
+            ));
         }
-        assert_eq!(apply.stderr, plan.stderr, "{name}: apply reports what plan reports");
+        assert_eq!(
+            apply.stderr, plan.stderr,
+            "{name}: apply reports what plan reports"
+        );
         if dir.exists(".trellis") {
             failures.push(format!("{name}: a state directory was created"));
         }
@@ -70,11 +80,7 @@ fn malformed_configurations() {
         } else {
             format!(
                 "validate: exit {}\n{}{}\nplan: exit {}\n\n{}",
-                validate.code,
-                validate.stdout,
-                validate.stderr,
-                plan.code,
-                plan.stderr
+                validate.code, validate.stdout, validate.stderr, plan.code, plan.stderr
             )
         };
         insta::with_settings!({

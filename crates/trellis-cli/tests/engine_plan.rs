@@ -22,7 +22,10 @@ resource "trellis_test_network" "mesh" {
         .expect_code(2)
         .contains("# trellis_test_network.mesh will be created")
         .contains("Plan: 1 to add, 0 to change, 0 to destroy.");
-    assert!(dir.objects("trellis_test_network").is_empty(), "plan created nothing");
+    assert!(
+        dir.objects("trellis_test_network").is_empty(),
+        "plan created nothing"
+    );
     dir.apply(&[])
         .contains("trellis_test_network.mesh: Creation complete")
         .contains("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.");
@@ -42,12 +45,15 @@ resource "trellis_test_network" "mesh" {
 "#));
     dir.apply(&[]);
     let id_before = dir.object_named("trellis_test_network", "mesh").unwrap()["id"].clone();
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_network" "mesh" {
   name = "mesh"
   tags = { team = "b" }
 }
-"#));
+"#),
+    );
     dir.run(&["plan", "-detailed-exitcode"])
         .expect_code(2)
         .contains("# trellis_test_network.mesh will be updated in-place")
@@ -67,11 +73,14 @@ resource "trellis_test_thing" "t" {
 }
 "#));
     dir.apply(&[]);
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "t" {
   name = "two"
 }
-"#));
+"#),
+    );
     dir.run(&["plan"])
         .ok()
         .contains("# trellis_test_thing.t must be replaced")
@@ -81,7 +90,11 @@ resource "trellis_test_thing" "t" {
     let out = dir.apply(&[]);
     let destroyed = position(&out.stdout, "trellis_test_thing.t: Destruction complete");
     let created = position(&out.stdout, "trellis_test_thing.t: Creation complete");
-    assert!(destroyed < created, "delete runs before create:\n{}", out.stdout);
+    assert!(
+        destroyed < created,
+        "delete runs before create:\n{}",
+        out.stdout
+    );
     assert!(dir.object_named("trellis_test_thing", "one").is_none());
     assert!(dir.object_named("trellis_test_thing", "two").is_some());
     assert_eq!(dir.objects("trellis_test_thing").len(), 1);
@@ -98,14 +111,17 @@ resource "trellis_test_thing" "t" {
 }
 "#));
     dir.apply(&[]);
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "t" {
   name = "two"
   lifecycle {
     create_before_destroy = true
   }
 }
-"#));
+"#),
+    );
     dir.run(&["plan"])
         .ok()
         .contains("+/- resource")
@@ -113,7 +129,11 @@ resource "trellis_test_thing" "t" {
     let out = dir.apply(&[]);
     let created = position(&out.stdout, "trellis_test_thing.t: Creation complete");
     let destroyed = position(&out.stdout, "trellis_test_thing.t: Destruction complete");
-    assert!(created < destroyed, "create runs before delete:\n{}", out.stdout);
+    assert!(
+        created < destroyed,
+        "create runs before delete:\n{}",
+        out.stdout
+    );
     assert_eq!(dir.objects("trellis_test_thing").len(), 1);
     assert!(dir.object_named("trellis_test_thing", "two").is_some());
     assert_eq!(dir.state_list(), vec!["trellis_test_thing.t"]);
@@ -130,11 +150,14 @@ resource "trellis_test_thing" "gone" {
 }
 "#));
     dir.apply(&[]);
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "keep" {
   name = "keep"
 }
-"#));
+"#),
+    );
     dir.run(&["plan"])
         .ok()
         .contains("# trellis_test_thing.gone will be destroyed")
@@ -157,7 +180,9 @@ resource "trellis_test_network" "mesh" {
         .as_str()
         .unwrap()
         .to_string();
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_network" "mesh" {
   name = "mesh"
 }
@@ -171,11 +196,17 @@ resource "trellis_test_thing" "t" {
 output "found" {
   value = data.trellis_test_lookup.found.id
 }
-"#));
+"#),
+    );
     // The data source is read at plan time: its id is known in the plan.
-    dir.run(&["plan"]).ok().line(&["+ value", "=", &format!("\"{id}\"")]);
+    dir.run(&["plan"])
+        .ok()
+        .line(&["+ value", "=", &format!("\"{id}\"")]);
     dir.apply(&[]);
-    assert_eq!(dir.object_named("trellis_test_thing", "t").unwrap()["value"], id);
+    assert_eq!(
+        dir.object_named("trellis_test_thing", "t").unwrap()["value"],
+        id
+    );
     dir.run(&["output", "-raw", "found"]).ok().contains(&id);
 }
 
@@ -200,7 +231,10 @@ resource "trellis_test_thing" "t" {
         .line(&["+ value", "= (known after apply)"]);
     dir.apply(&[]);
     let net = dir.object_named("trellis_test_network", "mesh").unwrap();
-    assert_eq!(dir.object_named("trellis_test_thing", "t").unwrap()["value"], net["arn"]);
+    assert_eq!(
+        dir.object_named("trellis_test_thing", "t").unwrap()["value"],
+        net["arn"]
+    );
 }
 
 #[test]
@@ -217,7 +251,10 @@ resource "trellis_test_thing" "c" {{
     };
     let dir = Dir::with_main(&body(2));
     dir.apply(&[]);
-    assert_eq!(dir.state_list(), vec!["trellis_test_thing.c[0]", "trellis_test_thing.c[1]"]);
+    assert_eq!(
+        dir.state_list(),
+        vec!["trellis_test_thing.c[0]", "trellis_test_thing.c[1]"]
+    );
     dir.write("main.tf", &body(4));
     dir.run(&["plan"])
         .ok()
@@ -257,7 +294,10 @@ resource "trellis_test_thing" "e" {{
     dir.apply(&[]);
     assert_eq!(
         dir.state_list(),
-        vec![r#"trellis_test_thing.e["a"]"#, r#"trellis_test_thing.e["b"]"#]
+        vec![
+            r#"trellis_test_thing.e["a"]"#,
+            r#"trellis_test_thing.e["b"]"#
+        ]
     );
     dir.write("main.tf", &body(r#""a", "b", "c""#));
     dir.run(&["plan"])
@@ -305,7 +345,9 @@ output "b_value" {
     assert_eq!(b["value"], "computed-x-suffix");
     let a_id = dir.object_named("trellis_test_thing", "a").unwrap()["id"].clone();
     assert_eq!(b["values"][0], a_id);
-    dir.run(&["output", "-raw", "b_value"]).ok().contains("computed-x-suffix");
+    dir.run(&["output", "-raw", "b_value"])
+        .ok()
+        .contains("computed-x-suffix");
 }
 
 #[test]
@@ -336,7 +378,9 @@ resource "trellis_test_thing" "old" {
 "#));
     dir.apply(&[]);
     let id = dir.object_named("trellis_test_thing", "thing").unwrap()["id"].clone();
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "new" {
   name = "thing"
 }
@@ -344,7 +388,8 @@ moved {
   from = trellis_test_thing.old
   to   = trellis_test_thing.new
 }
-"#));
+"#),
+    );
     dir.run(&["plan"])
         .ok()
         .contains("# trellis_test_thing.old has moved to trellis_test_thing.new")
@@ -354,7 +399,10 @@ moved {
     dir.apply(&[]);
     assert_eq!(dir.state_list(), vec!["trellis_test_thing.new"]);
     assert_eq!(dir.objects("trellis_test_thing").len(), 1);
-    assert_eq!(dir.object_named("trellis_test_thing", "thing").unwrap()["id"], id);
+    assert_eq!(
+        dir.object_named("trellis_test_thing", "thing").unwrap()["id"],
+        id
+    );
     dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
 }
 
@@ -433,7 +481,10 @@ resource "trellis_test_thing" "t" {
         .contains("# trellis_test_thing.t will be updated in-place")
         .line(&["~ value", r#"= "edited-outside" -> "desired""#]);
     dir.apply(&[]);
-    assert_eq!(dir.object_named("trellis_test_thing", "t").unwrap()["value"], "desired");
+    assert_eq!(
+        dir.object_named("trellis_test_thing", "t").unwrap()["value"],
+        "desired"
+    );
     dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
 }
 
@@ -475,12 +526,22 @@ resource "trellis_test_association" "a" {
         .contains("Plan: 0 to add, 0 to change, 3 to destroy.");
     assert_eq!(dir.state_list().len(), 3, "plan -destroy changes nothing");
     let out = dir.run(&["destroy", "-auto-approve"]);
-    out.ok().contains("Resources: 0 added, 0 changed, 3 destroyed.");
+    out.ok()
+        .contains("Resources: 0 added, 0 changed, 3 destroyed.");
     // Deletes run in reverse dependency order: the association (which the provider
     // refuses to orphan) goes first.
-    let assoc = position(&out.stdout, "trellis_test_association.a: Destruction complete");
-    let svc = position(&out.stdout, "trellis_test_service.svc: Destruction complete");
-    let net = position(&out.stdout, "trellis_test_network.mesh: Destruction complete");
+    let assoc = position(
+        &out.stdout,
+        "trellis_test_association.a: Destruction complete",
+    );
+    let svc = position(
+        &out.stdout,
+        "trellis_test_service.svc: Destruction complete",
+    );
+    let net = position(
+        &out.stdout,
+        "trellis_test_network.mesh: Destruction complete",
+    );
     assert!(assoc < svc && assoc < net, "{}", out.stdout);
     assert!(dir.state_list().is_empty());
     assert!(dir.world()["objects"].as_object().unwrap().is_empty());
@@ -516,7 +577,9 @@ resource "trellis_test_thing" "t" {
 }
 "#));
     dir.apply(&[]);
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "t" {
   name  = "t"
   value = "b"
@@ -524,6 +587,7 @@ resource "trellis_test_thing" "t" {
     ignore_changes = [value]
   }
 }
-"#));
+"#),
+    );
     dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
 }

@@ -51,7 +51,10 @@ fn state_list_and_filters() {
     run.ok();
     assert_eq!(
         run.stdout.lines().collect::<Vec<_>>(),
-        vec![r#"trellis_test_service.svc["a"]"#, r#"trellis_test_service.svc["b"]"#]
+        vec![
+            r#"trellis_test_service.svc["a"]"#,
+            r#"trellis_test_service.svc["b"]"#
+        ]
     );
 }
 
@@ -85,9 +88,14 @@ fn state_show_and_pull() {
 fn state_mv_renames_and_the_plan_follows() {
     let dir = applied_mesh();
     let serial = dir.state_json()["serial"].as_u64().unwrap();
-    dir.run(&["state", "mv", "trellis_test_network.mesh", "trellis_test_network.core"])
-        .ok()
-        .contains("Moved trellis_test_network.mesh to trellis_test_network.core");
+    dir.run(&[
+        "state",
+        "mv",
+        "trellis_test_network.mesh",
+        "trellis_test_network.core",
+    ])
+    .ok()
+    .contains("Moved trellis_test_network.mesh to trellis_test_network.core");
     assert!(dir
         .state_list()
         .contains(&"trellis_test_network.core".to_string()));
@@ -101,19 +109,34 @@ fn state_mv_renames_and_the_plan_follows() {
         .contains("# trellis_test_network.core will be destroyed")
         .contains("# trellis_test_network.mesh will be created");
     // Moving it back restores the no-op.
-    dir.run(&["state", "mv", "trellis_test_network.core", "trellis_test_network.mesh"])
-        .ok();
+    dir.run(&[
+        "state",
+        "mv",
+        "trellis_test_network.core",
+        "trellis_test_network.mesh",
+    ])
+    .ok();
     dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
-    dir.run(&["state", "mv", "trellis_test_network.mesh", "trellis_test_thing.x"])
-        .expect_code(1)
-        .contains("the resource types differ");
+    dir.run(&[
+        "state",
+        "mv",
+        "trellis_test_network.mesh",
+        "trellis_test_thing.x",
+    ])
+    .expect_code(1)
+    .contains("the resource types differ");
 }
 
 #[test]
 fn state_mv_of_a_whole_resource_keeps_instance_keys() {
     let dir = applied_mesh();
-    dir.run(&["state", "mv", "trellis_test_service.svc", "trellis_test_service.renamed"])
-        .ok();
+    dir.run(&[
+        "state",
+        "mv",
+        "trellis_test_service.svc",
+        "trellis_test_service.renamed",
+    ])
+    .ok();
     let list = dir.state_list();
     assert!(list.contains(&r#"trellis_test_service.renamed["a"]"#.to_string()));
     assert!(list.contains(&r#"trellis_test_service.renamed["b"]"#.to_string()));
@@ -126,7 +149,11 @@ fn state_rm_forgets_without_deleting() {
         .ok()
         .contains(r#"Removed trellis_test_association.assoc["a"]"#);
     assert_eq!(dir.state_list().len(), 4);
-    assert_eq!(dir.objects("trellis_test_association").len(), 2, "the object stays");
+    assert_eq!(
+        dir.objects("trellis_test_association").len(),
+        2,
+        "the object stays"
+    );
     dir.run(&["state", "rm", "trellis_test_thing.none"])
         .expect_code(1)
         .contains("no matching instance");
@@ -156,7 +183,9 @@ fn show_and_output() {
         .ok()
         .contains("# trellis_test_network.mesh:")
         .contains(r#"# trellis_test_association.assoc["a"]:"#);
-    dir.run(&["output"]).ok().contains(&format!("mesh_id = \"{id}\""));
+    dir.run(&["output"])
+        .ok()
+        .contains(&format!("mesh_id = \"{id}\""));
     let raw = dir.run(&["output", "-raw", "mesh_id"]);
     raw.ok();
     assert_eq!(raw.stdout.trim_end(), id);
@@ -192,9 +221,13 @@ fn graph_prints_dot_with_the_edges() {
 
 #[test]
 fn fmt_check_reports_and_fmt_rewrites() {
-    let dir = Dir::with_main("resource \"trellis_test_thing\" \"t\" {\nname=\"t\"\n    value    =   \"v\"\n}\n");
+    let dir = Dir::with_main(
+        "resource \"trellis_test_thing\" \"t\" {\nname=\"t\"\n    value    =   \"v\"\n}\n",
+    );
     let before = dir.read("main.tf");
-    dir.run(&["fmt", "-check"]).expect_code(3).contains("main.tf");
+    dir.run(&["fmt", "-check"])
+        .expect_code(3)
+        .contains("main.tf");
     assert_eq!(dir.read("main.tf"), before, "-check does not write");
     dir.run(&["fmt", "-check", "-diff"])
         .expect_code(3)
@@ -214,11 +247,14 @@ fn validate_success_and_failure() {
     dir.run(&["validate"])
         .ok()
         .contains("Success! The configuration is valid.");
-    dir.write("main.tf", &cfg(r#"
+    dir.write(
+        "main.tf",
+        &cfg(r#"
 resource "trellis_test_thing" "t" {
   nmae = "t"
 }
-"#));
+"#),
+    );
     dir.run(&["validate"])
         .expect_code(1)
         .contains("nmae")
@@ -230,9 +266,14 @@ resource "trellis_test_thing" "t" {
 fn version_and_bad_usage() {
     let dir = Dir::new();
     let v = dir.run(&["version"]);
-    v.ok().contains(&format!("trellis v{}", env!("CARGO_PKG_VERSION")));
-    dir.run(&["no-such-command"]).expect_code(1).contains("Error:");
-    dir.run(&["plan", "-no-such-flag"]).expect_code(1).contains("no-such-flag");
+    v.ok()
+        .contains(&format!("trellis v{}", env!("CARGO_PKG_VERSION")));
+    dir.run(&["no-such-command"])
+        .expect_code(1)
+        .contains("Error:");
+    dir.run(&["plan", "-no-such-flag"])
+        .expect_code(1)
+        .contains("no-such-flag");
 }
 
 #[test]

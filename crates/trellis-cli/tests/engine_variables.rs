@@ -77,7 +77,10 @@ fn var_flag_with_type_conversion() {
     assert_eq!(s["port"], 8080, "a number, not the string \"8080\"");
     assert_eq!(s["enabled"], true);
     assert_eq!(s["zones"], serde_json::json!(["a", "b"]));
-    assert_eq!(s["settings"], serde_json::json!({ "tier": "prod", "size": 1 }));
+    assert_eq!(
+        s["settings"],
+        serde_json::json!({ "tier": "prod", "size": 1 })
+    );
 }
 
 #[test]
@@ -99,7 +102,11 @@ fn var_file_auto_tfvars_and_precedence() {
 #[test]
 fn environment_variables() {
     let dir = vars_dir();
-    let s = summary(&dir, &[], &[("TF_VAR_name", "tf"), ("TRELLIS_VAR_port", "9")]);
+    let s = summary(
+        &dir,
+        &[],
+        &[("TF_VAR_name", "tf"), ("TRELLIS_VAR_port", "9")],
+    );
     assert_eq!(s["name"], "tf");
     assert_eq!(s["port"], 9);
     let s = summary(&dir, &[], &[("TRELLIS_VAR_name", "trellis")]);
@@ -209,7 +216,9 @@ fn sensitive_values_never_reach_the_output() {
         transcript.push_str(&run.all());
         run
     };
-    record(dir.run_env(&["plan"], &env)).ok().contains("(sensitive value)");
+    record(dir.run_env(&["plan"], &env))
+        .ok()
+        .contains("(sensitive value)");
     record(dir.run_env(&["plan", "-out=tfplan"], &env)).ok();
     record(dir.run(&["show", "tfplan"])).ok();
     record(dir.run(&["show", "-json", "tfplan"])).ok();
@@ -234,18 +243,26 @@ fn sensitive_values_never_reach_the_output() {
         !transcript.contains("literal-secret-attribute-5521"),
         "the sensitive attribute leaked:\n{transcript}"
     );
-    assert!(!transcript.contains("prefix-s3cr3t"), "a derived value leaked");
+    assert!(
+        !transcript.contains("prefix-s3cr3t"),
+        "a derived value leaked"
+    );
 }
 
 #[test]
 fn sensitive_output_is_shown_when_asked_by_name() {
     let dir = Dir::with_main(&sensitive_config());
-    dir.run_env(&["apply", "-auto-approve"], &[("TRELLIS_VAR_password", SECRET)])
-        .ok()
-        .lacks(SECRET);
+    dir.run_env(
+        &["apply", "-auto-approve"],
+        &[("TRELLIS_VAR_password", SECRET)],
+    )
+    .ok()
+    .lacks(SECRET);
     dir.run(&["output"]).ok().lacks(SECRET);
     dir.run(&["output", "password"]).ok().contains(SECRET);
-    dir.run(&["output", "-raw", "password"]).ok().contains(SECRET);
+    dir.run(&["output", "-raw", "password"])
+        .ok()
+        .contains(SECRET);
     // The secret did reach the provider: it is the thing's secret.
     assert_eq!(
         dir.object_named("trellis_test_thing", "t").unwrap()["secret"],

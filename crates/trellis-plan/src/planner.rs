@@ -1045,7 +1045,10 @@ fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags:
         if !destroys {
             continue;
         }
-        if let Some(r) = index.get(&change.address.resource()).map(|i| &input.config.resources[*i]) {
+        if let Some(r) = index
+            .get(&change.address.resource())
+            .map(|i| &input.config.resources[*i])
+        {
             if r.lifecycle.prevent_destroy {
                 diags.push(
                     Diagnostic::error(format!("instance {} cannot be destroyed", change.address))

@@ -1,8 +1,10 @@
 //! Measures the cost of `put_resource` (insert + flush) as a sled store grows: the mean over
-//! the first 100 and over the last 100 of N records (default 10,000).
+//! the first 100 and over the last 100 of N records (default 10,000), one writer. Then the
+//! wall time of N puts from T threads at once (default 10, the executor's parallelism), where
+//! concurrent flushes can share one fsync.
 //!
 //! ```text
-//! cargo run --release -p trellis-state --example store_bench [N]
+//! cargo run --release -p trellis-state --example store_bench [N] [T]
 //! ```
 #![allow(clippy::print_stdout)]
 
@@ -58,6 +60,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(arg) => arg.parse()?,
         None => 10_000,
     };
+    let threads: usize = match std::env::args().nth(2) {
+        Some(arg) => arg.parse()?,
+        None => 10,
+    };
     let window = 100.min(n);
     let tmp = tempfile::tempdir()?;
     let store = SledStore::open(&tmp.path().join("state"))?;
@@ -94,5 +100,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total.as_secs_f64() * 1e6 / n as f64
     );
     println!("load of {n} records: {:.3} s", load.as_secs_f64());
+
+    let tmp = tempfile::tempdir()?;
+    let store = SledStore::open(&tmp.path().join("state"))?;
+    store.begin_write()?;
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (store, records) = (&store, &records);
+            scope.spawn(move || {
+                for record in records.iter().skip(t).step_by(threads) {
+                    store.put_resource(record).expect("put");
+                }
+            });
+        }
+    });
+    let total = started.elapsed();
+    assert_eq!(store.load()?.resources.len(), n);
+    println!(
+        "{n} puts from {threads} threads: {:.3} s ({:.1} us/record wall)",
+        total.as_secs_f64(),
+        total.as_secs_f64() * 1e6 / n as f64
+    );
     Ok(())
 }

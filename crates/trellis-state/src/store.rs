@@ -78,6 +78,15 @@ pub trait StateStore: Send + Sync {
     fn put_intent(&self, intent: &Intent) -> Result<(), StateError>;
     /// Forgets an intent once its outcome is recorded; absent addresses are not an error.
     fn remove_intent(&self, address: &Address) -> Result<(), StateError>;
+    /// Records the outcome of a create in one durable write: puts `resource` and removes the
+    /// intent at its address. Same effect as `put_resource` then `remove_intent`, at the cost
+    /// of one flush instead of two.
+    fn complete_create(&self, resource: &ResourceState) -> Result<(), StateError> {
+        // `put_resource` already settles the intent; removing it again is a no-op there,
+        // and keeps stores whose `put_resource` does not settle it correct.
+        self.put_resource(resource)?;
+        self.remove_intent(&resource.address)
+    }
     /// Replaces all outputs (few and small).
     fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError>;
     /// Replaces the whole state in one atomic batch (state mv / rm / restore / push), keeping
@@ -409,6 +418,7 @@ impl StateStore for SledStore {
     fn remove_intent(&self, address: &Address) -> Result<(), StateError> {
         self.remove(&intent_key(address))
     }
+
 
     fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError> {
         self.put(OUTPUTS_KEY, outputs)

@@ -137,6 +137,24 @@ fn records_round_trip_through_reopen() {
 }
 
 #[test]
+fn complete_create_records_the_resource_and_drops_its_intent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SledStore::open(&state_dir(&tmp)).unwrap();
+    store.put_intent(&sample_intent("aws_x.a")).unwrap();
+    store.put_intent(&sample_intent("aws_x.b")).unwrap();
+    store.complete_create(&sample_resource("aws_x.a")).unwrap();
+    let state = store.load().unwrap();
+    assert_eq!(
+        state.resources.keys().collect::<Vec<_>>(),
+        [&address("aws_x.a")]
+    );
+    assert_eq!(
+        state.intents.keys().collect::<Vec<_>>(),
+        [&address("aws_x.b")]
+    );
+}
+
+#[test]
 fn replace_all_installs_exactly_the_given_state() {
     let tmp = tempfile::tempdir().unwrap();
     let store = SledStore::open(&state_dir(&tmp)).unwrap();
