@@ -248,7 +248,7 @@ fn aws_every_resource_type_lifecycle() {
     let plan = f.plan_text();
     assert!(plan.contains("~"), "expected in-place updates:\n{plan}");
     assert!(
-        !plan.contains("must be replaced"),
+        !plan.contains("forces replacement"),
         "unexpected replace:\n{plan}"
     );
     f.apply();
@@ -257,6 +257,11 @@ fn aws_every_resource_type_lifecycle() {
     // Force-new: the service's name replaces it (and what hangs off it).
     let replaced = updated.replace("name      = \"orders\"", "name      = \"orders-v2\"");
     f.write(&replaced);
+    let plan = f.plan_text();
+    assert!(
+        plan.contains("forces replacement"),
+        "expected a replace:\n{plan}"
+    );
     f.apply();
     f.assert_no_changes();
     assert_eq!(f.counts(), (1, 1, 1));

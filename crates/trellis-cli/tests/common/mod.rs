@@ -242,7 +242,7 @@ impl Dir {
     }
 }
 
-/// The lines of `text` that contain `needle`, in order, for order assertions.
+/// The byte offset of the first `needle` in `text`, for order assertions; panics if absent.
 pub fn position(text: &str, needle: &str) -> usize {
     text.find(needle)
         .unwrap_or_else(|| panic!("{needle:?} not found in:\n{text}"))
