@@ -35,9 +35,9 @@ else
     echo "==> starting the local AWS emulator (pinned moto with trellis's extensions)"
     venv="$(tools/aws-emulator/install.sh)"
     log="$work/emulator.log"
+    export PYTHONPATH="$root/tools/aws-emulator${PYTHONPATH:+:$PYTHONPATH}"
     "$venv/bin/python" -m trellis_emulator --port 0 --async-delay-ms 200 >"$log" 2>&1 &
     emulator_pid=$!
-    export PYTHONPATH="$root/tools/aws-emulator${PYTHONPATH:+:$PYTHONPATH}"
     for _ in $(seq 1 100); do
       url="$(sed -n 's/^TRELLIS_EMULATOR_LISTENING //p' "$log" | head -n1)"
       [[ -n "$url" ]] && break
