@@ -23,7 +23,9 @@ use trellis_plan::providers::configure;
 use trellis_plan::scope::NoFiles;
 use trellis_plan::{Plan, PlanOptions};
 use trellis_provider::Registry;
-use trellis_state::{Intent, OutputState, ResourceState, SledStore, State, StateError, StateMeta, StateStore};
+use trellis_state::{
+    Intent, OutputState, ResourceState, SledStore, State, StateError, StateMeta, StateStore,
+};
 use trellis_types::{Address, SourceFile, SourceMap};
 
 /// A generated mesh: networks, and per service a listener and an association.
@@ -80,7 +82,10 @@ impl TimedStore {
         let mut writes = self.writes.lock().expect("not poisoned");
         let entry = writes.entry(address.clone()).or_default();
         if entry.is_zero() {
-            self.order.lock().expect("not poisoned").push(address.clone());
+            self.order
+                .lock()
+                .expect("not poisoned")
+                .push(address.clone());
         }
         *entry += elapsed;
         out
@@ -135,7 +140,10 @@ async fn plan_once(
 ) -> (Plan, Duration, Duration, trellis_plan::providers::Providers) {
     let start = Instant::now();
     let (config, diags) = trellis_config::parse(sources);
-    assert!(!diags.has_errors(), "generated configuration is valid: {diags}");
+    assert!(
+        !diags.has_errors(),
+        "generated configuration is valid: {diags}"
+    );
     let graph = trellis_plan::graph::build(&config, sources).expect("no cycles");
     let validation = trellis_plan::planner::validate(&config, sources, registry);
     assert!(!validation.has_errors(), "{validation}");

@@ -419,7 +419,6 @@ impl StateStore for SledStore {
         self.remove(&intent_key(address))
     }
 
-
     fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError> {
         self.put(OUTPUTS_KEY, outputs)
     }
