@@ -54,7 +54,11 @@ pub fn render_diagnostic(d: &Diagnostic, sources: &SourceMap, style: Style) -> S
     if let Some(span) = &d.span {
         let file = sources.get(&span.file);
         let snippet = file.map(|f| Snippet::new(f, span.start, span.end, span.line, span.column));
-        let _ = write!(context, "  on {} line {}", span.file, span.line);
+        let _ = write!(
+            context,
+            "  on {} line {}, column {}",
+            span.file, span.line, span.column
+        );
         if let Some(block) = snippet.as_ref().and_then(|s| s.enclosing_block(file?)) {
             let _ = write!(context, ", in {block}");
         }
