@@ -143,6 +143,28 @@ fn fmt(ui: &Ui, check: bool, diff: bool) -> Outcome<i32> {
     Ok(if check && !changed.is_empty() { 3 } else { 0 })
 }
 
+/// Configures the configuration's providers plus those named by `keys` (providers of
+/// resources known only from state or from a saved plan).
+async fn configure_providers(
+    ws: &Workspace,
+    variables: &std::collections::BTreeMap<String, trellis_types::Value>,
+    keys: impl Iterator<Item = String>,
+) -> Outcome<Providers> {
+    let mut extra: Vec<String> = keys.collect();
+    extra.sort();
+    extra.dedup();
+    configure(
+        &ws.config,
+        &ws.sources,
+        variables,
+        &registry(),
+        &DirFiles::new(&ws.dir),
+        &extra,
+    )
+    .await
+    .map_err(|d| Failure::Diagnostics(d, ws.sources.clone()))
+}
+
 /// A plan made under the lock, with what apply needs to go on.
 struct Planned {
     ws: Workspace,
@@ -170,26 +192,10 @@ async fn make_plan(
         None => trellis_state::State::default(),
     };
     let variables = ws.variables(&args.var_files, &args.vars)?;
-    let registry = registry();
     let files = DirFiles::new(&ws.dir);
-    let mut extra: Vec<String> = state
-        .resources
-        .values()
-        .map(|r| r.provider.clone())
-        .collect();
-    extra.extend(state.intents.values().map(|i| i.provider.clone()));
-    extra.sort();
-    extra.dedup();
-    let providers = configure(
-        &ws.config,
-        &ws.sources,
-        &variables,
-        &registry,
-        &files,
-        &extra,
-    )
-    .await
-    .map_err(|d| Failure::Diagnostics(d, ws.sources.clone()))?;
+    let in_state = state.resources.values().map(|r| r.provider.clone());
+    let in_intents = state.intents.values().map(|i| i.provider.clone());
+    let providers = configure_providers(&ws, &variables, in_state.chain(in_intents)).await?;
     let options = PlanOptions {
         destroy: args.destroy,
         refresh: args.refresh,
@@ -332,21 +338,8 @@ async fn apply_command(
             }
             let state = store.load()?;
             let variables = plan.variables.clone();
-            let registry = registry();
-            let files = DirFiles::new(&ws.dir);
-            let mut extra: Vec<String> = plan.changes.iter().map(|c| c.provider.clone()).collect();
-            extra.sort();
-            extra.dedup();
-            let providers = configure(
-                &ws.config,
-                &ws.sources,
-                &variables,
-                &registry,
-                &files,
-                &extra,
-            )
-            .await
-            .map_err(|d| Failure::Diagnostics(d, ws.sources.clone()))?;
+            let in_plan = plan.changes.iter().map(|c| c.provider.clone());
+            let providers = configure_providers(&ws, &variables, in_plan).await?;
             Planned {
                 ws,
                 plan,

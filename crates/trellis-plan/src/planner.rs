@@ -752,25 +752,12 @@ impl<'a> Walk<'a> {
         let prior_value = prior.map(|p| p.value.clone());
 
         let mut planned = fill_computed(&config_plain, &schema.block, prior_value.as_ref());
-        if let (Some(prior_value), true) = (&prior_value, prior.is_some()) {
-            match &resource.lifecycle.ignore_changes {
-                IgnoreChanges::None => {}
-                IgnoreChanges::All => {
-                    planned = prior_value.clone();
-                }
-                IgnoreChanges::Paths(paths) => {
-                    for path in paths {
-                        match prior_value.get_path(path) {
-                            Some(old) => {
-                                planned.set_path(path, old.clone());
-                            }
-                            None => {
-                                planned.set_path(path, Value::Null);
-                            }
-                        }
-                    }
-                }
-            }
+        if let Some(prior_value) = &prior_value {
+            keep_ignored(
+                &mut planned,
+                prior_value,
+                &resource.lifecycle.ignore_changes,
+            );
         }
         let planned = provider
             .plan_change(PlanChangeRequest {
@@ -1061,6 +1048,19 @@ fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags:
     }
 }
 
+/// `lifecycle { ignore_changes }`: the ignored attributes keep their values from `prior`.
+fn keep_ignored(planned: &mut Value, prior: &Value, ignore: &IgnoreChanges) {
+    match ignore {
+        IgnoreChanges::None => {}
+        IgnoreChanges::All => *planned = prior.clone(),
+        IgnoreChanges::Paths(paths) => {
+            for path in paths {
+                planned.set_path(path, prior.get_path(path).cloned().unwrap_or(Value::Null));
+            }
+        }
+    }
+}
+
 /// The planned value of a resource: configured attributes, computed ones carried over from
 /// `prior` (or unknown when there is none), defaults where the configuration is silent.
 pub fn fill_computed(config: &Value, schema: &Block, prior: Option<&Value>) -> Value {
@@ -1275,15 +1275,7 @@ pub fn evaluate_for_apply(
     let config_plain = shaped.strip_marks();
     let mut planned = fill_computed(&config_plain, &schema.block, prior);
     if let Some(prior) = prior {
-        match &resource.lifecycle.ignore_changes {
-            IgnoreChanges::None => {}
-            IgnoreChanges::All => planned = prior.clone(),
-            IgnoreChanges::Paths(paths) => {
-                for path in paths {
-                    planned.set_path(path, prior.get_path(path).cloned().unwrap_or(Value::Null));
-                }
-            }
-        }
+        keep_ignored(&mut planned, prior, &resource.lifecycle.ignore_changes);
     }
     Ok(provider
         .plan_change(PlanChangeRequest {
