@@ -13,8 +13,12 @@
 //! operations: the engine deletes dependents first.
 
 mod convert;
+mod ec2;
 mod error;
+mod mesh;
+mod ram;
 mod resources;
+mod route53;
 mod schema;
 mod sdkconv;
 mod validate;
@@ -47,7 +51,7 @@ pub struct AwsFactory {
 impl Default for AwsFactory {
     fn default() -> Self {
         AwsFactory {
-            schema: schema::provider_schema(),
+            schema: mesh::extend_schema(schema::provider_schema()),
         }
     }
 }
@@ -127,7 +131,7 @@ impl ProviderFactory for AwsFactory {
         let default_tags = block(config, "default_tags")
             .map(|d| string_map(d.get("tags")))
             .unwrap_or_default();
-        Ok(Arc::new(AwsProvider {
+        let lattice = AwsProvider {
             inner: Arc::new(Inner {
                 lattice,
                 sts,
@@ -137,7 +141,9 @@ impl ProviderFactory for AwsFactory {
                 _sdk: sdk_config,
             }),
             location: std::sync::OnceLock::new(),
-        }))
+        };
+        // RAM, Route53 and EC2 types are served by a wrapper around the Lattice provider.
+        Ok(mesh::wrap(lattice, &endpoints).await)
     }
 }
 
