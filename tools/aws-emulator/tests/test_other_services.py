@@ -36,3 +36,25 @@ def test_ec2_security_groups_rules_and_lattice_prefix_lists(client, vpc):
 def test_sts_assume_role_and_caller_identity(client):
     assert client("sts").get_caller_identity()["Account"] == "123456789012"
     assert client("sts", account="444444444444").get_caller_identity()["Account"] == "444444444444"
+
+
+def test_route53_and_ec2_are_separate_per_account(client):
+    other = "555555555555"
+    vpc = client("ec2", account=other).create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]
+    assert vpc["OwnerId"] == other
+    assert vpc["VpcId"] not in {v["VpcId"] for v in client("ec2").describe_vpcs()["Vpcs"]}
+    client("route53", account=other).create_hosted_zone(Name="mesh.internal", CallerReference="r", VPC={"VPCRegion": "us-east-1", "VPCId": vpc["VpcId"]}, HostedZoneConfig={"PrivateZone": True})
+    assert client("route53").list_hosted_zones()["HostedZones"] == []
+    assert [z["Name"] for z in client("route53", account=other).list_hosted_zones()["HostedZones"]] == ["mesh.internal."]
+
+
+def test_security_group_rules_modify_and_egress_default(client, vpc):
+    ec2 = client("ec2")
+    group = ec2.create_security_group(GroupName="g", Description="d", VpcId=vpc)["GroupId"]
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]
+    assert [(r["IsEgress"], r["IpProtocol"], r.get("CidrIpv4")) for r in rules] == [(True, "-1", "0.0.0.0/0")], "AWS's default egress rule"
+    ingress = ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
+    rule_id = ingress["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    ec2.modify_security_group_rules(GroupId=group, SecurityGroupRules=[{"SecurityGroupRuleId": rule_id, "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "CidrIpv4": "10.0.0.0/8"}}])
+    rules = {r["SecurityGroupRuleId"]: r for r in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]}
+    assert (rules[rule_id]["FromPort"], rules[rule_id]["ToPort"]) == (8080, 8080)

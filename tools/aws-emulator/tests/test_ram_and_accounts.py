@@ -29,7 +29,7 @@ def test_consumer_sees_a_shared_network_only_after_accepting(client):
     consumer = client("vpc-lattice", account=CONSUMER)
     with pytest.raises(ClientError) as excinfo:
         consumer.get_service_network(serviceNetworkIdentifier=sn["arn"])
-    assert error_code(excinfo) == "ResourceNotFoundException"
+    assert error_code(excinfo) == "AccessDeniedException", "as AWS: another account's ARN without a share"
     ram = client("ram", account=CONSUMER)
     invitations = ram.get_resource_share_invitations()["resourceShareInvitations"]
     assert [(i["status"], i["senderAccountId"], i["resourceShareArn"]) for i in invitations] == [("PENDING", DEFAULT_ACCOUNT, share["resourceShareArn"])]
@@ -137,3 +137,37 @@ def test_client_token_on_create_resource_share(client):
     with pytest.raises(ClientError) as excinfo:
         ram.create_resource_share(name="other", clientToken="tok")
     assert error_code(excinfo) == "IdempotentParameterMismatchException"
+
+
+def test_unshared_arns_of_other_accounts_are_access_denied_even_when_absent(client):
+    consumer = client("vpc-lattice", account=CONSUMER)
+    vpc = client("ec2", account=CONSUMER).create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    sn = client("vpc-lattice").create_service_network(name="mesh")
+    for arn in (sn["arn"], sn["arn"][:-3] + "fff"):
+        with pytest.raises(ClientError) as excinfo:
+            consumer.create_service_network_vpc_association(serviceNetworkIdentifier=arn, vpcIdentifier=vpc)
+        assert error_code(excinfo) == "AccessDeniedException"
+    with pytest.raises(ClientError) as excinfo:
+        consumer.get_service_network(serviceNetworkIdentifier="arn:aws:vpc-lattice:us-east-1:%s:servicenetwork/sn-00000000000000000" % CONSUMER)
+    assert error_code(excinfo) == "ResourceNotFoundException", "the caller's own ARN that does not exist"
+
+
+def test_a_receiver_can_leave_a_share_it_accepted(client):
+    sn, share = share_network(client)
+    ram = client("ram", account=CONSUMER)
+    invitation = ram.get_resource_share_invitations()["resourceShareInvitations"][0]
+    ram.accept_resource_share_invitation(resourceShareInvitationArn=invitation["resourceShareInvitationArn"])
+    assert [s["resourceShareArn"] for s in ram.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"]] == [share["resourceShareArn"]]
+    with pytest.raises(ClientError) as excinfo:
+        ram.disassociate_resource_share(resourceShareArn=share["resourceShareArn"], principals=["222222222222"])
+    assert error_code(excinfo) == "OperationNotPermittedException", "a receiver can remove only itself"
+    ram.disassociate_resource_share(resourceShareArn=share["resourceShareArn"], principals=[CONSUMER])
+    assert ram.get_resource_shares(resourceOwner="OTHER-ACCOUNTS")["resourceShares"] == []
+    with pytest.raises(ClientError) as excinfo:
+        client("vpc-lattice", account=CONSUMER).get_service_network(serviceNetworkIdentifier=sn["arn"])
+    assert error_code(excinfo) == "AccessDeniedException"
+    statuses = {a["associatedEntity"]: a["status"] for a in client("ram").get_resource_share_associations(associationType="PRINCIPAL")["resourceShareAssociations"]}
+    assert statuses == {CONSUMER: "DISASSOCIATED"}
+    with pytest.raises(ClientError) as excinfo:
+        ram.disassociate_resource_share(resourceShareArn=share["resourceShareArn"], principals=[CONSUMER])
+    assert error_code(excinfo) == "UnknownResourceException"

@@ -229,9 +229,24 @@ class LatticeBackend:
         self.sweep()
         by_arn = identifier.startswith("arn:")
         obj = self.by_arn.get(identifier) if by_arn else self.items.get(identifier)
+        foreign = by_arn and (parse_arn(identifier) or {}).get("account") not in (None, c.account)
+        if obj is None and foreign:
+            raise AwsError(
+                "AccessDeniedException",
+                f"User: arn:aws:sts::{c.account}:assumed-role/caller is not authorized to access "
+                f"resource: {identifier} because no resource-based policy allows it",
+            )
         if not isinstance(obj, cls) or obj.region != c.region:
             raise not_found(identifier, resource_type)
         if obj.account != c.account and not (by_arn and self.sharing.is_shared_with(obj.arn, c.account)):
+            if by_arn:
+                # As AWS does for another account's resource that no share grants: access
+                # denied (which also hides whether it exists), not "not found".
+                raise AwsError(
+                    "AccessDeniedException",
+                    f"User: arn:aws:sts::{c.account}:assumed-role/caller is not authorized to access "
+                    f"resource: {identifier} because no resource-based policy allows it",
+                )
             raise not_found(identifier, resource_type)
         return obj
 

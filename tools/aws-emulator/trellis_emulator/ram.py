@@ -214,6 +214,9 @@ class RamBackend:
         return {"resourceShareAssociations": [self._describe_association(share, a) for a in associations], "clientToken": p.get("clientToken")}
 
     def DisassociateResourceShare(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        leaving = self._leaving(c, p)
+        if leaving is not None:
+            return leaving
         share = self._own_share(c, p["resourceShareArn"])
         at = now()
         changed = []
@@ -226,6 +229,24 @@ class RamBackend:
                 association.updated_at = at
                 changed.append(association)
         return {"resourceShareAssociations": [self._describe_association(share, a) for a in changed], "clientToken": p.get("clientToken")}
+
+    def _leaving(self, c: Caller, p: dict[str, Any]) -> dict[str, Any] | None:
+        """A receiver removes itself from a share it accepted (Terraform's accepter delete).
+
+        None when the call is not that: the caller owns the share, or names other entities.
+        """
+        share = self.shares.get(p["resourceShareArn"])
+        if share is None or share.owner == c.account or share.region != c.region:
+            return None
+        if p.get("resourceArns") or (p.get("principals") or []) != [c.account]:
+            return None
+        association = share.associations.get(("PRINCIPAL", c.account))
+        if share.deleted or association is None or association.disassociated_at is not None:
+            raise AwsError("UnknownResourceException", f"{c.account} is not associated with {share.arn}")
+        at = now()
+        association.disassociated_at = at
+        association.updated_at = at
+        return {"resourceShareAssociations": [self._describe_association(share, association)], "clientToken": p.get("clientToken")}
 
     def GetResourceShareAssociations(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
         kind = p["associationType"]
