@@ -280,6 +280,7 @@ impl MeshProvider {
                  with sharing enabled), and make this resource depend on them"
             ),
         };
+        // No code: the AWS code stays in the message, after the explanation.
         ProviderError::new(
             ErrorKind::NotFound,
             format!(
@@ -287,7 +288,6 @@ impl MeshProvider {
                  not shared with account {me}; {advice} (AWS said: {error})"
             ),
         )
-        .with_code(error.code.unwrap_or_else(|| "ResourceShareMissing".into()))
     }
 }
 

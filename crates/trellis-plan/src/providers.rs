@@ -93,7 +93,25 @@ pub async fn configure(
                 .with_span(Some(p.span.clone())),
             ),
             Ok(v) => {
-                wanted.insert(p.key(), v);
+                // Nested blocks (`assume_role`, `default_tags`) take the schema's shape: a
+                // single block is an object, as providers read it, not a list of one.
+                let schema = &registry.get(&p.name).expect("checked above").schema().provider;
+                match crate::shape::shape(&v, schema) {
+                    Ok(shaped) => {
+                        wanted.insert(p.key(), shaped);
+                    }
+                    Err(errors) => {
+                        for (path, message) in errors {
+                            diags.push(
+                                Diagnostic::error(format!(
+                                    "provider {}: {path}: {message}",
+                                    p.key()
+                                ))
+                                .with_span(Some(p.span.clone())),
+                            );
+                        }
+                    }
+                }
             }
             Err(d) => diags.extend(d),
         }
