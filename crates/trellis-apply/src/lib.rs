@@ -184,12 +184,40 @@ fn operations(changes: &[Change]) -> Vec<Op> {
     ops
 }
 
+/// Resources with `count` or `for_each` that have no instance in the plan or in state have
+/// none at all: expressions see an empty list or map, not an unknown value (which would make
+/// a `for_each` over them unknown at apply time although the plan knew it).
+fn with_empty_expansions(mut values: Values, config: &Config, plan: &Plan) -> Values {
+    use trellis_plan::scope::Instances;
+    for resource in &config.resources {
+        let address = resource.address();
+        if values.resources.contains_key(&address)
+            || plan.changes.iter().any(|c| c.address.resource() == address)
+        {
+            continue;
+        }
+        let empty = if resource.count.is_some() {
+            Instances::Count(Vec::new())
+        } else if resource.for_each.is_some() {
+            Instances::ForEach(BTreeMap::new())
+        } else {
+            continue;
+        };
+        values.resources.insert(address, empty);
+    }
+    values
+}
+
 /// Applies the plan. Never fails as a whole: failures are in the summary.
 pub async fn apply(input: ApplyInput) -> ApplySummary {
     let plan = input.plan.clone();
     let ops = operations(&plan.changes);
     let shared = Arc::new(Shared {
-        values: RwLock::new(values_for_apply(&plan, &input.state)),
+        values: RwLock::new(with_empty_expansions(
+            values_for_apply(&plan, &input.state),
+            &input.config,
+            &plan,
+        )),
         config: input.config.clone(),
         sources: input.sources.clone(),
         files: input.files.clone(),

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, Filter, IpPermission, IpRange, Ipv6Range, PrefixListId,
-    ResourceType, SecurityGroupRuleRequest, SecurityGroupRuleUpdate, Tag, TagSpecification,
-    Tenancy, UserIdGroupPair, VpcAttributeName,
+    AttributeBooleanValue, Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType,
+    SecurityGroupRuleRequest, SecurityGroupRuleUpdate, Tag, TagSpecification, Tenancy,
+    UserIdGroupPair, VpcAttributeName,
 };
 use trellis_provider::{AttributeDiagnostic, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
@@ -335,7 +335,12 @@ fn tag_spec(kind: ResourceType, tags: &BTreeMap<String, String>) -> Option<TagSp
 
 fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect()
 }
 
@@ -369,14 +374,14 @@ fn filters_of(config: &Value) -> Vec<Filter> {
 }
 
 fn arn(c: &Clients, account: &str, path: &str) -> String {
-    format!(
-        "arn:{}:ec2:{}:{account}:{path}",
-        c.partition(),
-        c.region()
-    )
+    format!("arn:{}:ec2:{}:{account}:{path}", c.partition(), c.region())
 }
 
-async fn vpc_attribute(c: &Clients, id: &str, name: VpcAttributeName) -> Result<Value, ProviderError> {
+async fn vpc_attribute(
+    c: &Clients,
+    id: &str,
+    name: VpcAttributeName,
+) -> Result<Value, ProviderError> {
     let o = c
         .ec2
         .describe_vpc_attribute()
@@ -393,7 +398,13 @@ async fn vpc_attribute(c: &Clients, id: &str, name: VpcAttributeName) -> Result<
 }
 
 async fn get_vpc(c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-    let o = c.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(aws)?;
+    let o = c
+        .ec2
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+        .map_err(aws)?;
     let Some(vpc) = o.vpcs().iter().find(|v| v.vpc_id() == Some(id)) else {
         return Ok(None);
     };
@@ -475,7 +486,11 @@ async fn get_group(c: &Clients, id: &str) -> Result<Option<Value>, ProviderError
         .send()
         .await
         .map_err(aws)?;
-    let Some(g) = o.security_groups().iter().find(|g| g.group_id() == Some(id)) else {
+    let Some(g) = o
+        .security_groups()
+        .iter()
+        .find(|g| g.group_id() == Some(id))
+    else {
         return Ok(None);
     };
     let owner = g.owner_id().unwrap_or_default().to_string();
@@ -485,9 +500,7 @@ async fn get_group(c: &Clients, id: &str) -> Result<Option<Value>, ProviderError
             "arn",
             g.security_group_arn()
                 .map(Value::string)
-                .unwrap_or_else(|| {
-                    Value::string(arn(c, &owner, &format!("security-group/{id}")))
-                }),
+                .unwrap_or_else(|| Value::string(arn(c, &owner, &format!("security-group/{id}")))),
         ),
         ("name", opt_str(g.group_name())),
         ("description", opt_str(g.description())),
@@ -503,7 +516,10 @@ async fn get_rule(
     id: &str,
     egress: bool,
 ) -> Result<Option<Value>, ProviderError> {
-    let mut call = c.ec2.describe_security_group_rules().security_group_rule_ids(id);
+    let mut call = c
+        .ec2
+        .describe_security_group_rules()
+        .security_group_rule_ids(id);
     if let Some(g) = group {
         call = c
             .ec2
@@ -554,7 +570,11 @@ async fn get_rule(
     ])))
 }
 
-pub async fn read(c: &Clients, type_name: &str, prior: &Value) -> Result<Option<Value>, ProviderError> {
+pub async fn read(
+    c: &Clients,
+    type_name: &str,
+    prior: &Value,
+) -> Result<Option<Value>, ProviderError> {
     let id = required(prior, "id")?;
     match type_name {
         VPC => get_vpc(c, &id).await,
@@ -649,7 +669,9 @@ pub async fn create(
                 .ec2
                 .create_vpc()
                 .cidr_block(required(planned, "cidr_block")?)
-                .set_instance_tenancy(s(planned, "instance_tenancy").map(|t| Tenancy::from(t.as_str())))
+                .set_instance_tenancy(
+                    s(planned, "instance_tenancy").map(|t| Tenancy::from(t.as_str())),
+                )
                 .set_tag_specifications(tag_spec(ResourceType::Vpc, &tags).map(|t| vec![t]))
                 .send()
                 .await
@@ -662,9 +684,13 @@ pub async fn create(
             wait_for("vpc to become available", limit, || async {
                 let o = c.ec2.describe_vpcs().vpc_ids(&id).send().await;
                 Ok(match o {
-                    Ok(o) if o.vpcs().iter().any(|v| {
-                        v.state().map(|s| s.as_str()) == Some("available")
-                    }) => Poll::Ready(()),
+                    Ok(o)
+                        if o.vpcs()
+                            .iter()
+                            .any(|v| v.state().map(|s| s.as_str()) == Some("available")) =>
+                    {
+                        Poll::Ready(())
+                    }
                     Ok(_) => Poll::Pending,
                     Err(e) => {
                         let e = aws(e);
@@ -721,7 +747,9 @@ pub async fn create(
                 .ec2
                 .create_security_group()
                 .group_name(&name)
-                .description(s(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.into()))
+                .description(
+                    s(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.into()),
+                )
                 .set_vpc_id(s(planned, "vpc_id"))
                 .set_tag_specifications(
                     tag_spec(ResourceType::SecurityGroup, &tags).map(|t| vec![t]),
@@ -826,7 +854,10 @@ async fn set_vpc_attributes(
     prior: Option<&Value>,
     planned: &Value,
 ) -> Result<(), ProviderError> {
-    let defaults = [("enable_dns_support", true), ("enable_dns_hostnames", false)];
+    let defaults = [
+        ("enable_dns_support", true),
+        ("enable_dns_hostnames", false),
+    ];
     for (key, default) in defaults {
         let want = b(planned, key).unwrap_or(default);
         let have = prior.and_then(|p| b(p, key)).unwrap_or(default);
@@ -844,7 +875,12 @@ async fn set_vpc_attributes(
     Ok(())
 }
 
-async fn update_tags(c: &Clients, id: &str, prior: &Value, planned: &Value) -> Result<(), ProviderError> {
+async fn update_tags(
+    c: &Clients,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ProviderError> {
     let before = string_map(prior.get("tags_all"));
     let after = c.tags_all(planned);
     let removed: Vec<Tag> = before
@@ -961,7 +997,13 @@ pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), P
     match type_name {
         VPC => {
             delete_retrying(limit, || async {
-                c.ec2.delete_vpc().vpc_id(&id).send().await.map(drop).map_err(aws)
+                c.ec2
+                    .delete_vpc()
+                    .vpc_id(&id)
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(aws)
             })
             .await
         }
@@ -1061,7 +1103,11 @@ async fn revoke_all(c: &Clients, group: &str) -> Result<(), ProviderError> {
     Ok(())
 }
 
-pub async fn import(c: &Clients, type_name: &str, id: &str) -> Result<Option<Value>, ProviderError> {
+pub async fn import(
+    c: &Clients,
+    type_name: &str,
+    id: &str,
+) -> Result<Option<Value>, ProviderError> {
     let found = read(c, type_name, &Value::object([("id", Value::string(id))])).await?;
     Ok(found.map(|mut v| {
         // Arguments that only the configuration holds take their defaults.
@@ -1190,7 +1236,11 @@ fn one<'a, T>(items: &'a [T], what: &str) -> Result<&'a T, ProviderError> {
     }
 }
 
-pub async fn read_data(c: &Clients, type_name: &str, config: &Value) -> Result<Value, ProviderError> {
+pub async fn read_data(
+    c: &Clients,
+    type_name: &str,
+    config: &Value,
+) -> Result<Value, ProviderError> {
     let mut out = config.clone();
     let mut set = |k: &str, v: Value| {
         out.set_path(&Path::from_keys([k]), v);

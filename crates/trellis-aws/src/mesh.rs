@@ -308,8 +308,8 @@ impl Provider for MeshProvider {
 
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
         let mut out: Vec<Option<Value>> = vec![None; request.items.len()];
-        let (mine, theirs): (Vec<usize>, Vec<usize>) = (0..request.items.len())
-            .partition(|i| family(&request.items[*i].type_name).is_some());
+        let (mine, theirs): (Vec<usize>, Vec<usize>) =
+            (0..request.items.len()).partition(|i| family(&request.items[*i].type_name).is_some());
         if !theirs.is_empty() {
             let subset = ReadRequest {
                 items: theirs.iter().map(|i| request.items[*i].clone()).collect(),
@@ -329,9 +329,7 @@ impl Provider for MeshProvider {
                 let _permit = limit.acquire().await;
                 let result = match family(&item.type_name) {
                     Some(Family::Ram) => ram::read(&c, &item.type_name, &item.prior).await,
-                    Some(Family::Route53) => {
-                        route53::read(&c, &item.type_name, &item.prior).await
-                    }
+                    Some(Family::Route53) => route53::read(&c, &item.type_name, &item.prior).await,
                     _ => ec2::read(&c, &item.type_name, &item.prior).await,
                 };
                 let result = match result {
@@ -368,14 +366,15 @@ impl Provider for MeshProvider {
         }
         let diagnostics = match fam {
             Family::Ram => Vec::new(),
-            Family::Route53 => {
-                route53::plan_change(type_name, self.c.region(), request.prior.as_ref(), &mut planned)
-            }
+            Family::Route53 => route53::plan_change(
+                type_name,
+                self.c.region(),
+                request.prior.as_ref(),
+                &mut planned,
+            ),
             Family::Ec2 => ec2::plan_change(type_name, request.prior.as_ref(), &mut planned),
         };
-        if self.schema_of(type_name).is_some_and(has_tags)
-            && planned.as_map().is_some()
-        {
+        if self.schema_of(type_name).is_some_and(has_tags) && planned.as_map().is_some() {
             let tags_all = if planned.get("tags").is_some_and(Value::contains_unknown) {
                 Value::Unknown
             } else {

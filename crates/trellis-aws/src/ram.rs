@@ -107,10 +107,7 @@ pub fn schema(
                     .attr("owning_account_id", comp(string()))
                     .attr("status", comp(string()))
                     .attr("resource_arns", comp(strings()))
-                    .attr(
-                        "tags",
-                        opt_comp(AttrType::Map(Box::new(AttrType::String))),
-                    ),
+                    .attr("tags", opt_comp(AttrType::Map(Box::new(AttrType::String)))),
             ),
         ),
     );
@@ -121,8 +118,7 @@ pub fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
     if type_name == PRINCIPAL_ASSOCIATION {
         if let Some(p) = config.get("principal").and_then(Value::as_str) {
             let account = p.len() == 12 && p.chars().all(|c| c.is_ascii_digit());
-            let org = p.starts_with("arn:")
-                && (p.contains(":organization/") || p.contains(":ou/"));
+            let org = p.starts_with("arn:") && (p.contains(":organization/") || p.contains(":ou/"));
             if p.starts_with("arn:") && p.contains(":iam::") {
                 out.push(AttributeDiagnostic::error(
                     Path::from_keys(["principal"]),
@@ -173,7 +169,12 @@ fn share_value(share: &ResourceShare) -> Value {
     let tags: BTreeMap<String, String> = share
         .tags()
         .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect();
     Value::object([
         ("id", Value::string(arn)),
@@ -329,7 +330,10 @@ async fn read_accepter(
     Ok(Some(Value::object([
         ("id", Value::string(share_arn)),
         ("share_arn", Value::string(share_arn)),
-        ("invitation_arn", invitation.map(Value::String).unwrap_or(Value::Null)),
+        (
+            "invitation_arn",
+            invitation.map(Value::String).unwrap_or(Value::Null),
+        ),
         (
             "share_id",
             Value::string(share_arn.rsplit('/').next().unwrap_or(share_arn)),
@@ -418,7 +422,15 @@ pub async fn create(
                 .and_then(|s| s.resource_share_arn())
                 .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no share ARN returned"))?
                 .to_string();
-            wait_share(c, &arn, limit).await
+            let mut value = wait_share(c, &arn, limit).await?;
+            // RAM attaches its default permission when none is named; the emulator does not
+            // model permissions, so an unset list stays empty.
+            let permissions = match planned.get("permission_arns") {
+                Some(Value::List(items)) => Value::List(items.clone()),
+                _ => Value::List(Vec::new()),
+            };
+            value.set_path(&Path::from_keys(["permission_arns"]), permissions);
+            Ok(value)
         }
         RESOURCE_ASSOCIATION | PRINCIPAL_ASSOCIATION => {
             let (kind, key) = association_kind(type_name);
@@ -540,9 +552,7 @@ async fn wait_association(
             };
             Ok(match a.status() {
                 Some(ResourceShareAssociationStatus::Associated) => Poll::Ready(()),
-                Some(ResourceShareAssociationStatus::Associating)
-                    if a.external() == Some(true) =>
-                {
+                Some(ResourceShareAssociationStatus::Associating) if a.external() == Some(true) => {
                     Poll::Ready(())
                 }
                 Some(ResourceShareAssociationStatus::Failed) => Poll::Failed(
@@ -647,7 +657,10 @@ pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), P
             {
                 return Ok(());
             }
-            let call = c.ram.disassociate_resource_share().resource_share_arn(&share);
+            let call = c
+                .ram
+                .disassociate_resource_share()
+                .resource_share_arn(&share);
             let call = if type_name == RESOURCE_ASSOCIATION {
                 call.resource_arns(&entity)
             } else {
@@ -697,7 +710,11 @@ pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), P
     }
 }
 
-pub async fn import(c: &Clients, type_name: &str, id: &str) -> Result<Option<Value>, ProviderError> {
+pub async fn import(
+    c: &Clients,
+    type_name: &str,
+    id: &str,
+) -> Result<Option<Value>, ProviderError> {
     let probe = match type_name {
         SHARE => Value::object([("arn", Value::string(id))]),
         RESOURCE_ASSOCIATION | PRINCIPAL_ASSOCIATION => {
@@ -767,7 +784,11 @@ pub async fn settle(
     }
 }
 
-pub async fn read_data(c: &Clients, type_name: &str, config: &Value) -> Result<Value, ProviderError> {
+pub async fn read_data(
+    c: &Clients,
+    type_name: &str,
+    config: &Value,
+) -> Result<Value, ProviderError> {
     if type_name != SHARE {
         return Err(invalid(format!("unknown data source {type_name}")));
     }
@@ -871,7 +892,12 @@ pub async fn read_data(c: &Clients, type_name: &str, config: &Value) -> Result<V
     let tags: BTreeMap<String, String> = share
         .tags()
         .iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
         .collect();
     let mut out = config.clone();
     for (k, v) in [

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_route53::types::{
-    AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZoneConfig,
-    ResourceRecord, ResourceRecordSet, RrType, Tag, TagResourceType, Vpc, VpcRegion,
+    AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZoneConfig, ResourceRecord,
+    ResourceRecordSet, RrType, Tag, TagResourceType, Vpc, VpcRegion,
 };
 use trellis_provider::{AttributeDiagnostic, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
@@ -79,7 +79,7 @@ pub fn schema(
         .attr("records", opt(string_set()))
         .attr("set_identifier", opt(string()).force_new())
         .attr("health_check_id", opt(string()))
-        .attr("allow_overwrite", opt_comp(AttrType::Bool))
+        .attr("allow_overwrite", opt(AttrType::Bool))
         .attr("fqdn", comp(string()))
         .block(
             "alias",
@@ -149,8 +149,8 @@ pub fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
         }
         if let Some(t) = config.get("type").and_then(Value::as_str) {
             const TYPES: [&str; 13] = [
-                "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF",
-                "SRV", "TXT",
+                "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV",
+                "TXT",
             ];
             if !TYPES.contains(&t) {
                 out.push(AttributeDiagnostic::error(
@@ -223,7 +223,9 @@ pub fn plan_change(
                 .iter()
                 .map(|v| {
                     let mut v = v.clone();
-                    if v.get("vpc_region").is_none_or(|r| r.is_null() || r.is_unknown()) {
+                    if v.get("vpc_region")
+                        .is_none_or(|r| r.is_null() || r.is_unknown())
+                    {
                         v.set_path(&Path::from_keys(["vpc_region"]), Value::string(region));
                     }
                     v
@@ -240,8 +242,7 @@ pub fn plan_change(
                 }
                 let was_private = !list(prior, "vpc").is_empty();
                 let is_private = !vpcs.is_empty();
-                if was_private != is_private && !planned.get("vpc").is_some_and(Value::is_unknown)
-                {
+                if was_private != is_private && !planned.get("vpc").is_some_and(Value::is_unknown) {
                     out.push(AttributeDiagnostic::error(
                         Path::from_keys(["vpc"]),
                         "a hosted zone cannot change between public and private in place; \
@@ -257,7 +258,8 @@ pub fn plan_change(
             if let (Some(a), Some(fqdn), Some(b)) =
                 (s(planned, "name"), s(prior, "fqdn"), s(prior, "name"))
             {
-                if a != b && (normal_name(&a) == normal_name(&fqdn) || normal_name(&a) == normal_name(&b))
+                if a != b
+                    && (normal_name(&a) == normal_name(&fqdn) || normal_name(&a) == normal_name(&b))
                 {
                     planned.set_path(&Path::from_keys(["name"]), Value::string(b));
                 }
@@ -290,7 +292,13 @@ fn zone_id(raw: &str) -> String {
 
 async fn wait_change(c: &Clients, change: &str, limit: Duration) -> Result<(), ProviderError> {
     wait_for("route53 change to be INSYNC", limit, || async {
-        let o = c.route53.get_change().id(change).send().await.map_err(aws)?;
+        let o = c
+            .route53
+            .get_change()
+            .id(change)
+            .send()
+            .await
+            .map_err(aws)?;
         Ok(match o.change_info().map(|i| i.status()) {
             Some(ChangeStatus::Insync) => Poll::Ready(()),
             _ => Poll::Pending,
@@ -312,13 +320,22 @@ async fn zone_tags(c: &Clients, id: &str) -> Result<BTreeMap<String, String>, Pr
         .map(|set| {
             set.tags()
                 .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default())
 }
 
-async fn get_zone(c: &Clients, id: &str, reference: &Value) -> Result<Option<Value>, ProviderError> {
+async fn get_zone(
+    c: &Clients,
+    id: &str,
+    reference: &Value,
+) -> Result<Option<Value>, ProviderError> {
     let o = match c.route53.get_hosted_zone().id(id).send().await {
         Ok(o) => o,
         Err(e) => {
@@ -400,17 +417,25 @@ async fn get_record(c: &Clients, prior: &Value) -> Result<Option<Value>, Provide
         Value::List(vec![Value::object([
             ("name", Value::string(normal_name(a.dns_name()))),
             ("zone_id", Value::string(a.hosted_zone_id())),
-            ("evaluate_target_health", Value::Bool(a.evaluate_target_health())),
+            (
+                "evaluate_target_health",
+                Value::Bool(a.evaluate_target_health()),
+            ),
         ])])
     });
     let mut value = Value::object([
-        ("id", Value::string(record_id(&zone, &fqdn, &kind, set_id.as_deref()))),
+        (
+            "id",
+            Value::string(record_id(&zone, &fqdn, &kind, set_id.as_deref())),
+        ),
         ("zone_id", Value::string(&zone)),
         ("name", Value::string(&name)),
         ("type", Value::string(set.r#type().as_str())),
         (
             "ttl",
-            set.ttl().map(|t| Value::Number(t as f64)).unwrap_or(Value::Null),
+            set.ttl()
+                .map(|t| Value::Number(t as f64))
+                .unwrap_or(Value::Null),
         ),
         (
             "records",
@@ -499,8 +524,7 @@ fn record_id(zone: &str, fqdn: &str, kind: &str, set_id: Option<&str>) -> String
 /// Splits a record import ID into zone, name, type and set identifier.
 pub fn parse_record_id(id: &str) -> Option<(String, String, String, Option<String>)> {
     const TYPES: [&str; 13] = [
-        "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV",
-        "TXT",
+        "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT",
     ];
     let (zone, rest) = id.split_once('_')?;
     for t in TYPES {
@@ -591,7 +615,11 @@ async fn change_record(
     Ok(())
 }
 
-pub async fn read(c: &Clients, type_name: &str, prior: &Value) -> Result<Option<Value>, ProviderError> {
+pub async fn read(
+    c: &Clients,
+    type_name: &str,
+    prior: &Value,
+) -> Result<Option<Value>, ProviderError> {
     match type_name {
         ZONE => get_zone(c, &required(prior, "id")?, prior).await,
         RECORD => match get_record(c, prior).await {
@@ -606,7 +634,9 @@ fn vpc_of(v: &Value, region: &str) -> Result<Vpc, ProviderError> {
     Ok(Vpc::builder()
         .vpc_id(required(v, "vpc_id")?)
         .vpc_region(VpcRegion::from(
-            s(v, "vpc_region").unwrap_or_else(|| region.to_string()).as_str(),
+            s(v, "vpc_region")
+                .unwrap_or_else(|| region.to_string())
+                .as_str(),
         ))
         .build())
 }
@@ -669,7 +699,12 @@ pub async fn create(
     }
 }
 
-async fn associate(c: &Clients, zone: &str, v: &Value, limit: Duration) -> Result<(), ProviderError> {
+async fn associate(
+    c: &Clients,
+    zone: &str,
+    v: &Value,
+    limit: Duration,
+) -> Result<(), ProviderError> {
     let o = c
         .route53
         .associate_vpc_with_hosted_zone()
@@ -772,8 +807,14 @@ pub async fn update(
         RECORD => {
             let zone = required(prior, "zone_id")?;
             let fqdn = s(prior, "fqdn").unwrap_or_default();
-            change_record(c, &zone, ChangeAction::Upsert, record_set(planned, &fqdn)?, limit)
-                .await?;
+            change_record(
+                c,
+                &zone,
+                ChangeAction::Upsert,
+                record_set(planned, &fqdn)?,
+                limit,
+            )
+            .await?;
             get_record(c, planned)
                 .await?
                 .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "record vanished"))
@@ -825,8 +866,14 @@ pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), P
             };
             let zone = required(prior, "zone_id")?;
             let fqdn = s(&current, "fqdn").unwrap_or_default();
-            change_record(c, &zone, ChangeAction::Delete, record_set(&current, &fqdn)?, limit)
-                .await
+            change_record(
+                c,
+                &zone,
+                ChangeAction::Delete,
+                record_set(&current, &fqdn)?,
+                limit,
+            )
+            .await
         }
         other => Err(invalid(format!("unknown resource type {other}"))),
     }
@@ -882,7 +929,11 @@ async fn empty_zone(c: &Clients, zone: &str, limit: Duration) -> Result<(), Prov
     Ok(())
 }
 
-pub async fn import(c: &Clients, type_name: &str, id: &str) -> Result<Option<Value>, ProviderError> {
+pub async fn import(
+    c: &Clients,
+    type_name: &str,
+    id: &str,
+) -> Result<Option<Value>, ProviderError> {
     match type_name {
         ZONE => Ok(get_zone(c, &zone_id(id), &Value::Null).await?.map(|mut v| {
             v.set_path(&Path::from_keys(["force_destroy"]), Value::Bool(false));
@@ -899,7 +950,10 @@ pub async fn import(c: &Clients, type_name: &str, id: &str) -> Result<Option<Val
                 ("zone_id", Value::string(zone)),
                 ("name", Value::string(name)),
                 ("type", Value::string(kind)),
-                ("set_identifier", set.map(Value::String).unwrap_or(Value::Null)),
+                (
+                    "set_identifier",
+                    set.map(Value::String).unwrap_or(Value::Null),
+                ),
             ]);
             Ok(get_record(c, &probe).await?.map(|mut v| {
                 v.set_path(&Path::from_keys(["allow_overwrite"]), Value::Null);
@@ -929,7 +983,11 @@ pub async fn settle(
                     .send()
                     .await
                     .map_err(aws)?;
-                if let Some(z) = o.hosted_zones().iter().find(|z| z.caller_reference() == token) {
+                if let Some(z) = o
+                    .hosted_zones()
+                    .iter()
+                    .find(|z| z.caller_reference() == token)
+                {
                     return get_zone(c, &zone_id(z.id()), planned).await;
                 }
                 if !o.is_truncated() {
@@ -942,7 +1000,8 @@ pub async fn settle(
             let Some(found) = get_record(c, planned).await? else {
                 return Ok(None);
             };
-            let same = normal_records(found.get("records")) == normal_records(planned.get("records"))
+            let same = normal_records(found.get("records"))
+                == normal_records(planned.get("records"))
                 && normal_alias(found.get("alias")) == normal_alias(planned.get("alias"));
             Ok(same.then_some(found))
         }
@@ -950,7 +1009,11 @@ pub async fn settle(
     }
 }
 
-pub async fn read_data(c: &Clients, type_name: &str, config: &Value) -> Result<Value, ProviderError> {
+pub async fn read_data(
+    c: &Clients,
+    type_name: &str,
+    config: &Value,
+) -> Result<Value, ProviderError> {
     if type_name != ZONE {
         return Err(invalid(format!("unknown data source {type_name}")));
     }
@@ -996,7 +1059,11 @@ pub async fn read_data(c: &Clients, type_name: &str, config: &Value) -> Result<V
                     let zone = get_zone(c, &id, &Value::Null).await?;
                     let has = zone
                         .as_ref()
-                        .map(|z| list(z, "vpc").iter().any(|v| s(v, "vpc_id").as_ref() == Some(vpc)))
+                        .map(|z| {
+                            list(z, "vpc")
+                                .iter()
+                                .any(|v| s(v, "vpc_id").as_ref() == Some(vpc))
+                        })
                         .unwrap_or(false);
                     if !has {
                         continue;
@@ -1047,10 +1114,7 @@ pub async fn read_data(c: &Clients, type_name: &str, config: &Value) -> Result<V
             Value::string(format!("arn:{}:route53:::hostedzone/{id}", c.partition())),
         ),
         ("name", Value::string(normal_name(zone.name()))),
-        (
-            "comment",
-            opt_str(zone.config().and_then(|x| x.comment())),
-        ),
+        ("comment", opt_str(zone.config().and_then(|x| x.comment()))),
         ("caller_reference", Value::string(zone.caller_reference())),
         (
             "private_zone",
@@ -1088,7 +1152,10 @@ mod tests {
     fn names_compare_as_dns_does() {
         assert_eq!(normal_name("Orders.Mesh.Internal."), "orders.mesh.internal");
         assert_eq!(normal_name("\\052.mesh.internal."), "*.mesh.internal");
-        assert_eq!(expand_name("orders", "mesh.internal."), "orders.mesh.internal");
+        assert_eq!(
+            expand_name("orders", "mesh.internal."),
+            "orders.mesh.internal"
+        );
         assert_eq!(
             expand_name("orders.mesh.internal", "mesh.internal"),
             "orders.mesh.internal"

@@ -95,7 +95,11 @@ pub async fn configure(
             Ok(v) => {
                 // Nested blocks (`assume_role`, `default_tags`) take the schema's shape: a
                 // single block is an object, as providers read it, not a list of one.
-                let schema = &registry.get(&p.name).expect("checked above").schema().provider;
+                let schema = &registry
+                    .get(&p.name)
+                    .expect("checked above")
+                    .schema()
+                    .provider;
                 match crate::shape::shape(&v, schema) {
                     Ok(shaped) => {
                         wanted.insert(p.key(), shaped);
