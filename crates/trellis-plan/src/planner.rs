@@ -79,6 +79,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         diags,
         visited: BTreeSet::new(),
         index: resource_index(input.config),
+        imported: BTreeMap::new(),
     };
     if input.options.destroy {
         planner.destroy_all();
@@ -377,6 +378,8 @@ struct Walk<'a> {
     visited: BTreeSet<Address>,
     /// Position of each resource in `config.resources`, by address.
     index: HashMap<Address, usize>,
+    /// Instances that `import` blocks adopt in this plan: (import ID, the object read).
+    imported: BTreeMap<Address, (String, Value)>,
 }
 
 impl<'a> Walk<'a> {
@@ -595,6 +598,11 @@ impl<'a> Walk<'a> {
         let Some(provider) = self.input.providers.get(&provider_key).cloned() else {
             return;
         };
+        if !data {
+            let keys: Vec<Option<InstanceKey>> = keys.iter().map(|(k, _)| k.clone()).collect();
+            self.import_instances(resource, &keys, &provider, &schema)
+                .await;
+        }
         for (key, key_context) in keys {
             let instance = address.clone().with_key(key);
             let file = self.file(&resource.file);
@@ -738,6 +746,78 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Reads the objects that `import` blocks adopt into instances of `resource`. An
+    /// instance already in state is not imported again (the block is then a no-op); an
+    /// instance the configuration does not have, an ID the provider rejects and an object
+    /// that does not exist are errors pointing at the import block.
+    async fn import_instances(
+        &mut self,
+        resource: &Resource,
+        keys: &[Option<InstanceKey>],
+        provider: &Arc<dyn Provider>,
+        schema: &ResourceSchema,
+    ) {
+        if self.input.config.imports.is_empty() {
+            return;
+        }
+        let mut diags = Diagnostics::new();
+        let targets = crate::imports::targets(&self.scope(None), resource, &mut diags);
+        self.diags.extend(diags);
+        for target in targets {
+            if !keys.contains(&target.address.key) {
+                let known: Vec<String> = keys
+                    .iter()
+                    .map(|k| resource.address().with_key(k.clone()).to_string())
+                    .collect();
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "import target {} is not an instance of the configuration",
+                        target.address
+                    ))
+                    .with_detail(format!("the instances are: {}", known.join(", ")))
+                    .with_span(Some(target.span.clone()))
+                    .with_address(&target.address),
+                );
+                continue;
+            }
+            if self.prior.contains_key(&target.address) {
+                continue;
+            }
+            let format = schema
+                .import_id
+                .as_deref()
+                .map(|f| format!("import ID format for {}: {f}", resource.type_name))
+                .unwrap_or_else(|| format!("{} cannot be imported", resource.type_name));
+            match provider
+                .import(trellis_provider::ImportRequest {
+                    type_name: resource.type_name.clone(),
+                    id: target.id.clone(),
+                })
+                .await
+            {
+                Ok(Some(value)) => {
+                    self.imported
+                        .insert(target.address.clone(), (target.id.clone(), value));
+                }
+                Ok(None) => self.diags.push(
+                    Diagnostic::error(format!(
+                        "cannot import {}: no {} with ID {:?} exists",
+                        target.address, resource.type_name, target.id
+                    ))
+                    .with_detail(format)
+                    .with_span(Some(target.id_span.clone()))
+                    .with_address(&target.address),
+                ),
+                Err(e) => self.diags.push(
+                    Diagnostic::error(format!("cannot import {}: {e}", target.address))
+                        .with_detail(format)
+                        .with_span(Some(target.id_span.clone()))
+                        .with_address(&target.address),
+                ),
+            }
+        }
+    }
+
     fn managed_instance(
         &mut self,
         resource: &Resource,
@@ -749,7 +829,10 @@ impl<'a> Walk<'a> {
     ) {
         let (config_plain, mut after_sensitive) = config_value.split_sensitive();
         let prior = self.prior.get(instance);
-        let prior_value = prior.map(|p| p.value.clone());
+        let importing = self.imported.get(instance).cloned();
+        let prior_value = prior
+            .map(|p| p.value.clone())
+            .or_else(|| importing.as_ref().map(|(_, v)| v.clone()));
 
         let mut planned = fill_computed(&config_plain, &schema.block, prior_value.as_ref());
         if let Some(prior_value) = &prior_value {
@@ -780,13 +863,17 @@ impl<'a> Walk<'a> {
             action: Action::Create,
             before: prior_value.clone(),
             after: Some(planned.clone()),
-            before_sensitive: prior.map(|p| p.sensitive_paths.clone()).unwrap_or_default(),
+            before_sensitive: match (prior, &importing) {
+                (Some(p), _) => p.sensitive_paths.clone(),
+                (None, Some((_, v))) => schema.block.sensitive_paths(v),
+                (None, None) => Vec::new(),
+            },
             after_sensitive,
             replace_paths: Vec::new(),
             reason: None,
             dependencies: dependencies.to_vec(),
             moved_from: None,
-            importing: None,
+            importing: importing.map(|(id, _)| id),
             adopted: false,
             create_before_destroy: resource.lifecycle.create_before_destroy,
             schema_version: schema.version,
