@@ -13,6 +13,7 @@
 //! operations: the engine deletes dependents first.
 
 mod convert;
+mod discover;
 mod ec2;
 mod error;
 mod mesh;
@@ -33,9 +34,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use trellis_provider::{
     AttrType, AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest,
-    ErrorKind, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider, ProviderError,
-    ProviderFactory, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, SettleRequest,
-    UpdateRequest, UpdateResponse, ValidateRequest,
+    DiscoverRequest, DiscoverResponse, ErrorKind, ImportRequest, PlanChangeRequest,
+    PlanChangeResponse, Provider, ProviderError, ProviderFactory, ProviderSchema, ReadDataRequest,
+    ReadRequest, ReadResponse, SettleRequest, UpdateRequest, UpdateResponse, ValidateRequest,
 };
 use trellis_types::{Path, PathStep, Value};
 
@@ -70,6 +71,11 @@ impl ProviderFactory for AwsFactory {
 
     fn schema(&self) -> &ProviderSchema {
         &self.schema
+    }
+
+    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
+        mesh::validate(&request.type_name, &request.config)
+            .unwrap_or_else(|| validate::validate(&request.type_name, &request.config))
     }
 
     async fn configure(
@@ -432,10 +438,6 @@ impl Provider for AwsProvider {
         }
     }
 
-    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
-        validate::validate(&request.type_name, &request.config)
-    }
-
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
         // Learn the account once, for `location()`; a failure here is not fatal to refresh.
         let _ = self.inner.identity().await;
@@ -621,6 +623,10 @@ impl Provider for AwsProvider {
 
     async fn import(&self, request: ImportRequest) -> Result<Option<Value>, ProviderError> {
         self.inner.import(&request.type_name, &request.id).await
+    }
+
+    async fn discover(&self, request: DiscoverRequest) -> Result<DiscoverResponse, ProviderError> {
+        discover::discover(self.inner.clone(), request).await
     }
 
     async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError> {

@@ -14,10 +14,10 @@ use async_trait::async_trait;
 use aws_sdk_vpclattice::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_vpclattice::operation::RequestId;
 use trellis_provider::{
-    AttributeDiagnostic, CreateRequest, CreateResponse, DeleteRequest, ErrorKind, ImportRequest,
-    PlanChangeRequest, PlanChangeResponse, Provider, ProviderError, ProviderSchema,
-    ReadDataRequest, ReadRequest, ReadResponse, ResourceSchema, SettleRequest, UpdateRequest,
-    UpdateResponse, ValidateRequest,
+    AttributeDiagnostic, CreateRequest, CreateResponse, DeleteRequest, DiscoverRequest,
+    DiscoverResponse, ErrorKind, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider,
+    ProviderError, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, ResourceSchema,
+    SettleRequest, UpdateRequest, UpdateResponse,
 };
 use trellis_types::{Path, Value};
 
@@ -79,6 +79,15 @@ fn family(type_name: &str) -> Option<Family> {
     } else {
         None
     }
+}
+
+/// The diagnostics of a RAM, Route53 or EC2 configuration; `None` for other types.
+pub(crate) fn validate(type_name: &str, config: &Value) -> Option<Vec<AttributeDiagnostic>> {
+    Some(match family(type_name)? {
+        Family::Ram => ram::validate(type_name, config),
+        Family::Route53 => route53::validate(type_name, config),
+        Family::Ec2 => ec2::validate(type_name, config),
+    })
 }
 
 /// Adds the RAM, Route53 and EC2 types and the `ec2`, `ram` and `route53` endpoints to the
@@ -297,13 +306,8 @@ impl Provider for MeshProvider {
         self.lattice.location()
     }
 
-    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
-        match family(&request.type_name) {
-            Some(Family::Ram) => ram::validate(&request.type_name, &request.config),
-            Some(Family::Route53) => route53::validate(&request.type_name, &request.config),
-            Some(Family::Ec2) => ec2::validate(&request.type_name, &request.config),
-            None => self.lattice.validate(request),
-        }
+    async fn discover(&self, request: DiscoverRequest) -> Result<DiscoverResponse, ProviderError> {
+        self.lattice.discover(request).await
     }
 
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
