@@ -4,6 +4,8 @@
 #
 #   tools/demo.sh            # examples/quickstart (VPC Lattice) against the local AWS emulator
 #   tools/demo.sh in-memory  # examples/in-memory against the in-memory test provider
+#   tools/demo.sh seed-mesh  # examples/seed-mesh: four accounts (network, service-a/b/c) with
+#                            # RAM sharing, Route53 names and security groups, on the emulator
 #
 # With AWS credentials configured and TRELLIS_DEMO_REAL_AWS=1, the quickstart runs against
 # your AWS account instead of the emulator (it creates and then destroys real resources).
@@ -30,7 +32,11 @@ if [[ "$mode" == "in-memory" ]]; then
   sed -i "s#store = \"world.json\"#store = \"$work/world.json\"#" "$work/main.tf"
   vars=()
 else
-  cp examples/quickstart/*.tf "$work/"
+  if [[ "$mode" == "seed-mesh" ]]; then
+    cp examples/seed-mesh/*.tf "$work/"
+  else
+    cp examples/quickstart/*.tf "$work/"
+  fi
   if [[ "${TRELLIS_DEMO_REAL_AWS:-0}" != "1" ]]; then
     echo "==> starting the local AWS emulator (pinned moto with trellis's extensions)"
     venv="$(tools/aws-emulator/install.sh)"
@@ -52,7 +58,12 @@ ec2 = boto3.client("ec2", endpoint_url="$url", region_name="us-east-1")
 print(ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"])
 PY
 )"
-    vars=(-var "vpc_id=$vpc_id")
+    if [[ "$mode" == "seed-mesh" ]]; then
+      # The emulator acts as each of the example's accounts through assume_role.
+      vars=()
+    else
+      vars=(-var "vpc_id=$vpc_id")
+    fi
   else
     vars=()
   fi
