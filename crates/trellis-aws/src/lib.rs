@@ -40,6 +40,8 @@ use crate::convert::{block, map_value, s, same_json, same_object, short_id, stri
 use crate::error::{invalid, is_not_found, sdk};
 use crate::resources::*;
 
+pub use discover::terraform_import_id;
+
 /// Creates configured AWS providers.
 pub struct AwsFactory {
     schema: ProviderSchema,
@@ -813,52 +815,5 @@ mod tests {
         resolve_unknowns(&mut planned, Some(&config), Some(&prior), &mut Path::root());
         assert_eq!(planned.get("auth_type"), Some(&Value::Null));
         assert_eq!(planned.get("name"), Some(&Value::Unknown));
-    }
-}
-
-/// The import ID of a resource recorded in Terraform's state, from its attributes there
-/// (Terraform's `id` is not always what import takes: a listener rule's import ID is
-/// `service/listener/rule`). `None` for types this provider does not have, or when the
-/// attributes lack what the ID is made of.
-pub fn terraform_import_id(type_name: &str, attributes: &serde_json::Value) -> Option<String> {
-    let get = |key: &str| {
-        attributes
-            .get(key)
-            .and_then(serde_json::Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    match type_name {
-        SERVICE_NETWORK | SERVICE | TARGET_GROUP | SNSA | SNVA | ACCESS_LOG => get("id"),
-        LISTENER => Some(format!(
-            "{}/{}",
-            short_id(&get("service_identifier").or_else(|| get("service_arn"))?),
-            get("listener_id")?
-        )),
-        RULE => Some(format!(
-            "{}/{}/{}",
-            short_id(&get("service_identifier")?),
-            short_id(&get("listener_identifier")?),
-            get("rule_id")?
-        )),
-        AUTH_POLICY => get("resource_identifier"),
-        RESOURCE_POLICY => get("resource_arn"),
-        ATTACHMENT => {
-            let target = attributes.get("target").and_then(|t| match t {
-                serde_json::Value::Array(items) => items.first(),
-                other => Some(other),
-            })?;
-            let id = target.get("id").and_then(serde_json::Value::as_str)?;
-            let port = target
-                .get("port")
-                .and_then(serde_json::Value::as_i64)
-                .map(|p| p.to_string())
-                .unwrap_or_default();
-            Some(format!(
-                "{}/{id}/{port}",
-                short_id(&get("target_group_identifier")?)
-            ))
-        }
-        _ => None,
     }
 }
