@@ -348,8 +348,7 @@ impl<'a> World<'a> {
     pub fn routes(&self) -> (Vec<Route>, usize) {
         let mut unresolved = 0;
         // Network key to (network target, clients, servers).
-        let mut networks: BTreeMap<String, (Target, Vec<Endpoint>, Vec<(Target, Endpoint)>)> =
-            BTreeMap::new();
+        let mut networks: BTreeMap<String, Members> = BTreeMap::new();
         for i in self.of_type(VPC_ASSOCIATION) {
             let Some(net) = self.resolve(i, "service_network_identifier", &[NETWORK]) else {
                 unresolved += 1;
@@ -400,6 +399,9 @@ impl<'a> World<'a> {
         (routes, unresolved)
     }
 }
+
+/// A network, its clients and its servers.
+type Members = (Target, Vec<Endpoint>, Vec<(Target, Endpoint)>);
 
 /// A service's name for people: its custom domain, its Lattice DNS name, its name.
 fn service_label(obj: &Obj<'_>) -> Option<String> {
