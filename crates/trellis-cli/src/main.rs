@@ -8,6 +8,8 @@
 
 mod args;
 mod commands;
+mod import;
+mod migrate;
 mod workspace;
 
 use std::io::IsTerminal;
