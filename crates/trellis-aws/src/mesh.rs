@@ -378,7 +378,9 @@ impl Provider for MeshProvider {
             ),
             Family::Ec2 => ec2::plan_change(type_name, request.prior.as_ref(), &mut planned),
         };
-        if self.schema_of(type_name).is_some_and(has_tags) && planned.as_map().is_some() {
+        // Only managed resources carry `tags_all` (data sources of the same type name do not;
+        // they come here too when read during apply).
+        if self.schema_of(type_name).is_some_and(has_tags) && planned.get("tags_all").is_some() {
             let tags_all = if planned.get("tags").is_some_and(Value::contains_unknown) {
                 Value::Unknown
             } else {

@@ -654,7 +654,8 @@ pub async fn create(
             let mut call = c
                 .route53
                 .create_hosted_zone()
-                .name(required(planned, "name")?)
+                // DNS names are case-insensitive; send the canonical spelling.
+                .name(normal_name(&required(planned, "name")?))
                 .caller_reference(token)
                 .hosted_zone_config(
                     HostedZoneConfig::builder()
