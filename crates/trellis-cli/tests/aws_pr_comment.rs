@@ -61,8 +61,11 @@ fn aws_quickstart_plan_markdown_shows_connectivity() {
     assert!(md.contains("### Connectivity changes"), "{md}");
     assert!(md.contains("2 client → service pairs (2 new)"), "{md}");
     for service in ["billing", "orders"] {
-        let line =
-            format!("\n+ {vpc} -> {service}: IAM auth (network policy allows any principal)\n");
+        // The provider knows its account from the first plan on, so both ends are labelled.
+        let a = DEFAULT_ACCOUNT;
+        let line = format!(
+            "\n+ {vpc} (account {a}) -> {service} (account {a}): IAM auth (network policy allows any principal)\n"
+        );
         assert!(md.contains(&line), "missing {line:?} in:\n{md}");
     }
     // The mesh checks: the example's network policy lets anyone in, and its services have
