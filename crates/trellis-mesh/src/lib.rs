@@ -18,6 +18,11 @@
 //! in without conditions on a network or service that clients can reach, a service without
 //! auth in an IAM network, a VPC association's security group open to the internet).
 //!
+//! Data sources of networks and services (`data "aws_vpclattice_service_network"`) take
+//! part as what references point at, so a network shared from another account and looked up
+//! here is named, and its `auth_type` known; its auth policy lives in the owner's
+//! configuration, so its gate is "managed elsewhere" rather than "denies all".
+//!
 //! References between resources are resolved by ID or ARN (compared by their ID part, so an
 //! ARN and an ID of the same object are equal). Where a value is unknown until apply (the ID
 //! of a resource created by the same plan), the change's `dependencies` name the resource
@@ -85,8 +90,11 @@ pub enum Gate {
     OpenPolicy,
     /// `AWS_IAM` without an auth policy: every request is denied.
     DenyAll,
-    /// Not known until apply (or the object is outside this configuration).
+    /// Not known until apply.
     Unknown,
+    /// Decided outside this configuration: the network or service is only referenced (by ID
+    /// or ARN, or through a data source whose auth policy another configuration manages).
+    Outside,
 }
 
 /// How requests from a client to a server are gated.
@@ -120,6 +128,7 @@ impl Access {
                 Gate::Policy => Some(format!("{n} policy")),
                 Gate::OpenPolicy => Some(format!("{n} policy allows any principal")),
                 Gate::Unknown => Some(format!("{n} auth known after apply")),
+                Gate::Outside => Some(format!("{n} auth managed elsewhere")),
                 Gate::None | Gate::DenyAll => None,
             })
             .collect();

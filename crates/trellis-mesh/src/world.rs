@@ -99,7 +99,11 @@ impl<'a> World<'a> {
     pub fn build(plan: &'a Plan, side: Side) -> World<'a> {
         let mut objs = Vec::new();
         for change in &plan.changes {
-            if change.address.mode != Mode::Managed {
+            // Data sources take part only as what references point at: a shared network or
+            // service looked up by name or ARN gives the pairs through it a name and a gate.
+            if change.address.mode != Mode::Managed
+                && !matches!(change.type_name.as_str(), NETWORK | SERVICE)
+            {
                 continue;
             }
             let value = match side {
@@ -331,7 +335,11 @@ impl<'a> World<'a> {
             Some("NONE") => Gate::None,
             Some("AWS_IAM") => {
                 let policies = self.policies_of(target);
-                if policies.is_empty() {
+                let looked_up = matches!(target, Target::Obj(j)
+                    if self.objs[*j].change.address.mode != Mode::Managed);
+                if policies.is_empty() && looked_up {
+                    Gate::Outside
+                } else if policies.is_empty() {
                     Gate::DenyAll
                 } else if policies.iter().any(|p| self.policy_is_open(*p)) {
                     Gate::OpenPolicy
@@ -339,7 +347,9 @@ impl<'a> World<'a> {
                     Gate::Policy
                 }
             }
-            _ => Gate::Unknown,
+            Some(_) => Gate::Unknown,
+            None if matches!(target, Target::External(_)) => Gate::Outside,
+            None => Gate::Unknown,
         }
     }
 

@@ -159,7 +159,54 @@ fn gates() {
     let r = &analysis.reachable[0];
     assert_eq!(r.network.label, NETWORK_ID);
     assert_eq!(r.network.account.as_deref(), Some(NETWORK_ACCOUNT));
-    assert_eq!(r.access.network, Gate::Unknown);
+    assert_eq!(r.access.network, Gate::Outside);
+    assert!(r
+        .access
+        .describe()
+        .contains("network auth managed elsewhere"));
+}
+
+/// A network shared from another account and looked up with a data source: named, its
+/// auth type known, its policy managed by the owner.
+#[test]
+fn data_source_network_names_the_shared_network() {
+    let mut plan = mesh_plan();
+    plan.changes.retain(|c| {
+        !c.address
+            .to_string()
+            .starts_with("aws_vpclattice_service_network.")
+            && c.address.to_string() != "aws_vpclattice_auth_policy.mesh"
+    });
+    let shared = obj(&[
+        (
+            "arn",
+            s(&arn(NETWORK_ACCOUNT, "servicenetwork", NETWORK_ID)),
+        ),
+        ("auth_type", s("AWS_IAM")),
+        ("id", s(NETWORK_ID)),
+        ("name", s("shared-mesh")),
+    ]);
+    let mut lookup = mesh_change(
+        "data.aws_vpclattice_service_network.shared",
+        A_ACCOUNT,
+        Action::NoOp,
+        Some(shared.clone()),
+        Some(shared),
+        &[],
+    );
+    lookup.location = None;
+    plan.changes.push(lookup);
+    let analysis = analyze(&plan);
+    assert_eq!(analysis.reachable.len(), 4);
+    let r = &analysis.reachable[0];
+    assert_eq!(r.network.label, "shared-mesh");
+    assert_eq!(r.network.account.as_deref(), Some(NETWORK_ACCOUNT));
+    assert_eq!(r.access.network, Gate::Outside);
+    // The service-without-auth check still sees an AWS_IAM network.
+    assert!(analysis
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::ServiceWithoutAuthInIamNetwork));
 }
 
 /// A security group's own ingress blocks count as well as separate rules; a group that
