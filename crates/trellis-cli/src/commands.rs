@@ -90,7 +90,14 @@ fn print_warnings(ui: &Ui, ws: &Workspace, warnings: &[Diagnostic]) {
 async fn validate(ui: &Ui) -> Outcome<i32> {
     let ws = Workspace::load(&ui.dir)?;
     let registry = registry();
-    let diags = trellis_plan::planner::validate(&ws.config, &ws.sources, &registry);
+    let diags = trellis_plan::planner::validate(
+        &ws.config,
+        &ws.sources,
+        &ws.graph,
+        &registry,
+        &DirFiles::new(&ws.dir),
+    )
+    .await;
     if diags.has_errors() {
         return Err(Failure::Diagnostics(diags, ws.sources.clone()));
     }

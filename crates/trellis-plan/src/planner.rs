@@ -66,20 +66,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         Vec::new()
     };
 
-    let mut planner = Walk {
-        input: &input,
-        prior: &prior,
-        values: Values {
-            variables: input.variables.clone(),
-            ..Values::default()
-        },
-        changes: BTreeMap::new(),
-        data_values: BTreeMap::new(),
-        outputs: Vec::new(),
-        diags,
-        visited: BTreeSet::new(),
-        index: resource_index(input.config),
-    };
+    let mut planner = Walk::new(&input, &prior, diags);
     if input.options.destroy {
         planner.destroy_all();
     } else {
@@ -126,9 +113,55 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
     })
 }
 
-/// Checks a configuration against provider schemas without evaluating anything: what
-/// `trellis validate` reports beyond parse and reference errors.
-pub fn validate(
+/// What `trellis validate` checks: everything that holds whatever the input variables, the
+/// state and the remote objects are. The configuration is checked against provider schemas,
+/// then evaluated as a plan from empty state would be, with every input variable unknown,
+/// no provider configured and no provider called except [`ProviderFactory::validate`];
+/// `count` and `for_each` that are unknown are checked once with unknown keys.
+///
+/// [`ProviderFactory::validate`]: trellis_provider::ProviderFactory::validate
+pub async fn validate(
+    config: &Config,
+    sources: &SourceMap,
+    graph: &Graph,
+    registry: &trellis_provider::Registry,
+    files: &dyn Files,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    check_schema_names(config, sources, registry, &mut diags);
+    if diags.has_errors() {
+        return diags;
+    }
+    let variables = match crate::variables::unknown_variables(config, sources, files) {
+        Ok(v) => v,
+        Err(d) => {
+            diags.extend(d);
+            return diags;
+        }
+    };
+    let state = State::default();
+    let providers = Providers::unconfigured(registry.clone());
+    let input = PlanInput {
+        config,
+        sources,
+        graph,
+        state: &state,
+        variables,
+        options: PlanOptions::default(),
+        providers: &providers,
+        files,
+        config_hash: String::new(),
+    };
+    let prior = BTreeMap::new();
+    let mut walk = Walk::new(&input, &prior, diags);
+    walk.validate_only = true;
+    walk.walk().await;
+    walk.diags
+}
+
+/// Unknown resource types and arguments only, without evaluating anything: reported beside
+/// reference errors when no graph can be built.
+pub fn schema_diagnostics(
     config: &Config,
     sources: &SourceMap,
     registry: &trellis_provider::Registry,
@@ -377,9 +410,34 @@ struct Walk<'a> {
     visited: BTreeSet<Address>,
     /// Position of each resource in `config.resources`, by address.
     index: HashMap<Address, usize>,
+    /// `trellis validate`: no provider is configured, nothing is read, no change is
+    /// recorded; resources take the values a create would plan.
+    validate_only: bool,
 }
 
 impl<'a> Walk<'a> {
+    fn new(
+        input: &'a PlanInput<'a>,
+        prior: &'a BTreeMap<Address, ResourceState>,
+        diags: Diagnostics,
+    ) -> Walk<'a> {
+        Walk {
+            input,
+            prior,
+            values: Values {
+                variables: input.variables.clone(),
+                ..Values::default()
+            },
+            changes: BTreeMap::new(),
+            data_values: BTreeMap::new(),
+            outputs: Vec::new(),
+            diags,
+            visited: BTreeSet::new(),
+            index: resource_index(input.config),
+            validate_only: false,
+        }
+    }
+
     fn scope(&self, key: Option<KeyContext>) -> EvalScope<'_> {
         EvalScope {
             config: self.input.config,
@@ -441,6 +499,9 @@ impl<'a> Walk<'a> {
                 }
             };
             let span = resource_expr_span(count, file).or(Some(resource.span.clone()));
+            if value.is_unknown() && self.validate_only {
+                return Some(vec![(None, Some(KeyContext::Unknown))]);
+            }
             if value.is_unknown() {
                 self.diags.push(
                     Diagnostic::error("invalid count argument")
@@ -482,6 +543,9 @@ impl<'a> Walk<'a> {
                 Value::List(items) => items.iter().any(Value::contains_unknown),
                 other => other.is_unknown(),
             };
+            if keys_unknown && self.validate_only {
+                return Some(vec![(None, Some(KeyContext::Unknown))]);
+            }
             if keys_unknown {
                 self.diags.push(
                     Diagnostic::error("invalid for_each argument")
@@ -591,11 +655,21 @@ impl<'a> Walk<'a> {
         else {
             return;
         };
-        let provider_key = resource.provider_key();
-        let Some(provider) = self.input.providers.get(&provider_key).cloned() else {
+        let Some(factory) = self
+            .input
+            .providers
+            .registry
+            .get(trellis_provider::provider_of(&resource.type_name))
+            .cloned()
+        else {
             return;
         };
+        let provider = self.input.providers.get(&resource.provider_key()).cloned();
+        if provider.is_none() && !self.validate_only {
+            return;
+        }
         for (key, key_context) in keys {
+            let unknown_keys = matches!(key_context, Some(KeyContext::Unknown));
             let instance = address.clone().with_key(key);
             let file = self.file(&resource.file);
             let evaluated = eval_body(
@@ -627,7 +701,7 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
-            for d in provider.validate(ValidateRequest {
+            for d in factory.validate(ValidateRequest {
                 type_name: resource.type_name.clone(),
                 config: config_value.strip_marks(),
             }) {
@@ -644,11 +718,29 @@ impl<'a> Walk<'a> {
                         .with_address(&instance),
                 );
             }
+            let provider = match provider.as_ref() {
+                Some(p) if !self.validate_only => p,
+                _ => {
+                    // Validation: the value a create would plan, so that references to
+                    // attributes the type does not have are still found.
+                    if unknown_keys {
+                        self.values
+                            .resources
+                            .insert(address.clone(), Instances::Unknown);
+                    } else {
+                        let (plain, sensitive) = config_value.split_sensitive();
+                        let planned = fill_computed(&plain, &schema.block, None);
+                        self.values
+                            .set_instance(&instance, planned.with_sensitive_paths(&sensitive));
+                    }
+                    continue;
+                }
+            };
             if data {
                 self.data_instance(
                     resource,
                     &instance,
-                    &provider,
+                    provider,
                     &schema,
                     config_value,
                     &dependencies,
@@ -658,7 +750,7 @@ impl<'a> Walk<'a> {
                 self.managed_instance(
                     resource,
                     &instance,
-                    &provider,
+                    provider,
                     &schema,
                     config_value,
                     &dependencies,

@@ -12,7 +12,8 @@
 //! 2. [`ProviderFactory::configure`] once per `provider` block (alias) that the configuration
 //!    uses, with the block's evaluated body. It returns the [`Provider`] that serves the
 //!    resources bound to that block.
-//! 3. During plan: [`Provider::validate`] for each resource instance with known config,
+//! 3. During plan: [`ProviderFactory::validate`] for each resource instance (`trellis validate`
+//!    calls only this, with no configured provider),
 //!    [`Provider::read`] once with every managed instance in state (refresh, batched so the
 //!    provider can use list calls), [`Provider::plan_change`] per instance,
 //!    [`Provider::read_data`] per data source whose config is known, [`Provider::import`]
@@ -43,6 +44,13 @@ pub trait ProviderFactory: Send + Sync {
     /// The provider's name as used in resource type prefixes and `provider` blocks.
     fn name(&self) -> &str;
     fn schema(&self) -> &ProviderSchema;
+    /// Checks a resource's configuration beyond what the schema says (name rules, ranges,
+    /// quotas). Needs no configured provider, so that `trellis validate` runs it without
+    /// credentials; called before any other call; returns diagnostics, never fails.
+    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
+        let _ = request;
+        Vec::new()
+    }
     /// Configures one provider instance from an evaluated `provider` block body (an empty
     /// object when the configuration has no block for it).
     async fn configure(
@@ -58,13 +66,6 @@ pub trait Provider: Send + Sync {
     /// `None` when the notion does not apply.
     fn location(&self) -> Option<String> {
         None
-    }
-
-    /// Checks a resource's configuration beyond what the schema says (name rules, ranges,
-    /// quotas). Called at plan time, before any other call; returns diagnostics, never fails.
-    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
-        let _ = request;
-        Vec::new()
     }
 
     /// Refreshes many instances at once. The response has one entry per request item, in

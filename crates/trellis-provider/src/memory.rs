@@ -55,6 +55,27 @@ impl ProviderFactory for MemoryFactory {
         &self.schema
     }
 
+    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
+        let mut out = Vec::new();
+        if let Some(name) = request.config.get("name").and_then(Value::as_str) {
+            if name.is_empty() || name.len() > 63 || name.contains("--") || name.starts_with('-') {
+                out.push(AttributeDiagnostic::error(
+                    Path::from_keys(["name"]),
+                    format!("invalid name {name:?}"),
+                ));
+            }
+        }
+        if let Some(port) = request.config.get("port").and_then(Value::as_number) {
+            if !(1.0..=65535.0).contains(&port) {
+                out.push(AttributeDiagnostic::error(
+                    Path::from_keys(["port"]),
+                    format!("port {port} is out of range 1 to 65535"),
+                ));
+            }
+        }
+        out
+    }
+
     async fn configure(
         &self,
         request: ConfigureRequest,
@@ -259,27 +280,6 @@ fn computed(type_name: &str, id: &str, planned: &Value) -> Value {
 impl Provider for MemoryProvider {
     fn location(&self) -> Option<String> {
         self.location.clone()
-    }
-
-    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
-        let mut out = Vec::new();
-        if let Some(name) = request.config.get("name").and_then(Value::as_str) {
-            if name.is_empty() || name.len() > 63 || name.contains("--") || name.starts_with('-') {
-                out.push(AttributeDiagnostic::error(
-                    Path::from_keys(["name"]),
-                    format!("invalid name {name:?}"),
-                ));
-            }
-        }
-        if let Some(port) = request.config.get("port").and_then(Value::as_number) {
-            if !(1.0..=65535.0).contains(&port) {
-                out.push(AttributeDiagnostic::error(
-                    Path::from_keys(["port"]),
-                    format!("port {port} is out of range 1 to 65535"),
-                ));
-            }
-        }
-        out
     }
 
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
