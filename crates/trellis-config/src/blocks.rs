@@ -775,7 +775,7 @@ fn backend_settings(
         if !known.iter().any(|k| k.starts_with(&format!("{name}."))) {
             let span = cx.span_of(&nested.ident);
             let blocks: Vec<&str> = known.iter().filter_map(|k| k.split_once('.')).map(|(b, _)| b).collect();
-            let summary = format!("unsupported block `{name}` in a {kind} backend");
+            let summary = format!("unsupported block `{name}` in the {kind} backend");
             match did_you_mean(name, &blocks) {
                 Some(hint) => cx.error_with(summary, hint, span),
                 None => cx.error(summary, span),
@@ -790,7 +790,7 @@ fn backend_settings(
     for (name, attr) in arguments {
         if !known.contains(&name.as_str()) {
             let span = cx.span_of(&attr.key);
-            let summary = format!("unsupported argument `{name}` in a {kind} backend");
+            let summary = format!("unsupported argument `{name}` in the {kind} backend");
             if name == "dynamodb_table" {
                 cx.error_with(
                     summary,
