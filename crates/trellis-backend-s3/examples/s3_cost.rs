@@ -34,17 +34,25 @@ fn resource(i: usize) -> ResourceState {
             "arn:aws:vpc-lattice:us-east-1:123456789012:service/svc-{i:017x}"
         )),
     );
-    value.insert("auth_type".to_string(), Value::String("AWS_IAM".to_string()));
+    value.insert(
+        "auth_type".to_string(),
+        Value::String("AWS_IAM".to_string()),
+    );
     value.insert("status".to_string(), Value::String("ACTIVE".to_string()));
     value.insert(
         "dns_entry".to_string(),
-        Value::String(format!("{name}-0123456789.7d67968.vpc-lattice-svcs.us-east-1.on.aws")),
+        Value::String(format!(
+            "{name}-0123456789.7d67968.vpc-lattice-svcs.us-east-1.on.aws"
+        )),
     );
     value.insert(
         "tags".to_string(),
         Value::Map(BTreeMap::from([
             ("team".to_string(), Value::String("platform".to_string())),
-            ("managed_by".to_string(), Value::String("trellis".to_string())),
+            (
+                "managed_by".to_string(),
+                Value::String("trellis".to_string()),
+            ),
         ])),
     );
     ResourceState {
@@ -122,7 +130,11 @@ fn main() {
         }
         let (calls, by_op) = total(&emulator.calls().unwrap());
         let (bytes, _) = total(&emulator.call_bytes().unwrap());
-        assert_eq!(by_op.get("PutObject").copied().unwrap_or(0), calls, "only PutObject");
+        assert_eq!(
+            by_op.get("PutObject").copied().unwrap_or(0),
+            calls,
+            "only PutObject"
+        );
 
         emulator.reset_calls().unwrap();
         store.finish().unwrap();

@@ -155,7 +155,11 @@ impl S3Backend {
     }
 
     /// Deletes one object, only if it is still the version `etag`. Absent is fine.
-    pub(crate) fn delete_if(&self, key: &str, etag: &str) -> Result<Result<(), Failure>, StateError> {
+    pub(crate) fn delete_if(
+        &self,
+        key: &str,
+        etag: &str,
+    ) -> Result<Result<(), Failure>, StateError> {
         let request = self
             .client
             .delete_object()
@@ -191,7 +195,11 @@ impl S3Backend {
                     .send()
                     .await
                     .map_err(|e| remote(what.clone(), classify(e)))?;
-                keys.extend(out.contents().iter().filter_map(|o| o.key().map(String::from)));
+                keys.extend(
+                    out.contents()
+                        .iter()
+                        .filter_map(|o| o.key().map(String::from)),
+                );
                 match out.next_continuation_token() {
                     Some(t) if out.is_truncated().unwrap_or(false) => token = Some(t.to_string()),
                     _ => break,
@@ -250,14 +258,19 @@ impl S3Backend {
         let Some(object) = self.get(&key)? else {
             return Ok(None);
         };
-        let info = serde_json::from_slice::<LockInfo>(&object.bytes).unwrap_or_else(|_| unknown_holder());
+        let info =
+            serde_json::from_slice::<LockInfo>(&object.bytes).unwrap_or_else(|_| unknown_holder());
         Ok(Some((info, object.etag)))
     }
 
     /// Takes the lock: creates `KEY.tflock` with `If-None-Match: *`, holding a [`LockInfo`]
     /// (holder, operation, time). While another process holds it, tries again every 500 ms
     /// until `timeout` has passed, then fails with [`StateError::Locked`] naming the holder.
-    pub fn lock(self: &Arc<Self>, operation: &str, timeout: Duration) -> Result<S3Lock, StateError> {
+    pub fn lock(
+        self: &Arc<Self>,
+        operation: &str,
+        timeout: Duration,
+    ) -> Result<S3Lock, StateError> {
         let key = self.settings.lock_key();
         let deadline = Instant::now() + timeout;
         loop {
@@ -275,9 +288,7 @@ impl S3Backend {
                 }
                 Err(Failure::Precondition) => {
                     if Instant::now() >= deadline {
-                        let holder = self
-                            .read_lock()?
-                            .unwrap_or_else(unknown_holder);
+                        let holder = self.read_lock()?.unwrap_or_else(unknown_holder);
                         return Err(StateError::Locked(Box::new(holder)));
                     }
                 }

@@ -244,7 +244,9 @@ mod tests {
         assert_eq!(err(&[("key", "k")]), "the s3 backend needs `bucket`");
         assert!(err(&[("bucket", "b"), ("key", "k"), ("encrypt", "yes")]).contains("true or false"));
         assert!(err(&[("bucket", "b"), ("key", "k"), ("kms_key_id", "x")]).contains("encrypt"));
-        assert!(err(&[("bucket", "b"), ("key", "k"), ("dynamodb_table", "t")]).contains("unsupported"));
+        assert!(
+            err(&[("bucket", "b"), ("key", "k"), ("dynamodb_table", "t")]).contains("unsupported")
+        );
         assert!(err(&[("bucket", "b"), ("key", "/k")]).contains("slash"));
     }
 }

@@ -23,13 +23,25 @@ const JOURNAL_FORMAT_VERSION: u64 = 1;
 #[serde(tag = "op", rename_all = "snake_case")]
 enum Change {
     /// `begin_write`: the new serial, written first by each writing command.
-    Meta { meta: StateMeta },
+    Meta {
+        meta: StateMeta,
+    },
     /// A resource recorded (also settles the intent at its address).
-    PutResource { resource: ResourceState },
-    RemoveResource { address: Address },
-    PutIntent { intent: Intent },
-    RemoveIntent { address: Address },
-    PutOutputs { outputs: BTreeMap<String, OutputState> },
+    PutResource {
+        resource: ResourceState,
+    },
+    RemoveResource {
+        address: Address,
+    },
+    PutIntent {
+        intent: Intent,
+    },
+    RemoveIntent {
+        address: Address,
+    },
+    PutOutputs {
+        outputs: BTreeMap<String, OutputState>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,7 +128,9 @@ impl S3Store {
                 let state = new_state()?;
                 let key = &backend.settings.key;
                 match backend.put(key, to_json(&state).into_bytes(), Some(Condition::Absent))? {
-                    Ok(etag) => S3Store::new(backend, state, etag, Vec::new(), Recovery::default())?,
+                    Ok(etag) => {
+                        S3Store::new(backend, state, etag, Vec::new(), Recovery::default())?
+                    }
                     // Created by another process between our read and our write.
                     Err(Failure::Precondition) | Err(Failure::Conflict) => S3Store::read(backend)?
                         .ok_or_else(|| StateError::Remote {
@@ -196,10 +210,11 @@ impl S3Store {
                 what: what.clone(),
                 detail: "listed but gone: is another process compacting this state?".to_string(),
             })?;
-            let entry: Entry = serde_json::from_slice(&object.bytes).map_err(|e| StateError::Corrupt {
-                what: what.clone(),
-                detail: e.to_string(),
-            })?;
+            let entry: Entry =
+                serde_json::from_slice(&object.bytes).map_err(|e| StateError::Corrupt {
+                    what: what.clone(),
+                    detail: e.to_string(),
+                })?;
             if entry.format_version > JOURNAL_FORMAT_VERSION {
                 return Err(StateError::UnsupportedVersion {
                     what,
@@ -207,7 +222,9 @@ impl S3Store {
                     supported: JOURNAL_FORMAT_VERSION,
                 });
             }
-            let first_writer = writers.entry(entry.serial).or_insert_with(|| entry.writer.clone());
+            let first_writer = writers
+                .entry(entry.serial)
+                .or_insert_with(|| entry.writer.clone());
             if entry.serial <= base || *first_writer != entry.writer {
                 recovery.skipped += 1;
                 continue;

@@ -22,7 +22,10 @@ fn settings(emulator: &Emulator, key: &str) -> S3Settings {
     map.insert("bucket".to_string(), "state".to_string());
     map.insert("key".to_string(), key.to_string());
     map.insert("region".to_string(), "us-east-1".to_string());
-    map.insert("endpoints.s3".to_string(), emulator.endpoint_url().to_string());
+    map.insert(
+        "endpoints.s3".to_string(),
+        emulator.endpoint_url().to_string(),
+    );
     map.insert("encrypt".to_string(), "true".to_string());
     S3Settings::from_map(&map).unwrap()
 }
@@ -77,7 +80,10 @@ fn each_change_is_one_small_put_and_finish_folds_the_journal() {
     let backend = backend(&emulator, "mesh/prod.state");
     assert!(!backend.state_exists().unwrap());
     let store = S3Store::open(&backend).unwrap();
-    assert!(backend.state_exists().unwrap(), "open for writing creates the state");
+    assert!(
+        backend.state_exists().unwrap(),
+        "open for writing creates the state"
+    );
     let lineage = store.meta().unwrap().lineage;
     let meta = store.begin_write().unwrap();
     assert_eq!(meta.serial, 1);
@@ -87,7 +93,9 @@ fn each_change_is_one_small_put_and_finish_folds_the_journal() {
     }
     assert_eq!(puts(&emulator), 3, "one PutObject per change");
     assert_eq!(emulator.call_count("s3", "GetObject").unwrap(), 0);
-    store.remove_resource(&Address::parse("trellis_test_thing.b").unwrap()).unwrap();
+    store
+        .remove_resource(&Address::parse("trellis_test_thing.b").unwrap())
+        .unwrap();
     store.finish().unwrap();
     // A reader sees the snapshot only: the journal is gone.
     let reader = S3Store::open_existing(&backend).unwrap().unwrap();
@@ -141,10 +149,19 @@ fn a_snapshot_write_that_loses_the_etag_race_is_refused() {
     }
     let mut state = second.load().unwrap();
     state.resources.clear();
-    assert!(matches!(second.replace_all(&state), Err(StateError::Conflict { .. })));
+    assert!(matches!(
+        second.replace_all(&state),
+        Err(StateError::Conflict { .. })
+    ));
     // The first runner's state stands; the loser's stale journal is skipped by serial.
     let reader = S3Store::open_existing(&backend).unwrap().unwrap();
-    let names: Vec<String> = reader.load().unwrap().resources.keys().map(|a| a.to_string()).collect();
+    let names: Vec<String> = reader
+        .load()
+        .unwrap()
+        .resources
+        .keys()
+        .map(|a| a.to_string())
+        .collect();
     assert_eq!(names, ["trellis_test_thing.first"]);
     assert_eq!(reader.recovery().skipped, 2);
 }
@@ -165,13 +182,20 @@ fn the_lock_names_its_holder_and_is_released_on_drop() {
     // A waiter with a timeout gets it once the holder lets go.
     let waiter = {
         let backend = backend.clone();
-        std::thread::spawn(move || backend.lock("plan", Duration::from_secs(30)).map(|l| l.info().clone()))
+        std::thread::spawn(move || {
+            backend
+                .lock("plan", Duration::from_secs(30))
+                .map(|l| l.info().clone())
+        })
     };
     std::thread::sleep(Duration::from_millis(300));
     drop(held);
     let got = waiter.join().unwrap().unwrap();
     assert_eq!(got.operation, "plan");
-    assert!(backend.read_lock().unwrap().is_none(), "the waiter's guard was dropped too");
+    assert!(
+        backend.read_lock().unwrap().is_none(),
+        "the waiter's guard was dropped too"
+    );
 }
 
 #[test]
@@ -188,14 +212,24 @@ fn force_unlock_removes_a_stale_lock_only_with_its_id() {
         let lock = backend.lock("apply", Duration::ZERO).unwrap();
         let id = lock.info().id.clone();
         // Alive holder (this process): refused.
-        assert!(matches!(backend.force_unlock(&id), Err(StateError::LockHolderAlive(_))));
+        assert!(matches!(
+            backend.force_unlock(&id),
+            Err(StateError::LockHolderAlive(_))
+        ));
         std::mem::forget(lock);
     }
     // Overwrite the lock object with the dead holder's description.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let config = emulator.sdk_config(trellis_emulator::DEFAULT_ACCOUNT, "us-east-1").await.unwrap();
-        let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build());
+        let config = emulator
+            .sdk_config(trellis_emulator::DEFAULT_ACCOUNT, "us-east-1")
+            .await
+            .unwrap();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
         s3.put_object()
             .bucket("state")
             .key("stale.state.tflock")
@@ -205,10 +239,18 @@ fn force_unlock_removes_a_stale_lock_only_with_its_id() {
             .unwrap();
     });
     assert!(info.holder_is_gone());
-    assert!(matches!(backend.lock("plan", Duration::ZERO), Err(StateError::Locked(h)) if h.id == info.id));
-    assert!(matches!(backend.force_unlock("not-the-id"), Err(StateError::LockIdMismatch { .. })));
+    assert!(
+        matches!(backend.lock("plan", Duration::ZERO), Err(StateError::Locked(h)) if h.id == info.id)
+    );
+    assert!(matches!(
+        backend.force_unlock("not-the-id"),
+        Err(StateError::LockIdMismatch { .. })
+    ));
     backend.force_unlock(&info.id).unwrap();
     assert!(backend.read_lock().unwrap().is_none());
-    assert!(matches!(backend.force_unlock(&info.id), Err(StateError::NotLocked { .. })));
+    assert!(matches!(
+        backend.force_unlock(&info.id),
+        Err(StateError::NotLocked { .. })
+    ));
     backend.lock("plan", Duration::ZERO).unwrap();
 }

@@ -43,7 +43,10 @@ impl BackendSpec {
         match self.kind.as_str() {
             "s3" => format!(
                 "s3://{}/{}",
-                self.settings.get("bucket").map(String::as_str).unwrap_or("?"),
+                self.settings
+                    .get("bucket")
+                    .map(String::as_str)
+                    .unwrap_or("?"),
                 self.settings.get("key").map(String::as_str).unwrap_or("?")
             ),
             _ => match self.settings.get("path") {
@@ -75,10 +78,16 @@ fn read_record(dir: &Path) -> Outcome<Option<Record>> {
     let path = dir.join(RECORD);
     match std::fs::read(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::Error(anyhow!("cannot read {}: {e}", path.display()))),
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| Failure::Error(anyhow!("{} is damaged: {e}; run trellis init -reconfigure", path.display()))),
+        Err(e) => Err(Failure::Error(anyhow!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Failure::Error(anyhow!(
+                "{} is damaged: {e}; run trellis init -reconfigure",
+                path.display()
+            ))
+        }),
     }
 }
 
@@ -94,7 +103,8 @@ fn write_record(dir: &Path, record: Option<&Record>) -> Outcome<()> {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
             }
-            let text = serde_json::to_vec_pretty(record).context("cannot encode the backend record")?;
+            let text =
+                serde_json::to_vec_pretty(record).context("cannot encode the backend record")?;
             // The record can name a KMS key or role; keep it with the state's permissions.
             write_private(&path, &text)?;
             Ok(())
@@ -194,7 +204,10 @@ pub fn connect(spec: &BackendSpec) -> Outcome<Option<Arc<S3Backend>>> {
 pub fn paths_for(dir: &Path, spec: &BackendSpec) -> Outcome<StatePaths> {
     match connect(spec)? {
         Some(backend) => Ok(StatePaths::s3(dir, backend)),
-        None => Ok(StatePaths::local(dir, spec.settings.get("path").map(String::as_str))),
+        None => Ok(StatePaths::local(
+            dir,
+            spec.settings.get("path").map(String::as_str),
+        )),
     }
 }
 
@@ -228,11 +241,14 @@ fn overrides(dir: &Path, values: &[String]) -> Outcome<BTreeMap<String, String>>
                     if line.is_empty() || line.starts_with('#') || line.starts_with("//") {
                         continue;
                     }
-                    let (k, v) = line.split_once('=').ok_or_else(|| {
-                        anyhow!("{value}:{}: expected key = \"value\"", n + 1)
-                    })?;
+                    let (k, v) = line
+                        .split_once('=')
+                        .ok_or_else(|| anyhow!("{value}:{}: expected key = \"value\"", n + 1))?;
                     let v = v.trim();
-                    let v = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v);
+                    let v = v
+                        .strip_prefix('"')
+                        .and_then(|v| v.strip_suffix('"'))
+                        .unwrap_or(v);
                     out.insert(k.trim().to_string(), v.to_string());
                 }
             }
@@ -271,7 +287,9 @@ pub fn init(dir: &Path, args: &InitArgs) -> Outcome<Vec<String>> {
     }
     let old_paths = paths_for(dir, &old)?;
     let old_state = old_paths.load_or_empty()?;
-    let has_data = !old_state.resources.is_empty() || !old_state.outputs.is_empty() || !old_state.intents.is_empty();
+    let has_data = !old_state.resources.is_empty()
+        || !old_state.outputs.is_empty()
+        || !old_state.intents.is_empty();
     if !has_data {
         write_record(dir, record.as_ref())?;
         out.push(format!(
@@ -291,15 +309,27 @@ pub fn init(dir: &Path, args: &InitArgs) -> Outcome<Vec<String>> {
     }
     let new_paths = paths_for(dir, &new)?;
     let timeout = args.lock_timeout;
-    let _old_lock = if args.lock { Some(old_paths.lock("init -migrate-state", timeout)?) } else { None };
-    let _new_lock = if args.lock { Some(new_paths.lock("init -migrate-state", timeout)?) } else { None };
+    let _old_lock = if args.lock {
+        Some(old_paths.lock("init -migrate-state", timeout)?)
+    } else {
+        None
+    };
+    let _new_lock = if args.lock {
+        Some(new_paths.lock("init -migrate-state", timeout)?)
+    } else {
+        None
+    };
     // Read again under the lock: that is the state we move.
     let moving = old_paths.load_or_empty()?;
     let store = new_paths.open()?;
     let current = store.load()?;
     copy_checked(&moving, &current, args.force)?;
     if !current.resources.is_empty() {
-        trellis_state::write_backup(&new_paths.backups, &current, trellis_state::DEFAULT_BACKUPS_KEPT)?;
+        trellis_state::write_backup(
+            &new_paths.backups,
+            &current,
+            trellis_state::DEFAULT_BACKUPS_KEPT,
+        )?;
     }
     let mut migrated = moving.clone();
     migrated.meta.serial = moving.meta.serial.max(current.meta.serial) + 1;
@@ -313,7 +343,10 @@ pub fn init(dir: &Path, args: &InitArgs) -> Outcome<Vec<String>> {
         old.describe(),
         new.describe()
     ));
-    out.push(format!("The previous state was left in place at {}.", old.describe()));
+    out.push(format!(
+        "The previous state was left in place at {}.",
+        old.describe()
+    ));
     Ok(out)
 }
 
@@ -323,7 +356,8 @@ pub fn copy_checked(
     current: &trellis_state::State,
     force: bool,
 ) -> Outcome<()> {
-    let empty = current.resources.is_empty() && current.outputs.is_empty() && current.intents.is_empty();
+    let empty =
+        current.resources.is_empty() && current.outputs.is_empty() && current.intents.is_empty();
     if force || empty {
         return Ok(());
     }

@@ -290,7 +290,10 @@ pub struct StatePaths {
 }
 
 enum Location {
-    Local { store: PathBuf, lock: PathBuf },
+    Local {
+        store: PathBuf,
+        lock: PathBuf,
+    },
     S3(Arc<trellis_backend_s3::S3Backend>),
     /// The backend could not be resolved; the error is reported on first use, so that
     /// commands that never touch state (and their own diagnostics) come first.
@@ -319,7 +322,11 @@ impl StatePaths {
                     Failure::Error(e) => format!("{e:#}"),
                     Failure::Diagnostics(d, sources) => format!(
                         "the backend block has errors:\n{}",
-                        trellis_views::render_diagnostics(&d, &sources, trellis_views::Style::plain())
+                        trellis_views::render_diagnostics(
+                            &d,
+                            &sources,
+                            trellis_views::Style::plain()
+                        )
                     ),
                 }),
             },

@@ -89,7 +89,14 @@ impl S3 {
 
     fn object(&self, key: &str) -> Option<serde_json::Value> {
         self.rt.block_on(async {
-            let out = self.client.get_object().bucket(BUCKET).key(key).send().await.ok()?;
+            let out = self
+                .client
+                .get_object()
+                .bucket(BUCKET)
+                .key(key)
+                .send()
+                .await
+                .ok()?;
             let bytes = out.body.collect().await.ok()?.into_bytes();
             serde_json::from_slice(&bytes).ok()
         })
@@ -144,18 +151,40 @@ fn apply_keeps_state_in_s3_and_every_command_reads_it() {
     s3.run(&dir, &["apply", "-auto-approve"]).ok();
     assert!(!dir.exists(".trellis/state"), "no local state");
     let snapshot = s3.object("mesh/prod.state").expect("the state object");
-    assert_eq!(names(&snapshot), ["trellis_test_thing.first", "trellis_test_thing.victim"]);
+    assert_eq!(
+        names(&snapshot),
+        ["trellis_test_thing.first", "trellis_test_thing.victim"]
+    );
     assert_eq!(snapshot["serial"], 1);
-    assert!(s3.keys("mesh/prod.state.journal/").is_empty(), "the journal was folded");
-    assert!(s3.keys("mesh/prod.state.tflock").is_empty(), "the lock was released");
-    s3.run(&dir, &["plan", "-detailed-exitcode"]).expect_code(0).contains("No changes.");
-    s3.run(&dir, &["state", "list"]).ok().contains("trellis_test_thing.victim");
+    assert!(
+        s3.keys("mesh/prod.state.journal/").is_empty(),
+        "the journal was folded"
+    );
+    assert!(
+        s3.keys("mesh/prod.state.tflock").is_empty(),
+        "the lock was released"
+    );
+    s3.run(&dir, &["plan", "-detailed-exitcode"])
+        .expect_code(0)
+        .contains("No changes.");
+    s3.run(&dir, &["state", "list"])
+        .ok()
+        .contains("trellis_test_thing.victim");
     s3.run(&dir, &["output", "first"]).ok().contains("thing-");
-    s3.run(&dir, &["show"]).ok().contains("trellis_test_thing.first");
-    s3.run(&dir, &["state", "rm", "trellis_test_thing.victim"]).ok();
-    assert_eq!(names(&s3.object("mesh/prod.state").unwrap()), ["trellis_test_thing.first"]);
+    s3.run(&dir, &["show"])
+        .ok()
+        .contains("trellis_test_thing.first");
+    s3.run(&dir, &["state", "rm", "trellis_test_thing.victim"])
+        .ok();
+    assert_eq!(
+        names(&s3.object("mesh/prod.state").unwrap()),
+        ["trellis_test_thing.first"]
+    );
     s3.run(&dir, &["destroy", "-auto-approve"]).ok();
-    assert_eq!(names(&s3.object("mesh/prod.state").unwrap()), Vec::<String>::new());
+    assert_eq!(
+        names(&s3.object("mesh/prod.state").unwrap()),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -165,7 +194,9 @@ fn backend_config_from_the_command_line_is_recorded_by_init() {
         "terraform {{\n  backend \"s3\" {{\n    region = \"us-east-1\"\n  }}\n}}\n{THINGS}"
     );
     let dir = Dir::with_main(&config);
-    s3.run(&dir, &["plan"]).expect_code(1).contains("needs `bucket`");
+    s3.run(&dir, &["plan"])
+        .expect_code(1)
+        .contains("needs `bucket`");
     s3.run(
         &dir,
         &[
@@ -195,7 +226,10 @@ fn start_slow_apply(s3: &S3, dir: &Dir, key: &str) -> Child {
     let child = s3.spawn(dir, &["apply", "-auto-approve", "-var", "latency=1500"]);
     let deadline = Instant::now() + Duration::from_secs(60);
     while s3.object(&format!("{key}.tflock")).is_none() {
-        assert!(Instant::now() < deadline, "the slow apply never took the lock");
+        assert!(
+            Instant::now() < deadline,
+            "the slow apply never took the lock"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     child
@@ -219,8 +253,16 @@ fn two_concurrent_applies_one_wins_and_the_other_names_the_holder() {
     let third = s3.run(&dir, &["plan", "-lock-timeout=60s", "-detailed-exitcode"]);
     third.expect_code(0).contains("No changes.");
     let out = first.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(dir.objects("trellis_test_thing").len(), 2, "nothing was created twice");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        dir.objects("trellis_test_thing").len(),
+        2,
+        "nothing was created twice"
+    );
 }
 
 #[test]
@@ -233,8 +275,14 @@ fn a_run_killed_mid_apply_leaves_what_completed_and_a_rerun_converges() {
     assert_eq!(crashed.code, 86, "{crashed:?}");
     // What completed is in S3 as journal objects (the snapshot was never rewritten).
     let journal = s3.keys("crash.state.journal/");
-    assert!(journal.len() >= 3, "begin, first, the intent of victim: {journal:?}");
-    assert_eq!(names(&s3.object("crash.state").unwrap()), Vec::<String>::new());
+    assert!(
+        journal.len() >= 3,
+        "begin, first, the intent of victim: {journal:?}"
+    );
+    assert_eq!(
+        names(&s3.object("crash.state").unwrap()),
+        Vec::<String>::new()
+    );
     // Readers fold the journal: `first` is recorded, `victim` is an intent.
     let pulled = s3.run(&dir, &["state", "pull"]);
     let state: serde_json::Value = serde_json::from_str(&pulled.ok().stdout).unwrap();
@@ -242,7 +290,9 @@ fn a_run_killed_mid_apply_leaves_what_completed_and_a_rerun_converges() {
     assert_eq!(state["intents"][0]["address"], "trellis_test_thing.victim");
 
     // The dead process still holds the lock: a stale lock, released by force-unlock.
-    let lock = s3.object("crash.state.tflock").expect("the dead run's lock");
+    let lock = s3
+        .object("crash.state.tflock")
+        .expect("the dead run's lock");
     let id = lock["id"].as_str().unwrap().to_string();
     s3.run(&dir, &["apply", "-auto-approve"])
         .expect_code(1)
@@ -256,9 +306,16 @@ fn a_run_killed_mid_apply_leaves_what_completed_and_a_rerun_converges() {
     s3.run(&dir, &["apply", "-auto-approve"])
         .ok()
         .contains("Recovered");
-    assert_eq!(dir.objects("trellis_test_thing").len(), 2, "victim was adopted, not duplicated");
+    assert_eq!(
+        dir.objects("trellis_test_thing").len(),
+        2,
+        "victim was adopted, not duplicated"
+    );
     let snapshot = s3.object("crash.state").unwrap();
-    assert_eq!(names(&snapshot), ["trellis_test_thing.first", "trellis_test_thing.victim"]);
+    assert_eq!(
+        names(&snapshot),
+        ["trellis_test_thing.first", "trellis_test_thing.victim"]
+    );
     assert!(snapshot["intents"].as_array().unwrap().is_empty());
     assert!(s3.keys("crash.state.journal/").is_empty());
     s3.run(&dir, &["plan", "-detailed-exitcode"]).expect_code(0);
@@ -276,7 +333,9 @@ fn state_moves_from_local_to_s3_and_back() {
     s3.run(&dir, &["plan"])
         .expect_code(1)
         .contains("init -migrate-state");
-    s3.run(&dir, &["init"]).expect_code(1).contains("-migrate-state");
+    s3.run(&dir, &["init"])
+        .expect_code(1)
+        .contains("-migrate-state");
     s3.run(&dir, &["init", "-migrate-state"])
         .ok()
         .contains("Copied the state (2 resources");
@@ -290,7 +349,9 @@ fn state_moves_from_local_to_s3_and_back() {
     s3.run(&dir, &["plan"])
         .expect_code(1)
         .contains("backend configuration changed");
-    s3.run(&dir, &["init", "-migrate-state"]).ok().contains("to local state");
+    s3.run(&dir, &["init", "-migrate-state"])
+        .ok()
+        .contains("to local state");
     s3.run(&dir, &["plan", "-detailed-exitcode"]).expect_code(0);
     assert_eq!(dir.state_json()["lineage"], local["lineage"]);
 }
@@ -310,7 +371,10 @@ fn migration_refuses_to_overwrite_another_lineage_without_force() {
         .expect_code(1)
         .contains("different state")
         .contains("-force");
-    assert_eq!(s3.object("shared.state").unwrap()["lineage"], theirs["lineage"]);
+    assert_eq!(
+        s3.object("shared.state").unwrap()["lineage"],
+        theirs["lineage"]
+    );
     // state push refuses the same way, and -force overwrites.
     let local = dir.run(&["state", "pull", "-state=.trellis/state"]);
     dir.write("local.json", &local.ok().stdout);
@@ -319,8 +383,15 @@ fn migration_refuses_to_overwrite_another_lineage_without_force() {
     s3.run(&dir, &["state", "push", "local.json"])
         .expect_code(1)
         .contains("use -force");
-    assert_eq!(s3.object("shared.state").unwrap()["lineage"], theirs["lineage"]);
-    s3.run(&dir, &["state", "push", "-force", "local.json"]).ok();
-    assert_eq!(s3.object("shared.state").unwrap()["lineage"], mine["lineage"]);
+    assert_eq!(
+        s3.object("shared.state").unwrap()["lineage"],
+        theirs["lineage"]
+    );
+    s3.run(&dir, &["state", "push", "-force", "local.json"])
+        .ok();
+    assert_eq!(
+        s3.object("shared.state").unwrap()["lineage"],
+        mine["lineage"]
+    );
     s3.run(&dir, &["plan", "-detailed-exitcode"]).expect_code(0);
 }

@@ -774,7 +774,11 @@ fn backend_settings(
         let name = nested.ident.as_str();
         if !known.iter().any(|k| k.starts_with(&format!("{name}."))) {
             let span = cx.span_of(&nested.ident);
-            let blocks: Vec<&str> = known.iter().filter_map(|k| k.split_once('.')).map(|(b, _)| b).collect();
+            let blocks: Vec<&str> = known
+                .iter()
+                .filter_map(|k| k.split_once('.'))
+                .map(|(b, _)| b)
+                .collect();
             let summary = format!("unsupported block `{name}` in the {kind} backend");
             match did_you_mean(name, &blocks) {
                 Some(hint) => cx.error_with(summary, hint, span),
@@ -799,8 +803,7 @@ fn backend_settings(
                 );
                 continue;
             }
-            let leaf: Vec<&str> = known.iter().copied().collect();
-            match did_you_mean(&name, &leaf) {
+            match did_you_mean(&name, known) {
                 Some(hint) => cx.error_with(summary, hint, span),
                 None => cx.error(summary, span),
             }
