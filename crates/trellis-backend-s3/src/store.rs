@@ -107,6 +107,19 @@ pub struct S3Store {
     seq: AtomicU64,
     writer: String,
     recovery: Recovery,
+    /// Opened with [`S3Store::open`] under the lock: may fold the journal when dropped.
+    writes: bool,
+}
+
+impl Drop for S3Store {
+    /// A writer that ends without [`StateStore::finish`] (an error path) still folds its
+    /// journal, best effort: every entry is durable already, and a failure here leaves the
+    /// journal for the next opening to recover.
+    fn drop(&mut self) {
+        if self.writes {
+            let _ = self.finish();
+        }
+    }
 }
 
 impl std::fmt::Debug for S3Store {
@@ -141,6 +154,8 @@ impl S3Store {
                 }
             }
         };
+        let mut store = store;
+        store.writes = true;
         store.finish()?;
         Ok(store)
     }
@@ -173,6 +188,7 @@ impl S3Store {
             seq: AtomicU64::new(0),
             writer: trellis_state::new_lineage()?[..12].to_string(),
             recovery,
+            writes: false,
         })
     }
 

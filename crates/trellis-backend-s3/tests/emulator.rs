@@ -115,7 +115,8 @@ fn a_killed_writer_leaves_its_changes_and_the_next_writer_folds_them() {
         let store = S3Store::open(&backend).unwrap();
         store.begin_write().unwrap();
         store.put_resource(&resource("done")).unwrap();
-        // No finish: the process "dies" here.
+        // No finish, no destructor: the process "dies" here.
+        std::mem::forget(store);
     }
     let reader = S3Store::open_existing(&backend).unwrap().unwrap();
     assert_eq!(reader.recovery().entries, 2, "meta and the resource");

@@ -9,6 +9,8 @@
 mod args;
 mod backend;
 mod commands;
+mod import;
+mod migrate;
 mod workspace;
 
 use std::io::IsTerminal;
