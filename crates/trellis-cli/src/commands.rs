@@ -436,6 +436,7 @@ async fn execute(
         })
     };
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
+    crate::workspace::set_applying(true);
     let signals = tokio::spawn(watch_signals(interrupt_tx));
     let summary = trellis_apply::apply(ApplyInput {
         plan: Arc::new(plan),
@@ -451,6 +452,7 @@ async fn execute(
     })
     .await;
     signals.abort();
+    crate::workspace::set_applying(false);
     let _ = providers.close().await;
     // Every change is already durable; a journaling store (S3) folds them into its snapshot.
     let finished = tokio::task::spawn_blocking(move || store.finish())

@@ -418,10 +418,7 @@ impl StatePaths {
             Location::S3(backend) if !backend.settings().use_lockfile => Ok(StateLock::Unlocked),
             Location::S3(backend) => {
                 let lock = backend.lock(operation, timeout);
-                if lock.is_ok() && !matches!(operation, "apply" | "destroy") {
-                    // Apply and destroy handle interrupts themselves (finish running changes,
-                    // then release). Other commands release the lock object on the first
-                    // interrupt and exit, as the OS releases a local lock.
+                if lock.is_ok() {
                     release_on_interrupt();
                 }
                 lock.map(StateLock::S3)
@@ -512,7 +509,17 @@ impl StatePaths {
     }
 }
 
-/// Releases S3 locks and exits on the first SIGINT or SIGTERM (commands other than apply).
+/// Set while apply runs its changes: its own interrupt handling then decides (finish
+/// running changes and release at the end, or release and exit at the second interrupt).
+static APPLYING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks the stretch in which apply handles interrupts itself.
+pub fn set_applying(on: bool) {
+    APPLYING.store(on, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Outside the changes of an apply, the first SIGINT or SIGTERM releases every S3 lock
+/// object this process holds and exits 130, as the OS releases a local lock with its process.
 fn release_on_interrupt() {
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
         return;
@@ -525,12 +532,18 @@ fn release_on_interrupt() {
         ) else {
             return;
         };
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
+        loop {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            if APPLYING.load(std::sync::atomic::Ordering::SeqCst) {
+                continue;
+            }
+            eprintln!("\nInterrupt received: releasing the state lock.");
+            let _ = tokio::task::spawn_blocking(trellis_backend_s3::release_held_locks).await;
+            std::process::exit(130);
         }
-        let _ = tokio::task::spawn_blocking(trellis_backend_s3::release_held_locks).await;
-        std::process::exit(130);
     });
 }
 

@@ -395,3 +395,65 @@ fn migration_refuses_to_overwrite_another_lineage_without_force() {
     );
     s3.run(&dir, &["plan", "-detailed-exitcode"]).expect_code(0);
 }
+
+fn interrupt(child: &Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
+
+#[test]
+fn an_interrupted_apply_finishes_running_changes_and_releases_the_lock() {
+    let s3 = S3::start();
+    let dir = Dir::with_main(&format!("{}{THINGS}", backend("interrupt.state")));
+    let child = start_slow_apply(&s3, &dir, "interrupt.state");
+    // Wait until the apply is creating `first`: its serial and its intent are in the journal.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while s3.keys("interrupt.state.journal/").len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the apply never started its changes"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Interrupt received"), "{stderr}");
+    assert!(
+        s3.object("interrupt.state.tflock").is_none(),
+        "the lock was released"
+    );
+    assert!(
+        s3.keys("interrupt.state.journal/").is_empty(),
+        "the journal was folded"
+    );
+    // What was running finished and is recorded; the rest is planned by the next run.
+    let snapshot = s3.object("interrupt.state").unwrap();
+    assert_eq!(names(&snapshot), ["trellis_test_thing.first"]);
+    s3.run(&dir, &["apply", "-auto-approve"]).ok();
+    s3.run(&dir, &["plan", "-detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn an_interrupted_plan_releases_the_lock() {
+    let s3 = S3::start();
+    let dir = Dir::with_main(&format!("{}{THINGS}", backend("plan.state")));
+    s3.run(&dir, &["apply", "-auto-approve"]).ok();
+    // A refreshing plan reads each object slowly while it holds the lock.
+    let child = s3.spawn(&dir, &["plan", "-var", "latency=3000"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while s3.object("plan.state.tflock").is_none() {
+        assert!(Instant::now() < deadline, "the plan never took the lock");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(
+        s3.object("plan.state.tflock").is_none(),
+        "the lock was released"
+    );
+}
