@@ -705,3 +705,50 @@ fn strip(value: &Value, schema: &Block) -> Value {
     }
     Value::Map(out)
 }
+
+/// The import ID of a resource recorded in Terraform's state, from its attributes there
+/// (Terraform's `id` is not always what import takes: a listener rule's import ID is
+/// `service/listener/rule`). `None` for types this provider does not have, or when the
+/// attributes lack what the ID is made of.
+pub fn terraform_import_id(type_name: &str, attributes: &serde_json::Value) -> Option<String> {
+    let get = |key: &str| {
+        attributes
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    match type_name {
+        SERVICE_NETWORK | SERVICE | TARGET_GROUP | SNSA | SNVA | ACCESS_LOG => get("id"),
+        LISTENER => Some(format!(
+            "{}/{}",
+            short_id(&get("service_identifier").or_else(|| get("service_arn"))?),
+            get("listener_id")?
+        )),
+        RULE => Some(format!(
+            "{}/{}/{}",
+            short_id(&get("service_identifier")?),
+            short_id(&get("listener_identifier")?),
+            get("rule_id")?
+        )),
+        AUTH_POLICY => get("resource_identifier"),
+        RESOURCE_POLICY => get("resource_arn"),
+        ATTACHMENT => {
+            let target = attributes.get("target").and_then(|t| match t {
+                serde_json::Value::Array(items) => items.first(),
+                other => Some(other),
+            })?;
+            let id = target.get("id").and_then(serde_json::Value::as_str)?;
+            let port = target
+                .get("port")
+                .and_then(serde_json::Value::as_i64)
+                .map(|p| p.to_string())
+                .unwrap_or_default();
+            Some(format!(
+                "{}/{id}/{port}",
+                short_id(&get("target_group_identifier")?)
+            ))
+        }
+        _ => None,
+    }
+}

@@ -40,6 +40,8 @@ use crate::convert::{block, map_value, s, same_json, same_object, short_id, stri
 use crate::error::{invalid, is_not_found, sdk};
 use crate::resources::*;
 
+pub use discover::terraform_import_id;
+
 /// Creates configured AWS providers.
 pub struct AwsFactory {
     schema: ProviderSchema,

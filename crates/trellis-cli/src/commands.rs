@@ -23,10 +23,11 @@ Commands:
   init          configure the state backend (-backend-config=K=V), move state (-migrate-state)
   validate      check the configuration
   fmt           rewrite configuration files in the canonical style (-check, -diff)
-  plan          show the changes apply would make (-out=FILE, -detailed-exitcode, -json)
+  plan          show the changes apply would make (-out=FILE, -detailed-exitcode, -json,
+                -markdown, -input=false)
   apply         make the changes (apply PLANFILE, or plan and confirm)
   destroy       delete everything this configuration manages
-  show          show a saved plan or the state (-json)
+  show          show a saved plan or the state (-json; -markdown PLANFILE for a PR comment)
   output        show output values (-json, NAME)
   state         list, show, mv, rm, pull, push, restore, migrate -from-terraform=FILE
   graph         print the dependency graph in DOT
@@ -58,7 +59,12 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
             auto_approve,
             args,
         } => apply_command(ui, plan_file, auto_approve, args).await,
-        Command::Show { file, json, state } => show(ui, file, json, state),
+        Command::Show {
+            file,
+            json,
+            markdown,
+            state,
+        } => show(ui, file, json, markdown, state),
         Command::Output {
             name,
             json,
@@ -262,13 +268,15 @@ async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
             serde_json::to_string_pretty(&trellis_views::plan_json(&planned.plan))
                 .unwrap_or_default()
         );
+    } else if args.markdown {
+        print!("{}", trellis_views::render_plan_markdown(&planned.plan));
     } else {
         print!("{}", trellis_views::render_plan(&planned.plan, ui.style));
     }
     if let Some(out) = &args.out {
         let text = serde_json::to_vec_pretty(&planned.plan).context("cannot encode the plan")?;
         write_private(&ui.dir.join(out), &text)?;
-        if !args.json {
+        if !args.json && !args.markdown {
             println!("\nSaved the plan to: {out}\n\nTo perform exactly these actions, run:\n  trellis apply {out}");
         }
     }
@@ -497,7 +505,13 @@ async fn watch_signals(tx: tokio::sync::watch::Sender<bool>) {
     }
 }
 
-fn show(ui: &Ui, file: Option<String>, json: bool, state: Option<String>) -> Outcome<i32> {
+fn show(
+    ui: &Ui,
+    file: Option<String>,
+    json: bool,
+    markdown: bool,
+    state: Option<String>,
+) -> Outcome<i32> {
     if let Some(file) = file {
         let plan = read_plan_file(ui, &file)?;
         if json {
@@ -505,6 +519,8 @@ fn show(ui: &Ui, file: Option<String>, json: bool, state: Option<String>) -> Out
                 "{}",
                 serde_json::to_string_pretty(&trellis_views::plan_json(&plan)).unwrap_or_default()
             );
+        } else if markdown {
+            print!("{}", trellis_views::render_plan_markdown(&plan));
         } else {
             print!("{}", trellis_views::render_plan(&plan, ui.style));
         }
