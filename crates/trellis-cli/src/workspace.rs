@@ -492,6 +492,24 @@ impl StatePaths {
         }
     }
 
+    /// Opens an existing store for reading only (plan): an S3 store folds the journal of an
+    /// interrupted run in memory and writes nothing, so a plan without the lock can never
+    /// disturb a running apply.
+    pub fn open_read(&self) -> Outcome<Arc<dyn StateStore>> {
+        self.unresolved()?;
+        match &self.location {
+            Location::Local { store, .. } => Ok(Arc::new(SledStore::open(store)?)),
+            Location::S3(backend) => match trellis_backend_s3::S3Store::open_existing(backend)? {
+                Some(store) => Ok(Arc::new(store)),
+                None => Err(Failure::Error(anyhow::anyhow!(
+                    "no state at {}",
+                    backend.settings().url()
+                ))),
+            },
+            Location::Unresolved(_) => unreachable!("checked above"),
+        }
+    }
+
     /// Loads the state, or an empty one when there is none yet.
     pub fn load_or_empty(&self) -> Outcome<State> {
         self.unresolved()?;
