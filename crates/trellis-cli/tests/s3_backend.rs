@@ -293,7 +293,11 @@ fn a_run_killed_mid_apply_leaves_what_completed_and_a_rerun_converges() {
     s3.run(&dir, &["plan", "-lock=false"])
         .ok()
         .contains("trellis_test_thing.victim will be adopted");
-    assert_eq!(s3.keys("crash.state.journal/"), journal, "a reader folds nothing");
+    assert_eq!(
+        s3.keys("crash.state.journal/"),
+        journal,
+        "a reader folds nothing"
+    );
 
     // The dead process still holds the lock: a stale lock, released by force-unlock.
     let lock = s3
