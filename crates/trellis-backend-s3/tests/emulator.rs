@@ -255,3 +255,61 @@ fn force_unlock_removes_a_stale_lock_only_with_its_id() {
     ));
     backend.lock("plan", Duration::ZERO).unwrap();
 }
+
+#[test]
+fn kms_encryption_settings_reach_every_object() {
+    let emulator = start();
+    let mut settings = settings(&emulator, "kms.state");
+    settings.kms_key_id = Some("alias/trellis-state".to_string());
+    let backend = S3Backend::connect(settings).unwrap();
+    make_bucket(&emulator);
+    let store = S3Store::open(&backend).unwrap();
+    store.begin_write().unwrap();
+    let _lock = backend.lock("apply", Duration::ZERO).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let heads = rt.block_on(async {
+        let config = emulator
+            .sdk_config(trellis_emulator::DEFAULT_ACCOUNT, "us-east-1")
+            .await
+            .unwrap();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let listed = s3
+            .list_objects_v2()
+            .bucket("state")
+            .prefix("kms.state")
+            .send()
+            .await
+            .unwrap();
+        let mut heads = Vec::new();
+        for object in listed.contents() {
+            let key = object.key().unwrap().to_string();
+            let head = s3
+                .head_object()
+                .bucket("state")
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
+            heads.push((
+                key,
+                head.server_side_encryption()
+                    .map(|e| e.as_str().to_string()),
+                head.ssekms_key_id().map(String::from),
+            ));
+        }
+        heads
+    });
+    // The snapshot, the journal entry of the serial and the lock object.
+    assert_eq!(heads.len(), 3, "{heads:?}");
+    for (key, sse, kms) in heads {
+        assert_eq!(sse.as_deref(), Some("aws:kms"), "{key}");
+        assert!(
+            kms.unwrap_or_default().contains("alias/trellis-state"),
+            "{key}"
+        );
+    }
+}

@@ -87,6 +87,21 @@ impl S3 {
         })
     }
 
+    /// The server-side encryption S3 reports for an object.
+    fn encryption(&self, key: &str) -> Option<String> {
+        self.rt.block_on(async {
+            let out = self
+                .client
+                .head_object()
+                .bucket(BUCKET)
+                .key(key)
+                .send()
+                .await
+                .ok()?;
+            out.server_side_encryption().map(|e| e.as_str().to_string())
+        })
+    }
+
     fn object(&self, key: &str) -> Option<serde_json::Value> {
         self.rt.block_on(async {
             let out = self
@@ -156,6 +171,11 @@ fn apply_keeps_state_in_s3_and_every_command_reads_it() {
         ["trellis_test_thing.first", "trellis_test_thing.victim"]
     );
     assert_eq!(snapshot["serial"], 1);
+    assert_eq!(
+        s3.encryption("mesh/prod.state").as_deref(),
+        Some("AES256"),
+        "encrypt = true"
+    );
     assert!(
         s3.keys("mesh/prod.state.journal/").is_empty(),
         "the journal was folded"
