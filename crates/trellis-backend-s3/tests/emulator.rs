@@ -313,3 +313,35 @@ fn kms_encryption_settings_reach_every_object() {
         );
     }
 }
+
+#[test]
+fn concurrent_lock_attempts_have_exactly_one_winner() {
+    let emulator = start();
+    let backend = backend(&emulator, "contended.state");
+    for _round in 0..3 {
+        let barrier = Arc::new(std::sync::Barrier::new(6));
+        let attempts: Vec<_> = (0..6)
+            .map(|_| {
+                let backend = backend.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    backend.lock("apply", Duration::ZERO)
+                })
+            })
+            .collect();
+        let results: Vec<_> = attempts.into_iter().map(|t| t.join().unwrap()).collect();
+        let winners = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "{results:?}");
+        for result in &results {
+            if let Err(e) = result {
+                assert!(matches!(e, StateError::Locked(_)), "{e:?}");
+            }
+        }
+        drop(results);
+        assert!(
+            backend.read_lock().unwrap().is_none(),
+            "released with the winner's guard"
+        );
+    }
+}

@@ -221,6 +221,18 @@ fn backend_config_from_the_command_line_is_recorded_by_init() {
         &dir,
         &[
             "init",
+            "-backend-config=bucket=no-such-bucket",
+            "-backend-config=key=k",
+        ],
+    )
+    .expect_code(1)
+    .contains("cannot reach s3://no-such-bucket/k")
+    .contains("NoSuchBucket");
+    assert!(!dir.exists(".trellis/backend.json"), "nothing recorded");
+    s3.run(
+        &dir,
+        &[
+            "init",
             &format!("-backend-config=bucket={BUCKET}"),
             "-backend-config=key=ci/injected.state",
         ],
