@@ -37,7 +37,7 @@ pub use record::{
     decode_record, encode_record, upgrade_record, Record, RecordKind, RECORD_VERSION,
 };
 pub use snapshot::{from_json, to_json, SNAPSHOT_FORMAT_VERSION};
-pub use store::{SledStore, StateStore};
+pub use store::{SledStore, StateStore, StateWrite};
 
 /// Checks that a state is the one a saved plan was made against.
 pub fn check_meta(expected: &StateMeta, actual: &StateMeta) -> Result<(), StateError> {
