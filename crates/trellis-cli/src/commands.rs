@@ -20,15 +20,18 @@ use crate::Ui;
 const USAGE: &str = "Usage: trellis [-chdir=DIR] <command> [args]
 
 Commands:
+  init          configure the state backend (-backend-config=K=V), move state (-migrate-state)
   validate      check the configuration
   fmt           rewrite configuration files in the canonical style (-check, -diff)
-  plan          show the changes apply would make (-out=FILE, -detailed-exitcode, -json)
+  plan          show the changes apply would make (-out=FILE, -detailed-exitcode, -json,
+                -markdown, -input=false)
   apply         make the changes (apply PLANFILE, or plan and confirm)
   destroy       delete everything this configuration manages
-  show          show a saved plan or the state (-json)
+  show          show a saved plan or the state (-json; -markdown PLANFILE for a PR comment)
   output        show output values (-json, NAME)
-  state         list, show, mv, rm, pull, push, restore
+  state         list, show, mv, rm, pull, push, restore, migrate -from-terraform=FILE
   graph         print the dependency graph in DOT
+  import        import ADDR ID; or discover meshes: -service-network=ID -generate-config-out=FILE
   force-unlock  release a lock left by a process that died
   version       print the version
 ";
@@ -56,7 +59,12 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
             auto_approve,
             args,
         } => apply_command(ui, plan_file, auto_approve, args).await,
-        Command::Show { file, json, state } => show(ui, file, json, state),
+        Command::Show {
+            file,
+            json,
+            markdown,
+            state,
+        } => show(ui, file, json, markdown, state),
         Command::Output {
             name,
             json,
@@ -67,10 +75,19 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
             sub,
             state,
             lock_timeout,
-        } => state_command(ui, sub, state, lock_timeout),
+        } => state_command(ui, sub, state, lock_timeout).await,
+        Command::Import(args) => crate::import::import_command(ui, args).await,
+        Command::Init(args) => {
+            // Diagnostics of the whole configuration first, as for every command.
+            Workspace::load(&ui.dir)?;
+            for line in crate::backend::init(&ui.dir, &args)? {
+                println!("{line}");
+            }
+            Ok(0)
+        }
         Command::ForceUnlock { id, state } => {
             let paths = StatePaths::new(&ui.dir, state.as_deref());
-            trellis_state::force_unlock(&paths.lock, &id)?;
+            paths.force_unlock(&id)?;
             println!("trellis state has been successfully unlocked");
             Ok(0)
         }
@@ -152,7 +169,7 @@ fn fmt(ui: &Ui, check: bool, diff: bool) -> Outcome<i32> {
 
 /// Configures the configuration's providers plus those named by `keys` (providers of
 /// resources known only from state or from a saved plan).
-async fn configure_providers(
+pub(crate) async fn configure_providers(
     ws: &Workspace,
     variables: &std::collections::BTreeMap<String, trellis_types::Value>,
     keys: impl Iterator<Item = String>,
@@ -179,7 +196,7 @@ struct Planned {
     providers: Providers,
     /// `None` when the plan was made against a state that does not exist yet, which is
     /// neither created nor locked for that.
-    store: Option<Arc<trellis_state::SledStore>>,
+    store: Option<Arc<dyn StateStore>>,
     state: trellis_state::State,
 }
 
@@ -192,7 +209,7 @@ fn parse_addresses(list: &[String], what: &str) -> Outcome<Vec<Address>> {
 async fn make_plan(
     ws: Workspace,
     args: &PlanArgs,
-    store: Option<Arc<trellis_state::SledStore>>,
+    store: Option<Arc<dyn StateStore>>,
 ) -> Outcome<Planned> {
     let state = match &store {
         Some(store) => store.load()?,
@@ -236,17 +253,13 @@ async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
     let paths = StatePaths::new(&ui.dir, args.state.as_deref());
     // Planning writes no state. Without a state there is nothing to lock or read, and
     // creating one here would leave a state directory behind a configuration error.
-    let exists = paths.store.exists();
+    let exists = paths.exists()?;
     let _lock = if args.lock && exists {
         Some(paths.lock("plan", args.lock_timeout)?)
     } else {
         None
     };
-    let store = if exists {
-        Some(Arc::new(paths.open()?))
-    } else {
-        None
-    };
+    let store = if exists { Some(paths.open()?) } else { None };
     let planned = make_plan(ws, &args, store).await?;
     let _ = planned.providers.close().await;
     if args.json {
@@ -255,13 +268,15 @@ async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
             serde_json::to_string_pretty(&trellis_views::plan_json(&planned.plan))
                 .unwrap_or_default()
         );
+    } else if args.markdown {
+        print!("{}", trellis_views::render_plan_markdown(&planned.plan));
     } else {
         print!("{}", trellis_views::render_plan(&planned.plan, ui.style));
     }
     if let Some(out) = &args.out {
         let text = serde_json::to_vec_pretty(&planned.plan).context("cannot encode the plan")?;
         write_private(&ui.dir.join(out), &text)?;
-        if !args.json {
+        if !args.json && !args.markdown {
             println!("\nSaved the plan to: {out}\n\nTo perform exactly these actions, run:\n  trellis apply {out}");
         }
     }
@@ -323,7 +338,7 @@ async fn apply_command(
     let mut ws = Workspace::load(&ui.dir)?;
     let paths = StatePaths::new(&ui.dir, args.state.as_deref());
     let operation = if args.destroy { "destroy" } else { "apply" };
-    if plan_file.is_none() && !paths.store.exists() {
+    if plan_file.is_none() && !paths.exists()? {
         // The first apply in a directory plans once against the empty state before it
         // creates the state, so that a configuration error leaves nothing behind. The plan
         // is made again under the lock below.
@@ -332,7 +347,7 @@ async fn apply_command(
         ws = checked.ws;
     }
     let _lock = paths.lock(operation, args.lock_timeout)?;
-    let store = Arc::new(paths.open()?);
+    let store = paths.open()?;
 
     let planned = match &plan_file {
         Some(file) => {
@@ -429,6 +444,7 @@ async fn execute(
         })
     };
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
+    crate::workspace::set_applying(true);
     let signals = tokio::spawn(watch_signals(interrupt_tx));
     let summary = trellis_apply::apply(ApplyInput {
         plan: Arc::new(plan),
@@ -444,12 +460,18 @@ async fn execute(
     })
     .await;
     signals.abort();
+    crate::workspace::set_applying(false);
     let _ = providers.close().await;
+    // Every change is already durable; a journaling store (S3) folds them into its snapshot.
+    let finished = tokio::task::spawn_blocking(move || store.finish())
+        .await
+        .map_err(|e| anyhow!("internal error: {e}"))?;
     println!();
     print!(
         "{}",
         trellis_views::render_apply_summary(&summary, ui.style)
     );
+    finished?;
     let failed = summary.failed > 0 || summary.interrupted || !summary.errors.is_empty();
     Ok(if failed { 1 } else { 0 })
 }
@@ -475,12 +497,21 @@ async fn watch_signals(tx: tokio::sync::watch::Sender<bool>) {
             let _ = tx.send(true);
         } else {
             eprintln!("\nTwo interrupts received: abandoning running changes. State holds what completed; the next apply settles the rest.");
+            // Exit skips destructors: release S3 lock objects first (a local lock goes with
+            // the process).
+            let _ = tokio::task::spawn_blocking(trellis_backend_s3::release_held_locks).await;
             std::process::exit(130);
         }
     }
 }
 
-fn show(ui: &Ui, file: Option<String>, json: bool, state: Option<String>) -> Outcome<i32> {
+fn show(
+    ui: &Ui,
+    file: Option<String>,
+    json: bool,
+    markdown: bool,
+    state: Option<String>,
+) -> Outcome<i32> {
     if let Some(file) = file {
         let plan = read_plan_file(ui, &file)?;
         if json {
@@ -488,6 +519,8 @@ fn show(ui: &Ui, file: Option<String>, json: bool, state: Option<String>) -> Out
                 "{}",
                 serde_json::to_string_pretty(&trellis_views::plan_json(&plan)).unwrap_or_default()
             );
+        } else if markdown {
+            print!("{}", trellis_views::render_plan_markdown(&plan));
         } else {
             print!("{}", trellis_views::render_plan(&plan, ui.style));
         }
@@ -600,7 +633,7 @@ fn bail_failure(message: &str) -> Outcome<()> {
     Err(Failure::Error(anyhow!("{message}")))
 }
 
-fn state_command(
+async fn state_command(
     ui: &Ui,
     sub: StateCommand,
     state: Option<String>,
@@ -742,6 +775,9 @@ fn state_command(
             store.replace_all(&incoming)?;
             println!("Pushed {file} ({} resources).", incoming.resources.len());
             Ok(0)
+        }
+        StateCommand::Migrate { from_terraform } => {
+            crate::migrate::migrate(ui, &paths, &from_terraform, lock_timeout).await
         }
         StateCommand::Restore { backup } => {
             let backups = trellis_state::list_backups(&paths.backups)?;

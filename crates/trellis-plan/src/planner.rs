@@ -413,6 +413,8 @@ struct Walk<'a> {
     /// `trellis validate`: no provider is configured, nothing is read, no change is
     /// recorded; resources take the values a create would plan.
     validate_only: bool,
+    /// Instances that `import` blocks adopt in this plan: (import ID, the object read).
+    imported: BTreeMap<Address, (String, Value)>,
 }
 
 impl<'a> Walk<'a> {
@@ -435,6 +437,7 @@ impl<'a> Walk<'a> {
             visited: BTreeSet::new(),
             index: resource_index(input.config),
             validate_only: false,
+            imported: BTreeMap::new(),
         }
     }
 
@@ -668,6 +671,11 @@ impl<'a> Walk<'a> {
         if provider.is_none() && !self.validate_only {
             return;
         }
+        if let (false, false, Some(provider)) = (data, self.validate_only, &provider) {
+            let keys: Vec<Option<InstanceKey>> = keys.iter().map(|(k, _)| k.clone()).collect();
+            self.import_instances(resource, &keys, provider, &schema)
+                .await;
+        }
         for (key, key_context) in keys {
             let unknown_keys = matches!(key_context, Some(KeyContext::Unknown));
             let instance = address.clone().with_key(key);
@@ -830,6 +838,78 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Reads the objects that `import` blocks adopt into instances of `resource`. An
+    /// instance already in state is not imported again (the block is then a no-op); an
+    /// instance the configuration does not have, an ID the provider rejects and an object
+    /// that does not exist are errors pointing at the import block.
+    async fn import_instances(
+        &mut self,
+        resource: &Resource,
+        keys: &[Option<InstanceKey>],
+        provider: &Arc<dyn Provider>,
+        schema: &ResourceSchema,
+    ) {
+        if self.input.config.imports.is_empty() {
+            return;
+        }
+        let mut diags = Diagnostics::new();
+        let targets = crate::imports::targets(&self.scope(None), resource, &mut diags);
+        self.diags.extend(diags);
+        for target in targets {
+            if !keys.contains(&target.address.key) {
+                let known: Vec<String> = keys
+                    .iter()
+                    .map(|k| resource.address().with_key(k.clone()).to_string())
+                    .collect();
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "import target {} is not an instance of the configuration",
+                        target.address
+                    ))
+                    .with_detail(format!("the instances are: {}", known.join(", ")))
+                    .with_span(Some(target.span.clone()))
+                    .with_address(&target.address),
+                );
+                continue;
+            }
+            if self.prior.contains_key(&target.address) {
+                continue;
+            }
+            let format = schema
+                .import_id
+                .as_deref()
+                .map(|f| format!("import ID format for {}: {f}", resource.type_name))
+                .unwrap_or_else(|| format!("{} cannot be imported", resource.type_name));
+            match provider
+                .import(trellis_provider::ImportRequest {
+                    type_name: resource.type_name.clone(),
+                    id: target.id.clone(),
+                })
+                .await
+            {
+                Ok(Some(value)) => {
+                    self.imported
+                        .insert(target.address.clone(), (target.id.clone(), value));
+                }
+                Ok(None) => self.diags.push(
+                    Diagnostic::error(format!(
+                        "cannot import {}: no {} with ID {:?} exists",
+                        target.address, resource.type_name, target.id
+                    ))
+                    .with_detail(format)
+                    .with_span(Some(target.id_span.clone()))
+                    .with_address(&target.address),
+                ),
+                Err(e) => self.diags.push(
+                    Diagnostic::error(format!("cannot import {}: {e}", target.address))
+                        .with_detail(format)
+                        .with_span(Some(target.id_span.clone()))
+                        .with_address(&target.address),
+                ),
+            }
+        }
+    }
+
     fn managed_instance(
         &mut self,
         resource: &Resource,
@@ -841,7 +921,10 @@ impl<'a> Walk<'a> {
     ) {
         let (config_plain, mut after_sensitive) = config_value.split_sensitive();
         let prior = self.prior.get(instance);
-        let prior_value = prior.map(|p| p.value.clone());
+        let importing = self.imported.get(instance).cloned();
+        let prior_value = prior
+            .map(|p| p.value.clone())
+            .or_else(|| importing.as_ref().map(|(_, v)| v.clone()));
 
         let mut planned = fill_computed(&config_plain, &schema.block, prior_value.as_ref());
         if let Some(prior_value) = &prior_value {
@@ -872,13 +955,17 @@ impl<'a> Walk<'a> {
             action: Action::Create,
             before: prior_value.clone(),
             after: Some(planned.clone()),
-            before_sensitive: prior.map(|p| p.sensitive_paths.clone()).unwrap_or_default(),
+            before_sensitive: match (prior, &importing) {
+                (Some(p), _) => p.sensitive_paths.clone(),
+                (None, Some((_, v))) => schema.block.sensitive_paths(v),
+                (None, None) => Vec::new(),
+            },
             after_sensitive,
             replace_paths: Vec::new(),
             reason: None,
             dependencies: dependencies.to_vec(),
             moved_from: None,
-            importing: None,
+            importing: importing.map(|(id, _)| id),
             adopted: false,
             create_before_destroy: resource.lifecycle.create_before_destroy,
             schema_version: schema.version,

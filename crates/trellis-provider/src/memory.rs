@@ -499,6 +499,24 @@ impl Provider for MemoryProvider {
 
     async fn import(&self, request: ImportRequest) -> Result<Option<Value>, ProviderError> {
         self.pause().await;
+        // IDs have the form `PREFIX-HEX` (`net-00000001`); anything else is a malformed ID
+        // rather than a missing object, as a real API tells the two apart.
+        let expected = prefix(&request.type_name);
+        let well_formed = request
+            .id
+            .strip_prefix(expected)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|hex| !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()));
+        if !well_formed {
+            return Err(ProviderError::new(
+                ErrorKind::Invalid,
+                format!(
+                    "import ID {:?} is not a {} ID (expected {expected}-<hex digits>)",
+                    request.id, request.type_name
+                ),
+            )
+            .with_code("ValidationException"));
+        }
         self.with_world("import", |world| {
             Ok(world
                 .objects
