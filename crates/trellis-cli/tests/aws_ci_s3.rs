@@ -198,8 +198,9 @@ fn aws_ci_flow_with_s3_state_across_checkouts() {
     );
     let vpc = &ci.vpc;
     assert!(
+        // The provider knows its account from the first plan on, so both ends are labelled.
         comment.contains(&format!(
-            "\n+ {vpc} -> orders: IAM auth (network policy, service policy)\n"
+            "\n+ {vpc} (account {DEFAULT_ACCOUNT}) -> orders (account {DEFAULT_ACCOUNT}): IAM auth (network policy, service policy)\n"
         )),
         "{comment}"
     );
