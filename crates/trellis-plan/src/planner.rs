@@ -56,6 +56,24 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
     if diags.has_errors() {
         return Err(diags);
     }
+    // Bad input fails before any provider call: settling intents, refreshing and reading data
+    // sources all call the remote API, and the walk below validates each resource only when
+    // it reaches it. The validating walk calls no provider and reports only errors that hold
+    // whatever the variables, the state and the remote objects are. A destroy plan does not
+    // need the configuration's resources to be valid.
+    if !input.options.destroy {
+        let checked = validate(
+            input.config,
+            input.sources,
+            input.graph,
+            &input.providers.registry,
+            input.files,
+        )
+        .await;
+        if checked.has_errors() {
+            return Err(checked);
+        }
+    }
 
     let mut prior: BTreeMap<Address, ResourceState> = input.state.resources.clone();
     let adopted = settle_intents(&input, &mut prior).await?;
