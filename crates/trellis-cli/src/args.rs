@@ -73,6 +73,7 @@ pub enum Command {
         id: String,
         state: Option<String>,
     },
+    Init(crate::backend::InitArgs),
 }
 
 /// `trellis import ADDR ID`, or discovery with `-service-network=... -generate-config-out=FILE`.
@@ -325,6 +326,35 @@ pub fn parse(args: Vec<String>) -> Result<(Global, Command)> {
             }
         }
         "state" => state_command(&mut flags)?,
+        "init" => {
+            let mut init = crate::backend::InitArgs {
+                lock: true,
+                ..Default::default()
+            };
+            while let Some(arg) = flags.next() {
+                match arg {
+                    Arg::Flag(n, v) if n == "backend-config" => {
+                        init.backend_config.push(flags.value(&n, v)?)
+                    }
+                    Arg::Flag(n, v) if n == "migrate-state" || n == "force-copy" => {
+                        init.migrate_state = parse_bool(&n, v)?
+                    }
+                    Arg::Flag(n, v) if n == "reconfigure" => init.reconfigure = parse_bool(&n, v)?,
+                    Arg::Flag(n, v) if n == "force" => init.force = parse_bool(&n, v)?,
+                    Arg::Flag(n, v) if n == "lock" => init.lock = parse_bool(&n, v)?,
+                    Arg::Flag(n, v) if n == "lock-timeout" => {
+                        init.lock_timeout = parse_duration(&flags.value(&n, v)?)?
+                    }
+                    Arg::Flag(n, _) if n == "input" || n == "upgrade" || n == "backend" => {}
+                    Arg::Flag(n, _) if n == "no-color" => global.no_color = true,
+                    other => bail!(
+                        "init takes -backend-config=KEY=VALUE, -migrate-state, -reconfigure, -force, -lock-timeout, not {}",
+                        describe(&other)
+                    ),
+                }
+            }
+            Command::Init(init)
+        }
         "import" => {
             let mut a = ImportArgs::default();
             let mut positional = Vec::new();
@@ -386,6 +416,7 @@ pub fn parse(args: Vec<String>) -> Result<(Global, Command)> {
         }
         other => {
             let known = [
+                "init",
                 "validate",
                 "fmt",
                 "plan",

@@ -20,6 +20,7 @@ use crate::Ui;
 const USAGE: &str = "Usage: trellis [-chdir=DIR] <command> [args]
 
 Commands:
+  init          configure the state backend (-backend-config=K=V), move state (-migrate-state)
   validate      check the configuration
   fmt           rewrite configuration files in the canonical style (-check, -diff)
   plan          show the changes apply would make (-out=FILE, -detailed-exitcode, -json,
@@ -76,9 +77,17 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
             lock_timeout,
         } => state_command(ui, sub, state, lock_timeout).await,
         Command::Import(args) => crate::import::import_command(ui, args).await,
+        Command::Init(args) => {
+            // Diagnostics of the whole configuration first, as for every command.
+            Workspace::load(&ui.dir)?;
+            for line in crate::backend::init(&ui.dir, &args)? {
+                println!("{line}");
+            }
+            Ok(0)
+        }
         Command::ForceUnlock { id, state } => {
             let paths = StatePaths::new(&ui.dir, state.as_deref());
-            trellis_state::force_unlock(&paths.lock, &id)?;
+            paths.force_unlock(&id)?;
             println!("trellis state has been successfully unlocked");
             Ok(0)
         }
@@ -187,7 +196,7 @@ struct Planned {
     providers: Providers,
     /// `None` when the plan was made against a state that does not exist yet, which is
     /// neither created nor locked for that.
-    store: Option<Arc<trellis_state::SledStore>>,
+    store: Option<Arc<dyn StateStore>>,
     state: trellis_state::State,
 }
 
@@ -200,7 +209,7 @@ fn parse_addresses(list: &[String], what: &str) -> Outcome<Vec<Address>> {
 async fn make_plan(
     ws: Workspace,
     args: &PlanArgs,
-    store: Option<Arc<trellis_state::SledStore>>,
+    store: Option<Arc<dyn StateStore>>,
 ) -> Outcome<Planned> {
     let state = match &store {
         Some(store) => store.load()?,
@@ -244,14 +253,14 @@ async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
     let paths = StatePaths::new(&ui.dir, args.state.as_deref());
     // Planning writes no state. Without a state there is nothing to lock or read, and
     // creating one here would leave a state directory behind a configuration error.
-    let exists = paths.store.exists();
+    let exists = paths.exists()?;
     let _lock = if args.lock && exists {
         Some(paths.lock("plan", args.lock_timeout)?)
     } else {
         None
     };
     let store = if exists {
-        Some(Arc::new(paths.open()?))
+        Some(paths.open_read()?)
     } else {
         None
     };
@@ -333,7 +342,7 @@ async fn apply_command(
     let mut ws = Workspace::load(&ui.dir)?;
     let paths = StatePaths::new(&ui.dir, args.state.as_deref());
     let operation = if args.destroy { "destroy" } else { "apply" };
-    if plan_file.is_none() && !paths.store.exists() {
+    if plan_file.is_none() && !paths.exists()? {
         // The first apply in a directory plans once against the empty state before it
         // creates the state, so that a configuration error leaves nothing behind. The plan
         // is made again under the lock below.
@@ -342,7 +351,7 @@ async fn apply_command(
         ws = checked.ws;
     }
     let _lock = paths.lock(operation, args.lock_timeout)?;
-    let store = Arc::new(paths.open()?);
+    let store = paths.open()?;
 
     let planned = match &plan_file {
         Some(file) => {
@@ -439,6 +448,7 @@ async fn execute(
         })
     };
     let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
+    crate::workspace::set_applying(true);
     let signals = tokio::spawn(watch_signals(interrupt_tx));
     let summary = trellis_apply::apply(ApplyInput {
         plan: Arc::new(plan),
@@ -454,12 +464,18 @@ async fn execute(
     })
     .await;
     signals.abort();
+    crate::workspace::set_applying(false);
     let _ = providers.close().await;
+    // Every change is already durable; a journaling store (S3) folds them into its snapshot.
+    let finished = tokio::task::spawn_blocking(move || store.finish())
+        .await
+        .map_err(|e| anyhow!("internal error: {e}"))?;
     println!();
     print!(
         "{}",
         trellis_views::render_apply_summary(&summary, ui.style)
     );
+    finished?;
     let failed = summary.failed > 0 || summary.interrupted || !summary.errors.is_empty();
     Ok(if failed { 1 } else { 0 })
 }
@@ -485,6 +501,9 @@ async fn watch_signals(tx: tokio::sync::watch::Sender<bool>) {
             let _ = tx.send(true);
         } else {
             eprintln!("\nTwo interrupts received: abandoning running changes. State holds what completed; the next apply settles the rest.");
+            // Exit skips destructors: release S3 lock objects first (a local lock goes with
+            // the process).
+            let _ = tokio::task::spawn_blocking(trellis_backend_s3::release_held_locks).await;
             std::process::exit(130);
         }
     }

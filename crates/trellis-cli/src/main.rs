@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod backend;
 mod commands;
 mod import;
 mod migrate;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use trellis_provider::ImportRequest;
-use trellis_state::{ResourceState, StateStore, DEFAULT_BACKUPS_KEPT};
+use trellis_state::{ResourceState, DEFAULT_BACKUPS_KEPT};
 use trellis_types::{Address, InstanceKey, Mode, ModuleStep};
 
 use crate::commands::configure_providers;

@@ -282,6 +282,16 @@ impl Emulator {
             .unwrap_or(0))
     }
 
+    /// Request body bytes received so far per service and operation
+    /// (`GET /_trellis/calls/bytes`), in the same shape as [`Emulator::calls`].
+    pub fn call_bytes(&self) -> Result<CallCounts, Error> {
+        let value = self.admin("GET", "/_trellis/calls/bytes", None)?;
+        serde_json::from_value(value).map_err(|e| Error::Request {
+            what: "call bytes".into(),
+            detail: e.to_string(),
+        })
+    }
+
     /// Sets every count back to zero (`POST /_trellis/calls/reset`).
     pub fn reset_calls(&self) -> Result<(), Error> {
         self.admin("POST", "/_trellis/calls/reset", None).map(drop)
