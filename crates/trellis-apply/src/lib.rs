@@ -284,6 +284,7 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         }
     }
     if *interrupt.borrow() {
+        tracing::info!("apply interrupted: no new operation was started after the interrupt");
         let not_started = state_of.iter().filter(|s| **s == OpState::Waiting).count();
         if not_started > 0 {
             summary.interrupted = true;
@@ -384,7 +385,10 @@ impl Shared {
     }
 
     fn error(&self, change: &Change, action: Action, e: impl std::fmt::Display) -> Diagnostic {
-        let message = e.to_string();
+        // A remote error may echo what it was sent (AWS validation messages quote the
+        // offending value): sensitive values never reach a message.
+        let message = redact(&e.to_string(), change);
+        tracing::debug!(address = %change.address, ?action, "operation failed");
         (self.events)(ApplyEvent::Failed {
             address: change.address.clone(),
             action,
@@ -507,6 +511,53 @@ impl Shared {
     }
 }
 
+/// `message` with every sensitive string of `change` (planned or prior) replaced.
+fn redact(message: &str, change: &Change) -> String {
+    let mut secrets: Vec<String> = Vec::new();
+    for (value, paths) in [
+        (&change.after, &change.after_sensitive),
+        (&change.before, &change.before_sensitive),
+    ] {
+        let Some(value) = value else { continue };
+        for path in paths {
+            if let Some(v) = value.get_path(path) {
+                collect_strings(v, &mut secrets);
+            }
+        }
+        // Values may also carry their marks inline.
+        collect_marked(value, false, &mut secrets);
+    }
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = message.to_string();
+    // Strings of one or two characters would blank out ordinary words of the message; they
+    // are too short to be a secret worth the name.
+    for secret in secrets.iter().filter(|s| s.chars().count() >= 3) {
+        out = out.replace(secret.as_str(), "(sensitive value)");
+    }
+    out
+}
+
+fn collect_strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) => out.push(s.clone()),
+        Value::List(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Map(map) => map.values().for_each(|v| collect_strings(v, out)),
+        Value::Sensitive(inner) => collect_strings(inner, out),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::Unknown => {}
+    }
+}
+
+fn collect_marked(value: &Value, inside: bool, out: &mut Vec<String>) {
+    match value {
+        Value::Sensitive(inner) => collect_marked(inner, true, out),
+        Value::String(_) if inside => collect_strings(value, out),
+        Value::List(items) => items.iter().for_each(|v| collect_marked(v, inside, out)),
+        Value::Map(map) => map.values().for_each(|v| collect_marked(v, inside, out)),
+        _ => {}
+    }
+}
+
 /// Runs a state write on the blocking pool: a flush waits for the disk, and several
 /// writes in flight at once let the store share one flush between them.
 async fn blocking<T: Send + 'static>(
@@ -522,6 +573,7 @@ async fn blocking<T: Send + 'static>(
 async fn run(shared: &Shared, change: &Change, kind: OpKind) -> Result<Outcome, Diagnostic> {
     let action = op_action(kind);
     let started = Instant::now();
+    tracing::debug!(address = %change.address, ?action, "operation started");
     if kind != OpKind::Record {
         (shared.events)(ApplyEvent::Started {
             address: change.address.clone(),
@@ -546,6 +598,12 @@ async fn run(shared: &Shared, change: &Change, kind: OpKind) -> Result<Outcome, 
     };
     match result {
         Ok((outcome, id)) => {
+            tracing::debug!(
+                address = %change.address,
+                ?action,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "operation completed"
+            );
             if kind == OpKind::Record {
                 (shared.events)(ApplyEvent::Recorded {
                     address: change.address.clone(),

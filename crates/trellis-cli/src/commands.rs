@@ -12,6 +12,7 @@ use trellis_state::{StateStore, DEFAULT_BACKUPS_KEPT};
 use trellis_types::{Address, Diagnostic, Diagnostics};
 
 use crate::args::{Command, PlanArgs, StateCommand};
+use crate::interrupt::{Progress, Signals};
 use crate::workspace::{
     registry, write_private, DirFiles, Failure, Outcome, StatePaths, Workspace,
 };
@@ -326,6 +327,8 @@ async fn apply_command(
     }
     let _lock = paths.lock(operation, args.lock_timeout)?;
     let store = Arc::new(paths.open()?);
+    // From here on SIGINT and SIGTERM stop the apply gracefully instead of killing it.
+    let signals = Signals::listen();
 
     let planned = match &plan_file {
         Some(file) => {
@@ -367,7 +370,12 @@ async fn apply_command(
         }
     };
     print_warnings(ui, &planned.ws, &planned.plan.warnings);
-    execute(ui, planned, args.parallelism, &paths).await
+    if signals.stopping() {
+        let _ = planned.providers.close().await;
+        eprintln!("\nInterrupted before any change was made; the state is unchanged.");
+        return Ok(1);
+    }
+    execute(ui, planned, args.parallelism, &paths, &signals).await
 }
 
 /// Asks for `yes` on a terminal; refuses without one.
@@ -394,6 +402,7 @@ async fn execute(
     planned: Planned,
     parallelism: usize,
     paths: &StatePaths,
+    signals: &Signals,
 ) -> Outcome<i32> {
     let Planned {
         ws,
@@ -411,9 +420,15 @@ async fn execute(
     store.begin_write()?;
     let style = ui.style;
     let stdout = Arc::new(Mutex::new(std::io::stdout()));
+    let progress = Arc::new(Mutex::new(Progress::default()));
     let events: EventSink = {
         let stdout = stdout.clone();
+        let progress = progress.clone();
         Arc::new(move |event| {
+            progress
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .observe(&event);
             if let Some(line) = trellis_views::render_apply_event(&event, style) {
                 let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
                 let _ = writeln!(out, "{line}");
@@ -421,10 +436,9 @@ async fn execute(
             }
         })
     };
-    let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
-    let signals = tokio::spawn(watch_signals(interrupt_tx));
-    let summary = trellis_apply::apply(ApplyInput {
-        plan: Arc::new(plan),
+    let plan = Arc::new(plan);
+    let applying = trellis_apply::apply(ApplyInput {
+        plan: plan.clone(),
         config: ws.config.clone(),
         sources: ws.sources.clone(),
         state,
@@ -433,44 +447,32 @@ async fn execute(
         files: Arc::new(DirFiles::new(&ws.dir)),
         parallelism,
         events,
-        interrupt: interrupt_rx,
-    })
-    .await;
-    signals.abort();
+        interrupt: signals.stop.clone(),
+    });
+    let summary = tokio::select! {
+        summary = applying => summary,
+        _ = signals.abandoned() => {
+            // Dropping the apply aborts its running operations. Every completed one is
+            // already in the state; nothing else is written.
+            let progress = progress.lock().unwrap_or_else(|p| p.into_inner());
+            let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = write!(out, "{}", progress.render_abandoned(&plan));
+            let _ = out.flush();
+            return Ok(130);
+        }
+    };
     let _ = providers.close().await;
     println!();
     print!(
         "{}",
         trellis_views::render_apply_summary(&summary, ui.style)
     );
+    if summary.interrupted {
+        let progress = progress.lock().unwrap_or_else(|p| p.into_inner());
+        print!("{}", progress.render_not_started(&plan));
+    }
     let failed = summary.failed > 0 || summary.interrupted || !summary.errors.is_empty();
     Ok(if failed { 1 } else { 0 })
-}
-
-/// First SIGINT or SIGTERM: stop starting new operations. Second: abandon running ones.
-async fn watch_signals(tx: tokio::sync::watch::Sender<bool>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return;
-    };
-    let mut count = 0;
-    loop {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-        count += 1;
-        if count == 1 {
-            eprintln!("\nInterrupt received: no new changes will start; waiting for running ones to finish (interrupt again to abandon them).");
-            let _ = tx.send(true);
-        } else {
-            eprintln!("\nTwo interrupts received: abandoning running changes. State holds what completed; the next apply settles the rest.");
-            std::process::exit(130);
-        }
-    }
 }
 
 fn show(ui: &Ui, file: Option<String>, json: bool, state: Option<String>) -> Outcome<i32> {

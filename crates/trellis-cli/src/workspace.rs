@@ -329,7 +329,19 @@ impl StatePaths {
     /// Takes the lock (waiting up to `timeout`).
     pub fn lock(&self, operation: &str, timeout: Duration) -> Outcome<LockGuard> {
         self.ensure_parent()?;
-        acquire_lock(&self.lock, operation, timeout).map_err(|e| match e {
+        let guard = acquire_lock(&self.lock, operation, timeout).map_err(|e| match e {
+            // The holder died but its lock is still held (by a descriptor a child process
+            // inherited): say that it is stale, and how to release it.
+            StateError::Locked(info) if info.holder_gone() => Failure::Error(anyhow::anyhow!(
+                "the state is locked by a process that is no longer running: the lock is stale\n\n  lock id:   {}\n  holder:    {} (pid {} on {}, not running)\n  operation: {}\n  since:     {}\n\nif no other trellis is running here, release it with: trellis force-unlock {}",
+                info.id,
+                info.who,
+                info.pid,
+                info.host,
+                info.operation,
+                format_time(info.created_at),
+                info.id
+            )),
             StateError::Locked(info) => Failure::Error(anyhow::anyhow!(
                 "the state is locked by another trellis process\n\n  lock id:   {}\n  holder:    {} (pid {} on {})\n  operation: {}\n  since:     {}\n\nwait for it to finish, retry with -lock-timeout=DURATION, or if it is gone run: trellis force-unlock {}",
                 info.id,
@@ -341,7 +353,18 @@ impl StatePaths {
                 info.id
             )),
             other => Failure::Error(other.into()),
-        })
+        })?;
+        if let Some(stale) = guard.replaced_stale() {
+            tracing::warn!(pid = stale.pid, host = %stale.host, "took over a stale lock");
+            eprintln!(
+                "Warning: the state lock was stale: {} (pid {} on {}, since {}) ended without releasing it; this {operation} took it over.",
+                stale.operation,
+                stale.pid,
+                stale.host,
+                format_time(stale.created_at)
+            );
+        }
+        Ok(guard)
     }
 
     /// Opens the store, creating it if needed.

@@ -77,6 +77,12 @@ impl LockInfo {
         })
     }
 
+    /// Whether the holder is known to be gone: it ran on this host and no process with its
+    /// pid exists any more. A holder on another host cannot be checked and is never gone.
+    pub fn holder_gone(&self) -> bool {
+        self.pid != 0 && self.host == this_host() && !sys::process_alive(self.pid)
+    }
+
     /// Stands in for a holder whose lock file could not be read.
     fn unknown() -> LockInfo {
         LockInfo {
