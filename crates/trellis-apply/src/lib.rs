@@ -481,6 +481,11 @@ impl Shared {
         if let Some(schema) = schema {
             sensitive.extend(schema.block.sensitive_paths(&value));
         }
+        // What the provider computed from a sensitive input is sensitive too.
+        if let Some(after) = &change.after {
+            let secrets = trellis_plan::taint::secrets(after, &change.after_sensitive);
+            sensitive.extend(trellis_plan::taint::echo_paths(&value, &secrets));
+        }
         sensitive.sort();
         sensitive.dedup();
         let record = ResourceState {
@@ -518,44 +523,17 @@ fn redact(message: &str, change: &Change) -> String {
         (&change.after, &change.after_sensitive),
         (&change.before, &change.before_sensitive),
     ] {
-        let Some(value) = value else { continue };
-        for path in paths {
-            if let Some(v) = value.get_path(path) {
-                collect_strings(v, &mut secrets);
-            }
+        if let Some(value) = value {
+            secrets.extend(trellis_plan::taint::secrets(value, paths));
         }
-        // Values may also carry their marks inline.
-        collect_marked(value, false, &mut secrets);
     }
     // Longest first, so that a secret containing another is replaced whole.
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = message.to_string();
-    // Strings of one or two characters would blank out ordinary words of the message; they
-    // are too short to be a secret worth the name.
-    for secret in secrets.iter().filter(|s| s.chars().count() >= 3) {
+    for secret in &secrets {
         out = out.replace(secret.as_str(), "(sensitive value)");
     }
     out
-}
-
-fn collect_strings(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::String(s) => out.push(s.clone()),
-        Value::List(items) => items.iter().for_each(|v| collect_strings(v, out)),
-        Value::Map(map) => map.values().for_each(|v| collect_strings(v, out)),
-        Value::Sensitive(inner) => collect_strings(inner, out),
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::Unknown => {}
-    }
-}
-
-fn collect_marked(value: &Value, inside: bool, out: &mut Vec<String>) {
-    match value {
-        Value::Sensitive(inner) => collect_marked(inner, true, out),
-        Value::String(_) if inside => collect_strings(value, out),
-        Value::List(items) => items.iter().for_each(|v| collect_marked(v, inside, out)),
-        Value::Map(map) => map.values().for_each(|v| collect_marked(v, inside, out)),
-        _ => {}
-    }
 }
 
 /// Runs a state write on the blocking pool: a flush waits for the disk, and several

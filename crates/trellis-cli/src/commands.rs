@@ -192,7 +192,9 @@ async fn make_plan(
         Some(store) => store.load()?,
         None => trellis_state::State::default(),
     };
+    crate::logging::redact_state(&state);
     let variables = ws.variables(&args.var_files, &args.vars)?;
+    crate::logging::redact_variables(&variables);
     let files = DirFiles::new(&ws.dir);
     let in_state = state.resources.values().map(|r| r.provider.clone());
     let in_intents = state.intents.values().map(|i| i.provider.clone());
@@ -216,6 +218,7 @@ async fn make_plan(
     })
     .await
     .map_err(|d| Failure::Diagnostics(d, ws.sources.clone()))?;
+    crate::logging::redact_plan(&plan);
     Ok(Planned {
         ws,
         plan,
@@ -340,6 +343,9 @@ async fn apply_command(
                 )));
             }
             let state = store.load()?;
+            crate::logging::redact_state(&state);
+            crate::logging::redact_plan(&plan);
+            crate::logging::redact_variables(&plan.variables);
             let variables = plan.variables.clone();
             let in_plan = plan.changes.iter().map(|c| c.provider.clone());
             let providers = configure_providers(&ws, &variables, in_plan).await?;
