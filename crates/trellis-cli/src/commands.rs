@@ -328,14 +328,18 @@ async fn apply_command(
         let _ = checked.providers.close().await;
         ws = checked.ws;
     }
+    // A saved plan that cannot be read is refused before any state is created or locked.
+    let saved = match &plan_file {
+        Some(file) => Some(read_plan_file(ui, file)?),
+        None => None,
+    };
     let _lock = paths.lock(operation, args.lock_timeout)?;
     let store = Arc::new(paths.open()?);
     // From here on SIGINT and SIGTERM stop the apply gracefully instead of killing it.
     let signals = Signals::listen();
 
-    let planned = match &plan_file {
-        Some(file) => {
-            let plan = read_plan_file(ui, file)?;
+    let planned = match (&plan_file, saved) {
+        (Some(file), Some(plan)) => {
             let meta = store.meta()?;
             if let Some(reason) = stale_reason(&plan, &ws, &meta) {
                 return Err(Failure::Error(anyhow!(
@@ -357,7 +361,7 @@ async fn apply_command(
                 state,
             }
         }
-        None => {
+        _ => {
             let planned = make_plan(ws, &args, Some(store)).await?;
             print!("{}", trellis_views::render_plan(&planned.plan, ui.style));
             if !planned.plan.has_changes() {

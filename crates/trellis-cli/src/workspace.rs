@@ -198,6 +198,16 @@ impl Workspace {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .to_string();
+            let size = std::fs::metadata(&path)
+                .with_context(|| format!("cannot read variables file {name}"))?
+                .len();
+            if size > trellis_config::MAX_FILE_SIZE as u64 {
+                diags.push(Diagnostic::error(format!(
+                    "{name} is too large ({size} bytes; the limit is {})",
+                    trellis_config::MAX_FILE_SIZE
+                )));
+                continue;
+            }
             let bytes = std::fs::read(&path)
                 .with_context(|| format!("cannot read variables file {name}"))?;
             let file = match trellis_config::decode_source(&name, &bytes) {

@@ -31,8 +31,8 @@ const WORLD: &str = r#"{
 fn malformed_configurations() {
     let cases = cases();
     assert!(
-        cases.len() >= 25,
-        "at least 25 cases, found {}",
+        cases.len() >= 50,
+        "at least 50 cases, found {}",
         cases.len()
     );
     let mut failures = Vec::new();
