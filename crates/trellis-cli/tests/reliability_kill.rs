@@ -209,7 +209,9 @@ fn output(mut cmd: Command) -> (i32, String) {
 /// What one trial saw.
 #[derive(Debug, Default)]
 struct TrialResult {
-    kill_after_ms: u64,
+    /// The kill came once the emulator had seen this many calls, plus `kill_extra_ms`.
+    kill_after_calls: u64,
+    kill_extra_ms: u64,
     /// The apply had already finished when the kill was due.
     finished_before_kill: bool,
     /// Resources in state right after the kill.
@@ -246,11 +248,13 @@ fn run_trial(
     emulator: &Emulator,
     rt: &tokio::runtime::Runtime,
     trial: u64,
-    kill_after: Duration,
+    kill_after_calls: u64,
+    kill_extra: Duration,
     latency_ms: u64,
 ) -> TrialResult {
     let mut result = TrialResult {
-        kill_after_ms: kill_after.as_millis() as u64,
+        kill_after_calls,
+        kill_extra_ms: kill_extra.as_millis() as u64,
         ..Default::default()
     };
     emulator.reset().expect("emulator resets");
@@ -275,19 +279,23 @@ fn run_trial(
         .stderr(Stdio::null())
         .spawn()
         .expect("trellis starts");
-    let started = Instant::now();
+    // Wait for the chosen number of calls, then the chosen extra time, then SIGKILL (std's
+    // kill is SIGKILL on Unix: no handler runs, nothing is flushed).
+    let mut reached: Option<Instant> = None;
     loop {
         if let Ok(Some(_)) = child.try_wait() {
             result.finished_before_kill = true;
             break;
         }
-        let elapsed = started.elapsed();
-        if elapsed >= kill_after {
-            // std's kill is SIGKILL on Unix: no handler runs, nothing is flushed.
-            child.kill().expect("SIGKILL");
-            break;
+        match reached {
+            None if total_calls(emulator) >= kill_after_calls => reached = Some(Instant::now()),
+            Some(at) if at.elapsed() >= kill_extra => {
+                child.kill().expect("SIGKILL");
+                break;
+            }
+            _ => {}
         }
-        std::thread::sleep((kill_after - elapsed).min(Duration::from_millis(5)));
+        std::thread::sleep(Duration::from_millis(2));
     }
     let _ = child.wait();
     result.calls_before_kill = total_calls(emulator);
@@ -710,9 +718,11 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
         mesh(emulator.endpoint_url(), &vpc, 0),
     )
     .expect("write main.tf");
+    emulator.reset_calls().expect("reset calls");
     let started = Instant::now();
     let (code, text) = output(trellis(tmp.path(), &emulator, &["apply", "-auto-approve"]));
     let full = started.elapsed();
+    let full_calls = total_calls(&emulator);
     assert_eq!(code, 0, "the calibration apply succeeds:\n{text}");
     assert!(
         text.contains(&format!("{RESOURCES} added")),
@@ -729,11 +739,16 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
     let mut calls = 0;
     for i in 0..trials {
         let trial = seed * 1000 + i + 1;
-        let kill_after = Duration::from_millis(rng.below(full.as_millis() as u64));
-        let result = run_trial(&emulator, &rt, trial, kill_after, latency_ms);
+        // A seeded moment: after a number of calls between none (still planning) and all
+        // of a full apply's, plus up to one call's latency, to land inside a call or
+        // between two.
+        let after_calls = rng.below(full_calls + 1);
+        let extra = Duration::from_millis(rng.below(latency_ms + 1));
+        let result = run_trial(&emulator, &rt, trial, after_calls, extra, latency_ms);
         eprintln!(
-            "trial {trial}: kill after {} ms{}; {} in state and {} intents at the kill; {} calls before it; {}",
-            result.kill_after_ms,
+            "trial {trial}: kill after {} calls + {} ms{}; {} in state and {} intents at the kill; {} calls before it; {}",
+            result.kill_after_calls,
+            result.kill_extra_ms,
             if result.finished_before_kill { " (the apply had finished)" } else { "" },
             result.in_state_at_kill,
             result.intents_at_kill,
@@ -749,7 +764,7 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
         }
     }
     eprintln!(
-        "kill trials: {trials} run (seed {seed}, latency {latency_ms} ms, full apply {} ms), {killed} killed mid-apply, {} survived, {} failed; {calls} calls before the kills",
+        "kill trials: {trials} run (seed {seed}, latency {latency_ms} ms, full apply {} ms and {full_calls} calls), {killed} killed mid-apply, {} survived, {} failed; {calls} calls before the kills",
         full.as_millis(),
         trials as usize - failures.len(),
         failures.len()
@@ -757,7 +772,8 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
     if let Ok(path) = std::env::var("TRELLIS_KILL_REPORT") {
         let report = serde_json::json!({
             "trials": trials, "seed": seed, "latency_ms": latency_ms,
-            "full_apply_ms": full.as_millis() as u64, "killed_mid_apply": killed,
+            "full_apply_ms": full.as_millis() as u64, "full_apply_calls": full_calls,
+            "killed_mid_apply": killed,
             "survived": trials as usize - failures.len(), "failed": failures.len(),
             "calls_before_kills": calls,
         });
