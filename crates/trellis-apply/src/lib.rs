@@ -251,6 +251,10 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
                     Outcome::Updated => summary.changed += 1,
                     Outcome::Deleted => summary.destroyed += 1,
                     Outcome::Imported => summary.imported += 1,
+                    Outcome::ImportedAndUpdated => {
+                        summary.imported += 1;
+                        summary.changed += 1;
+                    }
                     Outcome::Other => {}
                 }
                 for &n in &next[op] {
@@ -328,6 +332,8 @@ enum Outcome {
     Updated,
     Deleted,
     Imported,
+    /// An import with an update on top.
+    ImportedAndUpdated,
     Other,
 }
 
@@ -685,6 +691,11 @@ async fn run_inner(
         }
         OpKind::Update => {
             let prior = change.before.clone().unwrap_or(Value::Null);
+            if change.importing.is_some() {
+                // The import is recorded first, so that a failed update leaves the object
+                // managed (and the next plan shows the update again) rather than forgotten.
+                shared.record(change, prior.clone(), None).await?;
+            }
             let planned = shared.planned(change, provider.as_ref(), Some(&prior))?;
             let response = provider
                 .update(UpdateRequest {
@@ -696,7 +707,12 @@ async fn run_inner(
                 .map_err(|e| describe(&e))?;
             let id = id_of(&response.state);
             shared.record(change, response.state, None).await?;
-            Ok((Outcome::Updated, id))
+            let outcome = if change.importing.is_some() {
+                Outcome::ImportedAndUpdated
+            } else {
+                Outcome::Updated
+            };
+            Ok((outcome, id))
         }
         OpKind::Delete => {
             let prior = change.before.clone().unwrap_or(Value::Null);

@@ -68,6 +68,10 @@ impl ProviderFactory for AwsFactory {
         &self.schema
     }
 
+    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
+        validate::validate(&request.type_name, &request.config)
+    }
+
     async fn configure(
         &self,
         request: ConfigureRequest,
@@ -424,10 +428,6 @@ impl Provider for AwsProvider {
             }
             None => Some(self.inner.region.clone()),
         }
-    }
-
-    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
-        validate::validate(&request.type_name, &request.config)
     }
 
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {

@@ -64,21 +64,55 @@ pub enum Command {
         lock_timeout: Duration,
     },
     Graph,
+    Import(ImportArgs),
     ForceUnlock {
         id: String,
         state: Option<String>,
     },
 }
 
+/// `trellis import ADDR ID`, or discovery with `-service-network=... -generate-config-out=FILE`.
+#[derive(Debug, Clone, Default)]
+pub struct ImportArgs {
+    pub address: Option<String>,
+    pub id: Option<String>,
+    pub service_networks: Vec<String>,
+    pub generate_config_out: Option<String>,
+    /// `-provider=aws.network`: the provider configuration discovery reads through.
+    pub provider: Option<String>,
+    pub vars: Vec<String>,
+    pub var_files: Vec<String>,
+    pub state: Option<String>,
+    pub lock_timeout: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub enum StateCommand {
-    List { filters: Vec<String> },
-    Show { address: String },
-    Mv { from: String, to: String },
-    Rm { addresses: Vec<String> },
+    List {
+        filters: Vec<String>,
+    },
+    Show {
+        address: String,
+    },
+    Mv {
+        from: String,
+        to: String,
+    },
+    Rm {
+        addresses: Vec<String>,
+    },
     Pull,
-    Push { file: String, force: bool },
-    Restore { backup: Option<String> },
+    Push {
+        file: String,
+        force: bool,
+    },
+    Restore {
+        backup: Option<String>,
+    },
+    /// `state migrate -from-terraform=terraform.tfstate`.
+    Migrate {
+        from_terraform: String,
+    },
 }
 
 /// One flag: `-name=value`, `-name value` (when the flag takes a value) or `-name`.
@@ -272,6 +306,50 @@ pub fn parse(args: Vec<String>) -> Result<(Global, Command)> {
             }
         }
         "state" => state_command(&mut flags)?,
+        "import" => {
+            let mut a = ImportArgs::default();
+            let mut positional = Vec::new();
+            while let Some(arg) = flags.next() {
+                match arg {
+                    Arg::Positional(p) => positional.push(p),
+                    Arg::Flag(n, v) => match n.as_str() {
+                        "service-network" => a.service_networks.push(flags.value(&n, v)?),
+                        "generate-config-out" => a.generate_config_out = Some(flags.value(&n, v)?),
+                        "provider" => a.provider = Some(flags.value(&n, v)?),
+                        "var" => a.vars.push(flags.value(&n, v)?),
+                        "var-file" => a.var_files.push(flags.value(&n, v)?),
+                        "state" => a.state = Some(flags.value(&n, v)?),
+                        "lock-timeout" => a.lock_timeout = parse_duration(&flags.value(&n, v)?)?,
+                        "no-color" => global.no_color = true,
+                        _ => bail!("unknown flag -{n} for import"),
+                    },
+                }
+            }
+            if a.service_networks.is_empty() {
+                if a.generate_config_out.is_some() {
+                    bail!("-generate-config-out needs at least one -service-network=ID_OR_ARN to discover");
+                }
+                let mut p = positional.into_iter();
+                a.address = Some(p.next().ok_or_else(|| {
+                    anyhow!("import needs ADDR ID, or -service-network=ID_OR_ARN -generate-config-out=FILE")
+                })?);
+                a.id = Some(
+                    p.next()
+                        .ok_or_else(|| anyhow!("import needs the ID of the object after ADDR"))?,
+                );
+                if let Some(extra) = p.next() {
+                    bail!("import takes ADDR ID, not also {extra:?}");
+                }
+            } else {
+                if let Some(p) = positional.first() {
+                    bail!("import with -service-network takes no positional argument {p:?}");
+                }
+                if a.generate_config_out.is_none() {
+                    bail!("-service-network needs -generate-config-out=FILE: discovery writes the configuration it finds");
+                }
+            }
+            Command::Import(a)
+        }
         "force-unlock" => {
             let (mut id, mut state) = (None, None);
             while let Some(arg) = flags.next() {
@@ -298,6 +376,7 @@ pub fn parse(args: Vec<String>) -> Result<(Global, Command)> {
                 "output",
                 "state",
                 "graph",
+                "import",
                 "force-unlock",
                 "version",
             ];
@@ -377,6 +456,7 @@ fn state_command(flags: &mut Flags) -> Result<Command> {
     let mut state = None;
     let mut force = false;
     let mut lock_timeout = Duration::ZERO;
+    let mut from_terraform = None;
     while let Some(arg) = flags.next() {
         match arg {
             Arg::Positional(p) => positional.push(p),
@@ -385,6 +465,7 @@ fn state_command(flags: &mut Flags) -> Result<Command> {
             Arg::Flag(n, v) if n == "lock-timeout" => {
                 lock_timeout = parse_duration(&flags.value(&n, v)?)?
             }
+            Arg::Flag(n, v) if n == "from-terraform" => from_terraform = Some(flags.value(&n, v)?),
             Arg::Flag(n, _) => bail!("unknown flag -{n} for state"),
         }
     }
@@ -420,10 +501,17 @@ fn state_command(flags: &mut Flags) -> Result<Command> {
             force,
         },
         Some("restore") => StateCommand::Restore { backup: p.next() },
+        Some("migrate") => StateCommand::Migrate {
+            from_terraform: from_terraform.take().ok_or_else(|| {
+                anyhow!("state migrate needs -from-terraform=terraform.tfstate")
+            })?,
+        },
         Some(other) => bail!(
-            "unknown state subcommand {other:?}; use list, show, mv, rm, pull, push or restore"
+            "unknown state subcommand {other:?}; use list, show, mv, rm, pull, push, restore or migrate"
         ),
-        None => bail!("state needs a subcommand: list, show, mv, rm, pull, push or restore"),
+        None => bail!(
+            "state needs a subcommand: list, show, mv, rm, pull, push, restore or migrate"
+        ),
     };
     Ok(Command::State {
         sub,

@@ -28,8 +28,9 @@ Commands:
   destroy       delete everything this configuration manages
   show          show a saved plan or the state (-json)
   output        show output values (-json, NAME)
-  state         list, show, mv, rm, pull, push, restore
+  state         list, show, mv, rm, pull, push, restore, migrate -from-terraform=FILE
   graph         print the dependency graph in DOT
+  import        import ADDR ID; or discover meshes: -service-network=ID -generate-config-out=FILE
   force-unlock  release a lock left by a process that died
   version       print the version
 ";
@@ -68,7 +69,8 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
             sub,
             state,
             lock_timeout,
-        } => state_command(ui, sub, state, lock_timeout),
+        } => state_command(ui, sub, state, lock_timeout).await,
+        Command::Import(args) => crate::import::import_command(ui, args).await,
         Command::ForceUnlock { id, state } => {
             let paths = StatePaths::new(&ui.dir, state.as_deref());
             trellis_state::force_unlock(&paths.lock, &id)?;
@@ -91,7 +93,14 @@ fn print_warnings(ui: &Ui, ws: &Workspace, warnings: &[Diagnostic]) {
 async fn validate(ui: &Ui) -> Outcome<i32> {
     let ws = Workspace::load(&ui.dir)?;
     let registry = registry();
-    let diags = trellis_plan::planner::validate(&ws.config, &ws.sources, &registry);
+    let diags = trellis_plan::planner::validate(
+        &ws.config,
+        &ws.sources,
+        &ws.graph,
+        &registry,
+        &DirFiles::new(&ws.dir),
+    )
+    .await;
     if diags.has_errors() {
         return Err(Failure::Diagnostics(diags, ws.sources.clone()));
     }
@@ -146,7 +155,7 @@ fn fmt(ui: &Ui, check: bool, diff: bool) -> Outcome<i32> {
 
 /// Configures the configuration's providers plus those named by `keys` (providers of
 /// resources known only from state or from a saved plan).
-async fn configure_providers(
+pub(crate) async fn configure_providers(
     ws: &Workspace,
     variables: &std::collections::BTreeMap<String, trellis_types::Value>,
     keys: impl Iterator<Item = String>,
@@ -605,7 +614,7 @@ fn bail_failure(message: &str) -> Outcome<()> {
     Err(Failure::Error(anyhow!("{message}")))
 }
 
-fn state_command(
+async fn state_command(
     ui: &Ui,
     sub: StateCommand,
     state: Option<String>,
@@ -747,6 +756,9 @@ fn state_command(
             store.replace_all(&incoming)?;
             println!("Pushed {file} ({} resources).", incoming.resources.len());
             Ok(0)
+        }
+        StateCommand::Migrate { from_terraform } => {
+            crate::migrate::migrate(ui, &paths, &from_terraform, lock_timeout).await
         }
         StateCommand::Restore { backup } => {
             let backups = trellis_state::list_backups(&paths.backups)?;

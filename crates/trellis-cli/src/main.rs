@@ -8,8 +8,10 @@
 
 mod args;
 mod commands;
+mod import;
 mod interrupt;
 mod logging;
+mod migrate;
 mod workspace;
 
 use std::io::IsTerminal;

@@ -122,7 +122,9 @@ impl Workspace {
             Err(mut d) => {
                 // Report the schema errors too (unknown types and arguments), so that one
                 // run shows every problem rather than only the reference errors.
-                d.0.extend(trellis_plan::planner::validate(&config, &sources, &registry()).0);
+                d.0.extend(
+                    trellis_plan::planner::schema_diagnostics(&config, &sources, &registry()).0,
+                );
                 d.0.sort_by(|a, b| {
                     let key = |x: &trellis_types::Diagnostic| {
                         x.span.as_ref().map(|s| (s.file.clone(), s.line, s.column))

@@ -1,5 +1,6 @@
 //! CLI tests of diagnostics: every malformed configuration under `testdata/cli/malformed/`
-//! runs through `trellis validate` and `trellis plan`; each must exit 1, print diagnostics
+//! runs through `trellis validate` and `trellis plan`; each must exit 1 (validate too, unless
+//! the error needs values only a plan has), print diagnostics
 //! with file, line and an underlined snippet (pinned by an insta snapshot), and leave no
 //! state behind and the provider's world untouched. Plus the cycle error in detail.
 
@@ -27,6 +28,10 @@ const WORLD: &str = r#"{
   "calls": {}
 }"#;
 
+/// Cases whose error depends on values `validate` does not have (it evaluates with every
+/// variable unknown and an empty state), so only `plan` reports them.
+const PLAN_ONLY: &[&str] = &["32-for-each-unknown"];
+
 #[test]
 fn malformed_configurations() {
     let cases = cases();
@@ -49,6 +54,15 @@ fn malformed_configurations() {
         let plan = dir.run(&["plan"]);
         let apply = dir.run(&["apply", "-auto-approve"]);
 
+        // `validate` finds every error that holds whatever the inputs and the state are;
+        // only errors that need real values (unknown for_each keys) are left to plan.
+        let plan_only = PLAN_ONLY.contains(&name.as_str());
+        if plan_only != (validate.code == 0) {
+            failures.push(format!(
+                "{name}: validate exited {} (plan-only case: {plan_only}): {validate:?}",
+                validate.code
+            ));
+        }
         // Every command refuses with diagnostics on stderr and nothing on stdout's plan.
         for (command, run) in [("plan", &plan), ("apply", &apply)] {
             if run.code != 1 || !run.stderr.contains("Error:") || run.stdout.contains("Plan:") {
@@ -165,4 +179,85 @@ resource "trellis_test_thing" "bad" {
     dir.run(&["apply", "-auto-approve"]).expect_code(1);
     assert!(!dir.exists("world.json"), "no provider call was made");
     assert!(!dir.exists(".trellis"));
+}
+
+#[test]
+fn validate_evaluates_with_unknown_variables_and_no_provider() {
+    // Required variables without values, count and for_each from them, and a provider block
+    // that needs them: validate still evaluates every body and finds the errors in them,
+    // configures no provider and touches nothing.
+    let dir = Dir::with_main(
+        r#"
+variable "n" {
+  type = number
+}
+variable "names" {
+  type = set(string)
+}
+variable "store" {
+  type = string
+}
+provider "trellis" {
+  store = var.store
+}
+resource "trellis_test_thing" "counted" {
+  count = var.n
+  name  = "t-${count.index}"
+  value = "x" * 2
+}
+resource "trellis_test_thing" "each" {
+  for_each = var.names
+  name     = each.key
+  value    = trellis_test_thing.counted[0].computed_value
+}
+resource "trellis_test_thing" "plain" {
+  name  = "plain"
+  value = upper(var.store, 1)
+}
+resource "trellis_test_thing" "named" {
+  name  = "named"
+  value = trellis_test_thing.badly_named.no_such_attribute
+}
+resource "trellis_test_thing" "badly_named" {
+  name = "--bad--"
+}
+"#,
+    );
+    let run = dir.run(&["validate"]);
+    run.expect_code(1)
+        .contains("operator \"*\" needs a number")
+        .contains("main.tf line 17")
+        .contains("invalid name \"--bad--\"")
+        .contains("no_such_attribute")
+        .contains("upper(): expects 1 argument");
+    assert!(!dir.exists(".trellis"));
+    assert!(!dir.exists("world.json"), "no provider was configured");
+
+    // The same configuration without the errors is valid, with no variable given.
+    let dir = Dir::with_main(
+        r#"
+variable "n" {
+  type = number
+}
+variable "names" {
+  type = set(string)
+}
+provider "trellis" {
+  store = "world.json"
+}
+resource "trellis_test_thing" "counted" {
+  count = var.n
+  name  = "t-${count.index}"
+}
+resource "trellis_test_thing" "each" {
+  for_each = var.names
+  name     = each.key
+  value    = trellis_test_thing.counted[0].computed_value
+}
+"#,
+    );
+    dir.run(&["validate"])
+        .expect_code(0)
+        .contains("The configuration is valid");
+    assert!(!dir.exists("world.json"));
 }

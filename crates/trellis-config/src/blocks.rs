@@ -862,6 +862,17 @@ pub(crate) fn import(cx: &mut FileCx, block: &Block) -> Option<Import> {
             }
         }
     };
+    let to_key = body.get_attribute("to").and_then(|attr| match &attr.value {
+        Expression::Traversal(t) => match t.operators.last().map(|op| op.value()) {
+            Some(hcl_edit::expr::TraversalOperator::Index(index))
+                if !matches!(index, Expression::String(_) | Expression::Number(_)) =>
+            {
+                Some(index.clone())
+            }
+            _ => None,
+        },
+        _ => None,
+    });
     let id = body.get_attribute("id").map(|a| a.value.clone());
     if id.is_none() {
         let span = header_span(cx, block);
@@ -872,6 +883,7 @@ pub(crate) fn import(cx: &mut FileCx, block: &Block) -> Option<Import> {
         .and_then(|a| provider_ref(cx, &a.value));
     Some(Import {
         to: to?,
+        to_key,
         id: id?,
         provider,
         for_each: body.get_attribute("for_each").map(|a| a.value.clone()),

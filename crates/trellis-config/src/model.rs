@@ -234,6 +234,9 @@ pub struct Import {
     /// The target address as written; it may contain `each.key` in its key, so it stays an
     /// expression-bearing traversal text until evaluation.
     pub to: Traversal,
+    /// The instance key of `to` when it is an expression (`aws_x.a[each.key]`), evaluated
+    /// per `for_each` element.
+    pub to_key: Option<Expression>,
     pub id: Expression,
     pub provider: Option<ProviderRef>,
     pub for_each: Option<Expression>,

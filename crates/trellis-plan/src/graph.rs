@@ -279,6 +279,34 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
             to: id,
         });
     }
+    // The expressions of an import block are evaluated when the walk reaches the resource
+    // it targets, so what they refer to must come before that resource.
+    crate::imports::check_targets(config, &mut diags);
+    for import in &config.imports {
+        let (Some(file), Some(target)) = (
+            sources.get(&import.file),
+            crate::imports::target_resource(import),
+        ) else {
+            continue;
+        };
+        if !index.contains_key(&NodeId::Resource(target.clone())) {
+            continue;
+        }
+        let mut refs = expr_references(&import.id, file);
+        for e in import.for_each.iter().chain(import.to_key.iter()) {
+            refs.extend(expr_references(e, file));
+        }
+        if import.for_each.is_some() {
+            refs.retain(|r| !matches!(r.kind, RefKind::EachKey | RefKind::EachValue));
+        }
+        resolver.resolve(
+            &NodeId::Resource(target),
+            &refs,
+            None,
+            &mut edges,
+            &mut diags,
+        );
+    }
     if diags.has_errors() {
         return Err(diags);
     }

@@ -66,20 +66,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         Vec::new()
     };
 
-    let mut planner = Walk {
-        input: &input,
-        prior: &prior,
-        values: Values {
-            variables: input.variables.clone(),
-            ..Values::default()
-        },
-        changes: BTreeMap::new(),
-        data_values: BTreeMap::new(),
-        outputs: Vec::new(),
-        diags,
-        visited: BTreeSet::new(),
-        index: resource_index(input.config),
-    };
+    let mut planner = Walk::new(&input, &prior, diags);
     if input.options.destroy {
         planner.destroy_all();
     } else {
@@ -126,9 +113,55 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
     })
 }
 
-/// Checks a configuration against provider schemas without evaluating anything: what
-/// `trellis validate` reports beyond parse and reference errors.
-pub fn validate(
+/// What `trellis validate` checks: everything that holds whatever the input variables, the
+/// state and the remote objects are. The configuration is checked against provider schemas,
+/// then evaluated as a plan from empty state would be, with every input variable unknown,
+/// no provider configured and no provider called except [`ProviderFactory::validate`];
+/// `count` and `for_each` that are unknown are checked once with unknown keys.
+///
+/// [`ProviderFactory::validate`]: trellis_provider::ProviderFactory::validate
+pub async fn validate(
+    config: &Config,
+    sources: &SourceMap,
+    graph: &Graph,
+    registry: &trellis_provider::Registry,
+    files: &dyn Files,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    check_schema_names(config, sources, registry, &mut diags);
+    if diags.has_errors() {
+        return diags;
+    }
+    let variables = match crate::variables::unknown_variables(config, sources, files) {
+        Ok(v) => v,
+        Err(d) => {
+            diags.extend(d);
+            return diags;
+        }
+    };
+    let state = State::default();
+    let providers = Providers::unconfigured(registry.clone());
+    let input = PlanInput {
+        config,
+        sources,
+        graph,
+        state: &state,
+        variables,
+        options: PlanOptions::default(),
+        providers: &providers,
+        files,
+        config_hash: String::new(),
+    };
+    let prior = BTreeMap::new();
+    let mut walk = Walk::new(&input, &prior, diags);
+    walk.validate_only = true;
+    walk.walk().await;
+    walk.diags
+}
+
+/// Unknown resource types and arguments only, without evaluating anything: reported beside
+/// reference errors when no graph can be built.
+pub fn schema_diagnostics(
     config: &Config,
     sources: &SourceMap,
     registry: &trellis_provider::Registry,
@@ -377,9 +410,37 @@ struct Walk<'a> {
     visited: BTreeSet<Address>,
     /// Position of each resource in `config.resources`, by address.
     index: HashMap<Address, usize>,
+    /// `trellis validate`: no provider is configured, nothing is read, no change is
+    /// recorded; resources take the values a create would plan.
+    validate_only: bool,
+    /// Instances that `import` blocks adopt in this plan: (import ID, the object read).
+    imported: BTreeMap<Address, (String, Value)>,
 }
 
 impl<'a> Walk<'a> {
+    fn new(
+        input: &'a PlanInput<'a>,
+        prior: &'a BTreeMap<Address, ResourceState>,
+        diags: Diagnostics,
+    ) -> Walk<'a> {
+        Walk {
+            input,
+            prior,
+            values: Values {
+                variables: input.variables.clone(),
+                ..Values::default()
+            },
+            changes: BTreeMap::new(),
+            data_values: BTreeMap::new(),
+            outputs: Vec::new(),
+            diags,
+            visited: BTreeSet::new(),
+            index: resource_index(input.config),
+            validate_only: false,
+            imported: BTreeMap::new(),
+        }
+    }
+
     fn scope(&self, key: Option<KeyContext>) -> EvalScope<'_> {
         EvalScope {
             config: self.input.config,
@@ -441,6 +502,9 @@ impl<'a> Walk<'a> {
                 }
             };
             let span = resource_expr_span(count, file).or(Some(resource.span.clone()));
+            if value.is_unknown() && self.validate_only {
+                return Some(vec![(None, Some(KeyContext::Unknown))]);
+            }
             if value.is_unknown() {
                 self.diags.push(
                     Diagnostic::error("invalid count argument")
@@ -482,6 +546,9 @@ impl<'a> Walk<'a> {
                 Value::List(items) => items.iter().any(Value::contains_unknown),
                 other => other.is_unknown(),
             };
+            if keys_unknown && self.validate_only {
+                return Some(vec![(None, Some(KeyContext::Unknown))]);
+            }
             if keys_unknown {
                 self.diags.push(
                     Diagnostic::error("invalid for_each argument")
@@ -591,11 +658,26 @@ impl<'a> Walk<'a> {
         else {
             return;
         };
-        let provider_key = resource.provider_key();
-        let Some(provider) = self.input.providers.get(&provider_key).cloned() else {
+        let Some(factory) = self
+            .input
+            .providers
+            .registry
+            .get(trellis_provider::provider_of(&resource.type_name))
+            .cloned()
+        else {
             return;
         };
+        let provider = self.input.providers.get(&resource.provider_key()).cloned();
+        if provider.is_none() && !self.validate_only {
+            return;
+        }
+        if let (false, false, Some(provider)) = (data, self.validate_only, &provider) {
+            let keys: Vec<Option<InstanceKey>> = keys.iter().map(|(k, _)| k.clone()).collect();
+            self.import_instances(resource, &keys, provider, &schema)
+                .await;
+        }
         for (key, key_context) in keys {
+            let unknown_keys = matches!(key_context, Some(KeyContext::Unknown));
             let instance = address.clone().with_key(key);
             let file = self.file(&resource.file);
             let evaluated = eval_body(
@@ -627,7 +709,7 @@ impl<'a> Walk<'a> {
                     continue;
                 }
             };
-            for d in provider.validate(ValidateRequest {
+            for d in factory.validate(ValidateRequest {
                 type_name: resource.type_name.clone(),
                 config: config_value.strip_marks(),
             }) {
@@ -644,11 +726,29 @@ impl<'a> Walk<'a> {
                         .with_address(&instance),
                 );
             }
+            let provider = match provider.as_ref() {
+                Some(p) if !self.validate_only => p,
+                _ => {
+                    // Validation: the value a create would plan, so that references to
+                    // attributes the type does not have are still found.
+                    if unknown_keys {
+                        self.values
+                            .resources
+                            .insert(address.clone(), Instances::Unknown);
+                    } else {
+                        let (plain, sensitive) = config_value.split_sensitive();
+                        let planned = fill_computed(&plain, &schema.block, None);
+                        self.values
+                            .set_instance(&instance, planned.with_sensitive_paths(&sensitive));
+                    }
+                    continue;
+                }
+            };
             if data {
                 self.data_instance(
                     resource,
                     &instance,
-                    &provider,
+                    provider,
                     &schema,
                     config_value,
                     &dependencies,
@@ -658,7 +758,7 @@ impl<'a> Walk<'a> {
                 self.managed_instance(
                     resource,
                     &instance,
-                    &provider,
+                    provider,
                     &schema,
                     config_value,
                     &dependencies,
@@ -738,6 +838,78 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Reads the objects that `import` blocks adopt into instances of `resource`. An
+    /// instance already in state is not imported again (the block is then a no-op); an
+    /// instance the configuration does not have, an ID the provider rejects and an object
+    /// that does not exist are errors pointing at the import block.
+    async fn import_instances(
+        &mut self,
+        resource: &Resource,
+        keys: &[Option<InstanceKey>],
+        provider: &Arc<dyn Provider>,
+        schema: &ResourceSchema,
+    ) {
+        if self.input.config.imports.is_empty() {
+            return;
+        }
+        let mut diags = Diagnostics::new();
+        let targets = crate::imports::targets(&self.scope(None), resource, &mut diags);
+        self.diags.extend(diags);
+        for target in targets {
+            if !keys.contains(&target.address.key) {
+                let known: Vec<String> = keys
+                    .iter()
+                    .map(|k| resource.address().with_key(k.clone()).to_string())
+                    .collect();
+                self.diags.push(
+                    Diagnostic::error(format!(
+                        "import target {} is not an instance of the configuration",
+                        target.address
+                    ))
+                    .with_detail(format!("the instances are: {}", known.join(", ")))
+                    .with_span(Some(target.span.clone()))
+                    .with_address(&target.address),
+                );
+                continue;
+            }
+            if self.prior.contains_key(&target.address) {
+                continue;
+            }
+            let format = schema
+                .import_id
+                .as_deref()
+                .map(|f| format!("import ID format for {}: {f}", resource.type_name))
+                .unwrap_or_else(|| format!("{} cannot be imported", resource.type_name));
+            match provider
+                .import(trellis_provider::ImportRequest {
+                    type_name: resource.type_name.clone(),
+                    id: target.id.clone(),
+                })
+                .await
+            {
+                Ok(Some(value)) => {
+                    self.imported
+                        .insert(target.address.clone(), (target.id.clone(), value));
+                }
+                Ok(None) => self.diags.push(
+                    Diagnostic::error(format!(
+                        "cannot import {}: no {} with ID {:?} exists",
+                        target.address, resource.type_name, target.id
+                    ))
+                    .with_detail(format)
+                    .with_span(Some(target.id_span.clone()))
+                    .with_address(&target.address),
+                ),
+                Err(e) => self.diags.push(
+                    Diagnostic::error(format!("cannot import {}: {e}", target.address))
+                        .with_detail(format)
+                        .with_span(Some(target.id_span.clone()))
+                        .with_address(&target.address),
+                ),
+            }
+        }
+    }
+
     fn managed_instance(
         &mut self,
         resource: &Resource,
@@ -749,7 +921,10 @@ impl<'a> Walk<'a> {
     ) {
         let (config_plain, mut after_sensitive) = config_value.split_sensitive();
         let prior = self.prior.get(instance);
-        let prior_value = prior.map(|p| p.value.clone());
+        let importing = self.imported.get(instance).cloned();
+        let prior_value = prior
+            .map(|p| p.value.clone())
+            .or_else(|| importing.as_ref().map(|(_, v)| v.clone()));
 
         let mut planned = fill_computed(&config_plain, &schema.block, prior_value.as_ref());
         if let Some(prior_value) = &prior_value {
@@ -783,13 +958,17 @@ impl<'a> Walk<'a> {
             action: Action::Create,
             before: prior_value.clone(),
             after: Some(planned.clone()),
-            before_sensitive: prior.map(|p| p.sensitive_paths.clone()).unwrap_or_default(),
+            before_sensitive: match (prior, &importing) {
+                (Some(p), _) => p.sensitive_paths.clone(),
+                (None, Some((_, v))) => schema.block.sensitive_paths(v),
+                (None, None) => Vec::new(),
+            },
             after_sensitive,
             replace_paths: Vec::new(),
             reason: None,
             dependencies: dependencies.to_vec(),
             moved_from: None,
-            importing: None,
+            importing: importing.map(|(id, _)| id),
             adopted: false,
             create_before_destroy: resource.lifecycle.create_before_destroy,
             schema_version: schema.version,

@@ -18,6 +18,14 @@ pub struct Providers {
 }
 
 impl Providers {
+    /// No provider configured: what `trellis validate` works with.
+    pub fn unconfigured(registry: Registry) -> Providers {
+        Providers {
+            registry,
+            configured: BTreeMap::new(),
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Arc<dyn Provider>> {
         self.configured.get(key)
     }

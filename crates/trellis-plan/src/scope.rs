@@ -103,6 +103,9 @@ pub struct EvalScope<'a> {
 pub enum KeyContext {
     Count(i64),
     Each(Value, Value),
+    /// `count` or `for_each` is not known (`trellis validate` with unknown variables):
+    /// `count.index`, `each.key` and `each.value` are unknown.
+    Unknown,
 }
 
 impl EvalScope<'_> {
@@ -149,6 +152,7 @@ impl Scope for EvalScope<'_> {
     fn count_index(&self) -> Option<Value> {
         match &self.key {
             Some(KeyContext::Count(i)) => Some(Value::Number(*i as f64)),
+            Some(KeyContext::Unknown) => Some(Value::Unknown),
             _ => None,
         }
     }
@@ -156,6 +160,7 @@ impl Scope for EvalScope<'_> {
     fn each(&self) -> Option<(Value, Value)> {
         match &self.key {
             Some(KeyContext::Each(k, v)) => Some((k.clone(), v.clone())),
+            Some(KeyContext::Unknown) => Some((Value::Unknown, Value::Unknown)),
             _ => None,
         }
     }

@@ -112,6 +112,27 @@ pub fn evaluate_variables(
     raw: &[RawValue],
     files: &dyn Files,
 ) -> Result<BTreeMap<String, Value>, Diagnostics> {
+    resolve(config, sources, raw, files, false)
+}
+
+/// Every declared variable as an unknown value (sensitive where declared so), for
+/// `trellis validate`: what holds for any input. Defaults are still checked against their
+/// variable's type.
+pub fn unknown_variables(
+    config: &Config,
+    sources: &SourceMap,
+    files: &dyn Files,
+) -> Result<BTreeMap<String, Value>, Diagnostics> {
+    resolve(config, sources, &[], files, true)
+}
+
+fn resolve(
+    config: &Config,
+    sources: &SourceMap,
+    raw: &[RawValue],
+    files: &dyn Files,
+    all_unknown: bool,
+) -> Result<BTreeMap<String, Value>, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut given: BTreeMap<&str, &RawValue> = BTreeMap::new();
     for r in raw {
@@ -179,6 +200,7 @@ pub fn evaluate_variables(
                         }
                     }
                 }
+                None if all_unknown => Value::Unknown,
                 None => {
                     diags.push(
                         Diagnostic::error(format!("no value for required variable {name:?}"))
@@ -191,6 +213,27 @@ pub fn evaluate_variables(
                 }
             },
         };
+        if all_unknown {
+            // The default (if any) passed its type check; the value itself is an input.
+            let value = match &constraint {
+                Some(t) if !value.is_null() && !value.is_unknown() => convert(&value, t),
+                _ => Ok(value),
+            };
+            if let Err(message) = value {
+                diags.push(
+                    Diagnostic::error(format!("invalid value for variable {name:?}"))
+                        .with_detail(message)
+                        .with_span(Some(var.span.clone())),
+                );
+            }
+            let unknown = if var.sensitive {
+                Value::Unknown.into_sensitive()
+            } else {
+                Value::Unknown
+            };
+            values.insert(name.clone(), unknown);
+            continue;
+        }
         if value.is_null() && !var.nullable {
             diags.push(
                 Diagnostic::error(format!("variable {name:?} must not be null"))

@@ -12,11 +12,14 @@
 //! 2. [`ProviderFactory::configure`] once per `provider` block (alias) that the configuration
 //!    uses, with the block's evaluated body. It returns the [`Provider`] that serves the
 //!    resources bound to that block.
-//! 3. During plan: [`Provider::validate`] for each resource instance with known config,
+//! 3. During plan: [`ProviderFactory::validate`] for each resource instance (`trellis validate`
+//!    calls only this, with no configured provider),
 //!    [`Provider::read`] once with every managed instance in state (refresh, batched so the
 //!    provider can use list calls), [`Provider::plan_change`] per instance,
 //!    [`Provider::read_data`] per data source whose config is known, [`Provider::import`]
-//!    per import block.
+//!    per instance an import block adopts. `trellis import ADDR ID` calls only
+//!    [`Provider::import`]; `trellis import -generate-config-out` calls only
+//!    [`Provider::discover`].
 //! 4. During apply: [`Provider::create`], [`Provider::update`], [`Provider::delete`] per
 //!    change, concurrently across instances; [`Provider::settle`] for each create intent left
 //!    behind by an earlier run, before anything else.
@@ -43,6 +46,13 @@ pub trait ProviderFactory: Send + Sync {
     /// The provider's name as used in resource type prefixes and `provider` blocks.
     fn name(&self) -> &str;
     fn schema(&self) -> &ProviderSchema;
+    /// Checks a resource's configuration beyond what the schema says (name rules, ranges,
+    /// quotas). Needs no configured provider, so that `trellis validate` runs it without
+    /// credentials; called before any other call; returns diagnostics, never fails.
+    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
+        let _ = request;
+        Vec::new()
+    }
     /// Configures one provider instance from an evaluated `provider` block body (an empty
     /// object when the configuration has no block for it).
     async fn configure(
@@ -58,13 +68,6 @@ pub trait Provider: Send + Sync {
     /// `None` when the notion does not apply.
     fn location(&self) -> Option<String> {
         None
-    }
-
-    /// Checks a resource's configuration beyond what the schema says (name rules, ranges,
-    /// quotas). Called at plan time, before any other call; returns diagnostics, never fails.
-    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
-        let _ = request;
-        Vec::new()
     }
 
     /// Refreshes many instances at once. The response has one entry per request item, in
@@ -93,6 +96,18 @@ pub trait Provider: Send + Sync {
     async fn import(&self, request: ImportRequest) -> Result<Option<Value>, ProviderError>;
 
     async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError>;
+
+    /// Finds every object that belongs to the given roots (for AWS: a service network and
+    /// what is attached to it), for `trellis import -generate-config-out`. Each object comes
+    /// with the value [`Provider::import`] would return for its import ID. The default says
+    /// that the provider cannot discover.
+    async fn discover(&self, request: DiscoverRequest) -> Result<DiscoverResponse, ProviderError> {
+        let _ = request;
+        Err(ProviderError::new(
+            ErrorKind::Invalid,
+            "this provider cannot discover existing objects",
+        ))
+    }
 
     /// Called once when the command ends.
     async fn close(&self) -> Result<(), ProviderError> {
@@ -219,6 +234,59 @@ pub struct SettleRequest {
 pub struct ImportRequest {
     pub type_name: String,
     pub id: String,
+}
+
+/// What [`Provider::discover`] starts from.
+#[derive(Debug, Clone)]
+pub struct DiscoverRequest {
+    pub roots: Vec<DiscoverRoot>,
+}
+
+/// One starting point: a kind the provider defines (`service-network`) and an ID or ARN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscoverRoot {
+    pub kind: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DiscoverResponse {
+    /// Objects that can be imported, in a stable order.
+    pub objects: Vec<DiscoveredObject>,
+    /// Objects found but not imported: owned by another account, unreadable with the
+    /// current credentials, or of a kind the provider does not support.
+    pub skipped: Vec<SkippedObject>,
+    /// How many remote calls discovery made, when the provider counts them.
+    pub calls: Option<u64>,
+}
+
+/// One object found by discovery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscoveredObject {
+    pub type_name: String,
+    /// What [`Provider::import`] takes for this object.
+    pub import_id: String,
+    /// A name for the resource block, from the object's own name (`orders`); the generator
+    /// makes it a valid, unique identifier.
+    pub name: String,
+    /// The object as [`Provider::import`] returns it.
+    pub value: Value,
+    /// The arguments a configuration must set to describe the object: the value without
+    /// computed attributes and without arguments equal to their defaults.
+    pub arguments: Value,
+    /// The account (or other owner) the object belongs to, when known.
+    pub owner: Option<String>,
+}
+
+/// An object discovery found and did not return.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkippedObject {
+    /// A resource type, or a description when there is none (`RAM resource share`).
+    pub kind: String,
+    /// Its ID or ARN.
+    pub id: String,
+    pub owner: Option<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone)]

@@ -55,6 +55,27 @@ impl ProviderFactory for MemoryFactory {
         &self.schema
     }
 
+    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
+        let mut out = Vec::new();
+        if let Some(name) = request.config.get("name").and_then(Value::as_str) {
+            if name.is_empty() || name.len() > 63 || name.contains("--") || name.starts_with('-') {
+                out.push(AttributeDiagnostic::error(
+                    Path::from_keys(["name"]),
+                    format!("invalid name {name:?}"),
+                ));
+            }
+        }
+        if let Some(port) = request.config.get("port").and_then(Value::as_number) {
+            if !(1.0..=65535.0).contains(&port) {
+                out.push(AttributeDiagnostic::error(
+                    Path::from_keys(["port"]),
+                    format!("port {port} is out of range 1 to 65535"),
+                ));
+            }
+        }
+        out
+    }
+
     async fn configure(
         &self,
         request: ConfigureRequest,
@@ -261,27 +282,6 @@ impl Provider for MemoryProvider {
         self.location.clone()
     }
 
-    fn validate(&self, request: ValidateRequest) -> Vec<AttributeDiagnostic> {
-        let mut out = Vec::new();
-        if let Some(name) = request.config.get("name").and_then(Value::as_str) {
-            if name.is_empty() || name.len() > 63 || name.contains("--") || name.starts_with('-') {
-                out.push(AttributeDiagnostic::error(
-                    Path::from_keys(["name"]),
-                    format!("invalid name {name:?}"),
-                ));
-            }
-        }
-        if let Some(port) = request.config.get("port").and_then(Value::as_number) {
-            if !(1.0..=65535.0).contains(&port) {
-                out.push(AttributeDiagnostic::error(
-                    Path::from_keys(["port"]),
-                    format!("port {port} is out of range 1 to 65535"),
-                ));
-            }
-        }
-        out
-    }
-
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
         self.pause().await;
         self.with_world("read", |world| {
@@ -426,6 +426,24 @@ impl Provider for MemoryProvider {
 
     async fn import(&self, request: ImportRequest) -> Result<Option<Value>, ProviderError> {
         self.pause().await;
+        // IDs have the form `PREFIX-HEX` (`net-00000001`); anything else is a malformed ID
+        // rather than a missing object, as a real API tells the two apart.
+        let expected = prefix(&request.type_name);
+        let well_formed = request
+            .id
+            .strip_prefix(expected)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|hex| !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()));
+        if !well_formed {
+            return Err(ProviderError::new(
+                ErrorKind::Invalid,
+                format!(
+                    "import ID {:?} is not a {} ID (expected {expected}-<hex digits>)",
+                    request.id, request.type_name
+                ),
+            )
+            .with_code("ValidationException"));
+        }
         self.with_world("import", |world| {
             Ok(world
                 .objects

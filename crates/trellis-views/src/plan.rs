@@ -74,16 +74,19 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
     out
 }
 
-/// `Plan: 1 to add, 2 to change, 0 to destroy.`, with imports and moves when there are any.
+/// `Plan: 1 to add, 2 to change, 0 to destroy.`, with imports first (as Terraform writes
+/// them: `Plan: 1 to import, 2 to add, ...`) and moves last when there are any.
 pub(crate) fn summary_text(plan: &Plan) -> String {
     let s = plan.summary();
-    let mut text = format!(
-        "Plan: {} to add, {} to change, {} to destroy",
+    let mut text = String::from("Plan: ");
+    if s.import > 0 {
+        let _ = write!(text, "{} to import, ", s.import);
+    }
+    let _ = write!(
+        text,
+        "{} to add, {} to change, {} to destroy",
         s.add, s.change, s.destroy
     );
-    if s.import > 0 {
-        let _ = write!(text, ", {} to import", s.import);
-    }
     if s.moved > 0 {
         let _ = write!(text, ", {} to move", s.moved);
     }
