@@ -533,7 +533,12 @@ fn redact(message: &str, change: &Change) -> String {
             secrets.extend(trellis_plan::taint::secrets(value, paths));
         }
     }
-    // Longest first, so that a secret containing another is replaced whole.
+    replace_secrets(message, secrets)
+}
+
+/// `message` with each of `secrets` replaced, longest first, so that a secret containing
+/// another is replaced whole.
+fn replace_secrets(message: &str, mut secrets: Vec<String>) -> String {
     secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     let mut out = message.to_string();
     for secret in &secrets {

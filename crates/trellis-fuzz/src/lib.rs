@@ -1,8 +1,12 @@
-//! What the fuzz targets run, as plain functions, so that a crash found by a fuzzer can be
-//! replayed by a regression test without libFuzzer.
+//! What the fuzz targets under `fuzz/` run, as plain functions.
 //!
 //! Each function takes arbitrary bytes and must return without panicking, however malformed
-//! the bytes are: that is the property the fuzzers check.
+//! the bytes are: that is the property the fuzzers check. The functions live in this
+//! workspace crate rather than in `fuzz/` (which needs libFuzzer and is not built by CI) so
+//! that the normal suite compiles them against the current engine, and replays every input
+//! under `tests/regressions/` (a crash a fuzzer found becomes a file there).
+//!
+//! This crate is not a fuzzer and does not generate inputs; see docs/reliability.md.
 
 use std::sync::{Arc, OnceLock};
 
@@ -48,15 +52,18 @@ pub fn config_eval(data: &[u8]) {
     };
     let mut registry = trellis_provider::Registry::new();
     registry.register(Arc::new(trellis_provider::memory::MemoryFactory::new()));
-    if trellis_plan::planner::validate(&config, &sources, &registry).has_errors() {
-        return;
-    }
     let Ok(variables) =
         trellis_plan::variables::evaluate_variables(&config, &sources, &[], &NoFiles)
     else {
         return;
     };
     runtime().block_on(async {
+        if trellis_plan::planner::validate(&config, &sources, &graph, &registry, &NoFiles)
+            .await
+            .has_errors()
+        {
+            return;
+        }
         let Ok(providers) = trellis_plan::providers::configure(
             &config,
             &sources,
