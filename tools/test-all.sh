@@ -22,6 +22,9 @@ export TRELLIS_EMULATOR_PYTHON="$venv/bin/python"
 step "emulator tests (pytest, boto3 against the emulator)"
 tools/aws-emulator/test.sh
 
+step "CI helper tests (tools/ci/github_pr.py against a fake GitHub API on 127.0.0.1)"
+python3 tools/ci/test_github_pr.py
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -13,6 +13,7 @@
 //! operations: the engine deletes dependents first.
 
 mod convert;
+mod discover;
 mod error;
 mod resources;
 mod schema;
@@ -29,15 +30,17 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use trellis_provider::{
     AttrType, AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest,
-    ErrorKind, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider, ProviderError,
-    ProviderFactory, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, SettleRequest,
-    UpdateRequest, UpdateResponse, ValidateRequest,
+    DiscoverRequest, DiscoverResponse, ErrorKind, ImportRequest, PlanChangeRequest,
+    PlanChangeResponse, Provider, ProviderError, ProviderFactory, ProviderSchema, ReadDataRequest,
+    ReadRequest, ReadResponse, SettleRequest, UpdateRequest, UpdateResponse, ValidateRequest,
 };
 use trellis_types::{Path, PathStep, Value};
 
 use crate::convert::{block, map_value, s, same_json, same_object, short_id, string_map};
 use crate::error::{invalid, is_not_found, sdk};
 use crate::resources::*;
+
+pub use discover::terraform_import_id;
 
 /// Creates configured AWS providers.
 pub struct AwsFactory {
@@ -615,6 +618,10 @@ impl Provider for AwsProvider {
 
     async fn import(&self, request: ImportRequest) -> Result<Option<Value>, ProviderError> {
         self.inner.import(&request.type_name, &request.id).await
+    }
+
+    async fn discover(&self, request: DiscoverRequest) -> Result<DiscoverResponse, ProviderError> {
+        discover::discover(self.inner.clone(), request).await
     }
 
     async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError> {

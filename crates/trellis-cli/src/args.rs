@@ -28,6 +28,8 @@ pub struct PlanArgs {
     pub lock_timeout: Duration,
     pub destroy: bool,
     pub json: bool,
+    /// `-markdown`: print the plan as a pull-request comment instead of the human view.
+    pub markdown: bool,
     pub state: Option<String>,
     pub input: bool,
 }
@@ -50,6 +52,8 @@ pub enum Command {
     Show {
         file: Option<String>,
         json: bool,
+        /// `-markdown`: a saved plan as a pull-request comment.
+        markdown: bool,
         state: Option<String>,
     },
     Output {
@@ -69,6 +73,7 @@ pub enum Command {
         id: String,
         state: Option<String>,
     },
+    Init(crate::backend::InitArgs),
 }
 
 /// `trellis import ADDR ID`, or discovery with `-service-network=... -generate-config-out=FILE`.
@@ -271,17 +276,32 @@ pub fn parse(args: Vec<String>) -> Result<(Global, Command)> {
             }
         }
         "show" => {
-            let (mut file, mut json, mut state) = (None, false, None);
+            let (mut file, mut json, mut markdown, mut state) = (None, false, false, None);
             while let Some(arg) = flags.next() {
                 match arg {
                     Arg::Positional(p) if file.is_none() => file = Some(p),
                     Arg::Flag(n, v) if n == "json" => json = parse_bool(&n, v)?,
+                    Arg::Flag(n, v) if n == "markdown" => markdown = parse_bool(&n, v)?,
                     Arg::Flag(n, v) if n == "state" => state = Some(flags.value(&n, v)?),
                     Arg::Flag(n, _) if n == "no-color" => global.no_color = true,
-                    other => bail!("show takes [PLANFILE] [-json], not {}", describe(&other)),
+                    other => bail!(
+                        "show takes [PLANFILE] [-json | -markdown], not {}",
+                        describe(&other)
+                    ),
                 }
             }
-            Command::Show { file, json, state }
+            if json && markdown {
+                bail!("show takes -json or -markdown, not both");
+            }
+            if markdown && file.is_none() {
+                bail!("show -markdown needs a plan file: trellis show -markdown PLANFILE");
+            }
+            Command::Show {
+                file,
+                json,
+                markdown,
+                state,
+            }
         }
         "output" => {
             let (mut name, mut json, mut raw, mut state) = (None, false, false, None);
@@ -306,6 +326,35 @@ pub fn parse(args: Vec<String>) -> Result<(Global, Command)> {
             }
         }
         "state" => state_command(&mut flags)?,
+        "init" => {
+            let mut init = crate::backend::InitArgs {
+                lock: true,
+                ..Default::default()
+            };
+            while let Some(arg) = flags.next() {
+                match arg {
+                    Arg::Flag(n, v) if n == "backend-config" => {
+                        init.backend_config.push(flags.value(&n, v)?)
+                    }
+                    Arg::Flag(n, v) if n == "migrate-state" || n == "force-copy" => {
+                        init.migrate_state = parse_bool(&n, v)?
+                    }
+                    Arg::Flag(n, v) if n == "reconfigure" => init.reconfigure = parse_bool(&n, v)?,
+                    Arg::Flag(n, v) if n == "force" => init.force = parse_bool(&n, v)?,
+                    Arg::Flag(n, v) if n == "lock" => init.lock = parse_bool(&n, v)?,
+                    Arg::Flag(n, v) if n == "lock-timeout" => {
+                        init.lock_timeout = parse_duration(&flags.value(&n, v)?)?
+                    }
+                    Arg::Flag(n, _) if n == "input" || n == "upgrade" || n == "backend" => {}
+                    Arg::Flag(n, _) if n == "no-color" => global.no_color = true,
+                    other => bail!(
+                        "init takes -backend-config=KEY=VALUE, -migrate-state, -reconfigure, -force, -lock-timeout, not {}",
+                        describe(&other)
+                    ),
+                }
+            }
+            Command::Init(init)
+        }
         "import" => {
             let mut a = ImportArgs::default();
             let mut positional = Vec::new();
@@ -367,6 +416,7 @@ pub fn parse(args: Vec<String>) -> Result<(Global, Command)> {
         }
         other => {
             let known = [
+                "init",
                 "validate",
                 "fmt",
                 "plan",
@@ -438,12 +488,16 @@ fn plan_args(
                 "lock-timeout" => a.lock_timeout = parse_duration(&flags.value(&n, v)?)?,
                 "destroy" => a.destroy = parse_bool(&n, v)?,
                 "json" => a.json = parse_bool(&n, v)?,
+                "markdown" if !apply => a.markdown = parse_bool(&n, v)?,
                 "state" => a.state = Some(flags.value(&n, v)?),
                 "input" => a.input = parse_bool(&n, v)?,
                 "no-color" => global.no_color = true,
                 _ => bail!("unknown flag -{n}"),
             },
         }
+    }
+    if a.json && a.markdown {
+        bail!("plan takes -json or -markdown, not both");
     }
     if apply && auto_approve {
         a.out = Some("auto-approve".to_string());

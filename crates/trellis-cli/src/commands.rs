@@ -21,12 +21,14 @@ use crate::Ui;
 const USAGE: &str = "Usage: trellis [-chdir=DIR] <command> [args]
 
 Commands:
+  init          configure the state backend (-backend-config=K=V), move state (-migrate-state)
   validate      check the configuration
   fmt           rewrite configuration files in the canonical style (-check, -diff)
-  plan          show the changes apply would make (-out=FILE, -detailed-exitcode, -json)
+  plan          show the changes apply would make (-out=FILE, -detailed-exitcode, -json,
+                -markdown, -input=false)
   apply         make the changes (apply PLANFILE, or plan and confirm)
   destroy       delete everything this configuration manages
-  show          show a saved plan or the state (-json)
+  show          show a saved plan or the state (-json; -markdown PLANFILE for a PR comment)
   output        show output values (-json, NAME)
   state         list, show, mv, rm, pull, push, restore, migrate -from-terraform=FILE
   graph         print the dependency graph in DOT
@@ -58,7 +60,12 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
             auto_approve,
             args,
         } => apply_command(ui, plan_file, auto_approve, args).await,
-        Command::Show { file, json, state } => show(ui, file, json, state),
+        Command::Show {
+            file,
+            json,
+            markdown,
+            state,
+        } => show(ui, file, json, markdown, state),
         Command::Output {
             name,
             json,
@@ -71,9 +78,17 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
             lock_timeout,
         } => state_command(ui, sub, state, lock_timeout).await,
         Command::Import(args) => crate::import::import_command(ui, args).await,
+        Command::Init(args) => {
+            // Diagnostics of the whole configuration first, as for every command.
+            Workspace::load(&ui.dir)?;
+            for line in crate::backend::init(&ui.dir, &args)? {
+                println!("{line}");
+            }
+            Ok(0)
+        }
         Command::ForceUnlock { id, state } => {
             let paths = StatePaths::new(&ui.dir, state.as_deref());
-            trellis_state::force_unlock(&paths.lock, &id)?;
+            paths.force_unlock(&id)?;
             println!("trellis state has been successfully unlocked");
             Ok(0)
         }
@@ -182,7 +197,7 @@ struct Planned {
     providers: Providers,
     /// `None` when the plan was made against a state that does not exist yet, which is
     /// neither created nor locked for that.
-    store: Option<Arc<trellis_state::SledStore>>,
+    store: Option<Arc<dyn StateStore>>,
     state: trellis_state::State,
 }
 
@@ -195,7 +210,7 @@ fn parse_addresses(list: &[String], what: &str) -> Outcome<Vec<Address>> {
 async fn make_plan(
     ws: Workspace,
     args: &PlanArgs,
-    store: Option<Arc<trellis_state::SledStore>>,
+    store: Option<Arc<dyn StateStore>>,
 ) -> Outcome<Planned> {
     let state = match &store {
         Some(store) => store.load()?,
@@ -242,17 +257,13 @@ async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
     let paths = StatePaths::new(&ui.dir, args.state.as_deref());
     // Planning writes no state. Without a state there is nothing to lock or read, and
     // creating one here would leave a state directory behind a configuration error.
-    let exists = paths.store.exists();
+    let exists = paths.exists()?;
     let _lock = if args.lock && exists {
         Some(paths.lock("plan", args.lock_timeout)?)
     } else {
         None
     };
-    let store = if exists {
-        Some(Arc::new(paths.open()?))
-    } else {
-        None
-    };
+    let store = if exists { Some(paths.open()?) } else { None };
     let planned = make_plan(ws, &args, store).await?;
     let _ = planned.providers.close().await;
     if args.json {
@@ -261,13 +272,15 @@ async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
             serde_json::to_string_pretty(&trellis_views::plan_json(&planned.plan))
                 .unwrap_or_default()
         );
+    } else if args.markdown {
+        print!("{}", trellis_views::render_plan_markdown(&planned.plan));
     } else {
         print!("{}", trellis_views::render_plan(&planned.plan, ui.style));
     }
     if let Some(out) = &args.out {
         let text = serde_json::to_vec_pretty(&planned.plan).context("cannot encode the plan")?;
         write_private(&ui.dir.join(out), &text)?;
-        if !args.json {
+        if !args.json && !args.markdown {
             println!("\nSaved the plan to: {out}\n\nTo perform exactly these actions, run:\n  trellis apply {out}");
         }
     }
@@ -329,7 +342,7 @@ async fn apply_command(
     let mut ws = Workspace::load(&ui.dir)?;
     let paths = StatePaths::new(&ui.dir, args.state.as_deref());
     let operation = if args.destroy { "destroy" } else { "apply" };
-    if plan_file.is_none() && !paths.store.exists() {
+    if plan_file.is_none() && !paths.exists()? {
         // The first apply in a directory plans once against the empty state before it
         // creates the state, so that a configuration error leaves nothing behind. The plan
         // is made again under the lock below.
@@ -343,7 +356,7 @@ async fn apply_command(
         None => None,
     };
     let _lock = paths.lock(operation, args.lock_timeout)?;
-    let store = Arc::new(paths.open()?);
+    let store = paths.open()?;
     // From here on SIGINT and SIGTERM stop the apply gracefully instead of killing it.
     let signals = Signals::listen();
 
@@ -456,6 +469,8 @@ async fn execute(
         })
     };
     let plan = Arc::new(plan);
+    // While the changes run, interrupts are this command's to handle (see `interrupt`).
+    crate::workspace::set_applying(true);
     let applying = trellis_apply::apply(ApplyInput {
         plan: plan.clone(),
         config: ws.config.clone(),
@@ -472,7 +487,10 @@ async fn execute(
         summary = applying => summary,
         _ = signals.abandoned() => {
             // Dropping the apply aborts its running operations. Every completed one is
-            // already in the state; nothing else is written.
+            // already durable; a journaling store (S3) folds them into its snapshot, and
+            // returning (rather than exiting) releases the lock, S3's included.
+            let _ = providers.close().await;
+            let _ = tokio::task::spawn_blocking(move || store.finish()).await;
             let progress = progress.lock().unwrap_or_else(|p| p.into_inner());
             let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
             let _ = write!(out, "{}", progress.render_abandoned(&plan));
@@ -480,7 +498,12 @@ async fn execute(
             return Ok(130);
         }
     };
+    crate::workspace::set_applying(false);
     let _ = providers.close().await;
+    // Every change is already durable; a journaling store (S3) folds them into its snapshot.
+    let finished = tokio::task::spawn_blocking(move || store.finish())
+        .await
+        .map_err(|e| anyhow!("internal error: {e}"))?;
     println!();
     print!(
         "{}",
@@ -490,11 +513,18 @@ async fn execute(
         let progress = progress.lock().unwrap_or_else(|p| p.into_inner());
         print!("{}", progress.render_not_started(&plan));
     }
+    finished?;
     let failed = summary.failed > 0 || summary.interrupted || !summary.errors.is_empty();
     Ok(if failed { 1 } else { 0 })
 }
 
-fn show(ui: &Ui, file: Option<String>, json: bool, state: Option<String>) -> Outcome<i32> {
+fn show(
+    ui: &Ui,
+    file: Option<String>,
+    json: bool,
+    markdown: bool,
+    state: Option<String>,
+) -> Outcome<i32> {
     if let Some(file) = file {
         let plan = read_plan_file(ui, &file)?;
         if json {
@@ -502,6 +532,8 @@ fn show(ui: &Ui, file: Option<String>, json: bool, state: Option<String>) -> Out
                 "{}",
                 serde_json::to_string_pretty(&trellis_views::plan_json(&plan)).unwrap_or_default()
             );
+        } else if markdown {
+            print!("{}", trellis_views::render_plan_markdown(&plan));
         } else {
             print!("{}", trellis_views::render_plan(&plan, ui.style));
         }

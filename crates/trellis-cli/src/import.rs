@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context};
 use trellis_plan::graph::NodeId;
 use trellis_plan::providers::Providers;
 use trellis_provider::{DiscoverRequest, DiscoverRoot, ImportRequest, Provider};
-use trellis_state::{ResourceState, StateStore, DEFAULT_BACKUPS_KEPT};
+use trellis_state::{ResourceState, DEFAULT_BACKUPS_KEPT};
 use trellis_types::{Address, Diagnostic, Diagnostics, Mode, SourceMap};
 
 use crate::args::ImportArgs;
@@ -159,6 +159,7 @@ async fn import_one(ui: &Ui, args: &ImportArgs, address: &str, id: &str) -> Outc
     trellis_state::write_backup(&paths.backups, &state, DEFAULT_BACKUPS_KEPT)?;
     store.begin_write()?;
     store.put_resource(&record)?;
+    store.finish()?;
     println!("{address}: Importing from ID {id:?}...");
     println!("{address}: Import prepared!");
     println!("  Prepared {} for import", resource.type_name);

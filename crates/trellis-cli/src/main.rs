@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod backend;
 mod commands;
 mod import;
 mod interrupt;
@@ -40,7 +41,10 @@ fn main() {
             1
         }
         Ok((global, command)) => {
-            let no_color = global.no_color || std::env::var_os("NO_COLOR").is_some();
+            // NO_COLOR is honoured when set to anything but the empty string (no-color.org);
+            // colour is also off whenever the stream is not a terminal (CI logs, pipes).
+            let no_color =
+                global.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let ui = Ui {
                 style: style_for(!no_color && std::io::stdout().is_terminal()),
                 err_style: style_for(!no_color && std::io::stderr().is_terminal()),

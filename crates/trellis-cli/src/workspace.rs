@@ -12,7 +12,7 @@ use trellis_plan::graph::Graph;
 use trellis_plan::scope::Files;
 use trellis_plan::variables::{parse_tfvars, RawSource, RawText, RawValue};
 use trellis_provider::Registry;
-use trellis_state::{acquire_lock, LockGuard, SledStore, State, StateError};
+use trellis_state::{acquire_lock, LockGuard, SledStore, State, StateError, StateStore};
 use trellis_types::{Diagnostic, Diagnostics, SourceMap, Value};
 
 /// A failure the binary reports: diagnostics (rendered with source snippets) or an error.
@@ -289,15 +289,62 @@ impl Files for DirFiles {
     }
 }
 
-/// Where a working directory keeps its state.
+/// Where a working directory keeps its state: local sled state (the default, or
+/// `backend "local"`, or `-state=PATH`) or S3 (`backend "s3"`). Every command reaches the
+/// state through this, so each works the same on either backend.
 pub struct StatePaths {
-    pub store: PathBuf,
-    pub lock: PathBuf,
+    /// Backups before each apply and state change; local for both backends (a copy on the
+    /// machine that ran the command; S3 users should also turn on bucket versioning).
     pub backups: PathBuf,
+    location: Location,
+}
+
+enum Location {
+    Local {
+        store: PathBuf,
+        lock: PathBuf,
+    },
+    S3(Arc<trellis_backend_s3::S3Backend>),
+    /// The backend could not be resolved; the error is reported on first use, so that
+    /// commands that never touch state (and their own diagnostics) come first.
+    Unresolved(String),
+}
+
+/// A held state lock, released when dropped.
+pub enum StateLock {
+    Local(#[allow(dead_code)] LockGuard),
+    S3(#[allow(dead_code)] trellis_backend_s3::S3Lock),
+    /// `backend "s3" { use_lockfile = false }`: the operator chose to run unlocked.
+    Unlocked,
 }
 
 impl StatePaths {
+    /// The state of `dir`: `-state=PATH` (always local), else the configured backend.
     pub fn new(dir: &Path, state: Option<&str>) -> StatePaths {
+        if state.is_some() {
+            return StatePaths::local(dir, state);
+        }
+        match crate::backend::resolve(dir).and_then(|spec| crate::backend::paths_for(dir, &spec)) {
+            Ok(paths) => paths,
+            Err(failure) => StatePaths {
+                backups: dir.join(".trellis").join("backups"),
+                location: Location::Unresolved(match failure {
+                    Failure::Error(e) => format!("{e:#}"),
+                    Failure::Diagnostics(d, sources) => format!(
+                        "the backend block has errors:\n{}",
+                        trellis_views::render_diagnostics(
+                            &d,
+                            &sources,
+                            trellis_views::Style::plain()
+                        )
+                    ),
+                }),
+            },
+        }
+    }
+
+    /// Local sled state at `state` (relative to `dir`) or `.trellis/state`.
+    pub fn local(dir: &Path, state: Option<&str>) -> StatePaths {
         match state {
             Some(path) => {
                 let store = dir.join(path);
@@ -306,24 +353,46 @@ impl StatePaths {
                 let mut backups = store.clone().into_os_string();
                 backups.push(".backups");
                 StatePaths {
-                    store,
-                    lock: lock.into(),
+                    location: Location::Local {
+                        store,
+                        lock: lock.into(),
+                    },
                     backups: backups.into(),
                 }
             }
             None => {
                 let base = dir.join(".trellis");
                 StatePaths {
-                    store: base.join("state"),
-                    lock: base.join("state.lock"),
+                    location: Location::Local {
+                        store: base.join("state"),
+                        lock: base.join("state.lock"),
+                    },
                     backups: base.join("backups"),
                 }
             }
         }
     }
 
+    /// S3 state; backups stay in `dir/.trellis/backups`.
+    pub fn s3(dir: &Path, backend: Arc<trellis_backend_s3::S3Backend>) -> StatePaths {
+        StatePaths {
+            backups: dir.join(".trellis").join("backups"),
+            location: Location::S3(backend),
+        }
+    }
+
+    fn unresolved(&self) -> Outcome<()> {
+        match &self.location {
+            Location::Unresolved(e) => Err(Failure::Error(anyhow::anyhow!("{e}"))),
+            _ => Ok(()),
+        }
+    }
+
     fn ensure_parent(&self) -> Result<()> {
-        if let Some(parent) = self.lock.parent() {
+        let Location::Local { lock, .. } = &self.location else {
+            return Ok(());
+        };
+        if let Some(parent) = lock.parent() {
             if !parent.as_os_str().is_empty() && !parent.exists() {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -338,35 +407,60 @@ impl StatePaths {
         Ok(())
     }
 
+    /// Whether a state exists yet (commands that only read do not create one).
+    pub fn exists(&self) -> Outcome<bool> {
+        self.unresolved()?;
+        match &self.location {
+            Location::Local { store, .. } => Ok(store.exists()),
+            Location::S3(backend) => Ok(backend.state_exists()?),
+            Location::Unresolved(_) => Ok(false),
+        }
+    }
+
     /// Takes the lock (waiting up to `timeout`).
-    pub fn lock(&self, operation: &str, timeout: Duration) -> Outcome<LockGuard> {
+    pub fn lock(&self, operation: &str, timeout: Duration) -> Outcome<StateLock> {
+        self.unresolved()?;
         self.ensure_parent()?;
-        let guard = acquire_lock(&self.lock, operation, timeout).map_err(|e| match e {
-            // The holder died but its lock is still held (by a descriptor a child process
-            // inherited): say that it is stale, and how to release it.
-            StateError::Locked(info) if info.holder_gone() => Failure::Error(anyhow::anyhow!(
-                "the state is locked by a process that is no longer running: the lock is stale\n\n  lock id:   {}\n  holder:    {} (pid {} on {}, not running)\n  operation: {}\n  since:     {}\n\nif no other trellis is running here, release it with: trellis force-unlock {}",
+        let result = match &self.location {
+            Location::Local { lock, .. } => {
+                acquire_lock(lock, operation, timeout).map(StateLock::Local)
+            }
+            Location::S3(backend) if !backend.settings().use_lockfile => Ok(StateLock::Unlocked),
+            Location::S3(backend) => {
+                let lock = backend.lock(operation, timeout);
+                if lock.is_ok() {
+                    release_on_interrupt();
+                }
+                lock.map(StateLock::S3)
+            }
+            Location::Unresolved(_) => unreachable!("checked above"),
+        };
+        let result = result.map_err(|e| match e {
+            StateError::Locked(info) => {
+                let stale = if info.holder_is_gone() {
+                    "\n\nthe holder is no longer running on this host: the lock is stale"
+                } else {
+                    ""
+                };
+                Failure::Error(anyhow::anyhow!(
+                "the state is locked by another trellis process\n\n  lock id:   {}\n  holder:    {} (pid {} on {})\n  operation: {}\n  since:     {}\n  state:     {}{stale}\n\nwait for it to finish, retry with -lock-timeout=DURATION, or if it is gone run: trellis force-unlock {}",
                 info.id,
                 info.who,
                 info.pid,
                 info.host,
                 info.operation,
                 format_time(info.created_at),
+                self.describe(),
                 info.id
-            )),
-            StateError::Locked(info) => Failure::Error(anyhow::anyhow!(
-                "the state is locked by another trellis process\n\n  lock id:   {}\n  holder:    {} (pid {} on {})\n  operation: {}\n  since:     {}\n\nwait for it to finish, retry with -lock-timeout=DURATION, or if it is gone run: trellis force-unlock {}",
-                info.id,
-                info.who,
-                info.pid,
-                info.host,
-                info.operation,
-                format_time(info.created_at),
-                info.id
-            )),
+            ))
+            }
             other => Failure::Error(other.into()),
-        })?;
-        if let Some(stale) = guard.replaced_stale() {
+        });
+        let guard = result?;
+        if let Some(stale) = match &guard {
+            StateLock::Local(g) => g.replaced_stale(),
+            _ => None,
+        } {
             tracing::warn!(pid = stale.pid, host = %stale.host, "took over a stale lock");
             eprintln!(
                 "Warning: the state lock was stale: {} (pid {} on {}, since {}) ended without releasing it; this {operation} took it over.",
@@ -379,19 +473,103 @@ impl StatePaths {
         Ok(guard)
     }
 
-    /// Opens the store, creating it if needed.
-    pub fn open(&self) -> Outcome<SledStore> {
+    /// Removes a lock left behind, if `id` is its id.
+    pub fn force_unlock(&self, id: &str) -> Outcome<()> {
+        self.unresolved()?;
+        match &self.location {
+            Location::Local { lock, .. } => trellis_state::force_unlock(lock, id)?,
+            Location::S3(backend) => {
+                backend.force_unlock(id)?;
+            }
+            Location::Unresolved(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Where the state is, for messages.
+    pub fn describe(&self) -> String {
+        match &self.location {
+            Location::Local { store, .. } => store.display().to_string(),
+            Location::S3(backend) => backend.settings().url(),
+            Location::Unresolved(_) => "(unresolved backend)".to_string(),
+        }
+    }
+
+    /// Opens the store for writing (under the lock), creating it if needed. An S3 store
+    /// recovers the journal of an interrupted run here.
+    pub fn open(&self) -> Outcome<Arc<dyn StateStore>> {
+        self.unresolved()?;
         self.ensure_parent()?;
-        Ok(SledStore::open(&self.store)?)
+        match &self.location {
+            Location::Local { store, .. } => Ok(Arc::new(SledStore::open(store)?)),
+            Location::S3(backend) => {
+                let store = trellis_backend_s3::S3Store::open(backend)?;
+                let recovered = store.recovery().entries;
+                if recovered > 0 {
+                    eprintln!(
+                        "Recovered {recovered} change(s) that an interrupted run had written to {} and folded them into the state.",
+                        backend.settings().url()
+                    );
+                }
+                Ok(Arc::new(store))
+            }
+            Location::Unresolved(_) => unreachable!("checked above"),
+        }
     }
 
     /// Loads the state, or an empty one when there is none yet.
     pub fn load_or_empty(&self) -> Outcome<State> {
-        match SledStore::open_existing(&self.store)? {
-            Some(store) => Ok(trellis_state::StateStore::load(&store)?),
-            None => Ok(State::default()),
+        self.unresolved()?;
+        match &self.location {
+            Location::Local { store, .. } => match SledStore::open_existing(store)? {
+                Some(store) => Ok(store.load()?),
+                None => Ok(State::default()),
+            },
+            Location::S3(backend) => match trellis_backend_s3::S3Store::open_existing(backend)? {
+                Some(store) => Ok(store.load()?),
+                None => Ok(State::default()),
+            },
+            Location::Unresolved(_) => unreachable!("checked above"),
         }
     }
+}
+
+/// Set while apply runs its changes: its own interrupt handling then decides (finish
+/// running changes and release at the end, or release and exit at the second interrupt).
+static APPLYING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks the stretch in which apply handles interrupts itself.
+pub fn set_applying(on: bool) {
+    APPLYING.store(on, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Outside the changes of an apply, the first SIGINT or SIGTERM releases every S3 lock
+/// object this process holds and exits 130, as the OS releases a local lock with its process.
+fn release_on_interrupt() {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    handle.spawn(async {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            if APPLYING.load(std::sync::atomic::Ordering::SeqCst) {
+                continue;
+            }
+            eprintln!("\nInterrupt received: releasing the state lock.");
+            let _ = tokio::task::spawn_blocking(trellis_backend_s3::release_held_locks).await;
+            std::process::exit(130);
+        }
+    });
 }
 
 /// Seconds since the epoch as UTC `YYYY-MM-DD HH:MM:SS`.

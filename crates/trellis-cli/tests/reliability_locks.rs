@@ -246,7 +246,7 @@ fn lock_held_by_a_leftover_descriptor_of_a_dead_holder_is_called_stale() {
         .expect_code(1)
         .contains("the lock is stale")
         .contains(&format!("pid {dead_pid}"))
-        .contains("not running")
+        .contains("no longer running")
         .contains("trellis force-unlock 0123456789abcdef");
     dir.run(&["force-unlock", "0123456789abcdef"]).ok();
     dir.run(&["plan"]).ok();

@@ -3,6 +3,8 @@
 //! Every function here reports what it finds wrong and goes on; it returns `None` only when
 //! the block is too broken to be recorded at all.
 
+use std::collections::BTreeMap;
+
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Attribute, Block, Body};
 use hcl_edit::Span as _;
@@ -727,9 +729,12 @@ pub(crate) fn terraform(cx: &mut FileCx, block: &Block, terraform: &mut Terrafor
             );
             continue;
         }
+        let kind = names.into_iter().next().unwrap_or_default();
+        let settings = backend_settings(cx, backend, &kind);
         terraform.backend = Some(Backend {
-            kind: names.into_iter().next().unwrap_or_default(),
+            kind,
             body: backend.body.clone(),
+            settings,
             file: cx.file.name.clone(),
             span: cx.span_of(backend),
         });
@@ -738,6 +743,107 @@ pub(crate) fn terraform(cx: &mut FileCx, block: &Block, terraform: &mut Terrafor
         let span = header_span(cx, cloud);
         cx.error("the cloud block is not supported", span);
     }
+}
+
+/// The arguments of a `backend "KIND" { }` block, checked against [`BACKEND_ARGUMENTS`].
+///
+/// Backend arguments are read before anything is evaluated (the state comes first), so,
+/// as in Terraform, they must be constants: no variables, locals or functions.
+fn backend_settings(
+    cx: &mut FileCx,
+    block: &Block,
+    kind: &str,
+) -> BTreeMap<String, BackendSetting> {
+    let mut settings = BTreeMap::new();
+    let Some((_, known)) = BACKEND_ARGUMENTS.iter().find(|(k, _)| *k == kind) else {
+        let span = header_span(cx, block);
+        let kinds: Vec<&str> = BACKEND_ARGUMENTS.iter().map(|(k, _)| *k).collect();
+        cx.error_with(
+            format!("unsupported backend type `{kind}`"),
+            format!("trellis keeps state in one of: {}", kinds.join(", ")),
+            span,
+        );
+        return settings;
+    };
+    let mut arguments: Vec<(String, &Attribute)> = block
+        .body
+        .attributes()
+        .map(|a| (a.key.as_str().to_string(), a))
+        .collect();
+    for nested in block.body.blocks() {
+        let name = nested.ident.as_str();
+        if !known.iter().any(|k| k.starts_with(&format!("{name}."))) {
+            let span = cx.span_of(&nested.ident);
+            let blocks: Vec<&str> = known
+                .iter()
+                .filter_map(|k| k.split_once('.'))
+                .map(|(b, _)| b)
+                .collect();
+            let summary = format!("unsupported block `{name}` in the {kind} backend");
+            match did_you_mean(name, &blocks) {
+                Some(hint) => cx.error_with(summary, hint, span),
+                None => cx.error(summary, span),
+            }
+            continue;
+        }
+        no_labels(cx, nested);
+        for attr in nested.body.attributes() {
+            arguments.push((format!("{name}.{}", attr.key.as_str()), attr));
+        }
+    }
+    for (name, attr) in arguments {
+        if !known.contains(&name.as_str()) {
+            let span = cx.span_of(&attr.key);
+            let summary = format!("unsupported argument `{name}` in the {kind} backend");
+            if name == "dynamodb_table" {
+                cx.error_with(
+                    summary,
+                    "trellis locks S3 state with a lock object beside it (use_lockfile), not DynamoDB",
+                    span,
+                );
+                continue;
+            }
+            match did_you_mean(&name, known) {
+                Some(hint) => cx.error_with(summary, hint, span),
+                None => cx.error(summary, span),
+            }
+            continue;
+        }
+        let span = cx.span_of(&attr.value);
+        let text = match crate::exprs::constant(&attr.value) {
+            Some(trellis_types::Value::String(s)) => s,
+            Some(trellis_types::Value::Bool(b)) => b.to_string(),
+            Some(trellis_types::Value::Number(n)) if n.fract() == 0.0 => format!("{}", n as i64),
+            Some(trellis_types::Value::Number(n)) => n.to_string(),
+            Some(trellis_types::Value::List(items)) => {
+                let mut parts = Vec::new();
+                for item in items {
+                    match item {
+                        trellis_types::Value::String(s) => parts.push(s),
+                        _ => {
+                            cx.error(format!("`{name}` must be a list of strings"), span.clone());
+                            break;
+                        }
+                    }
+                }
+                parts.join(",")
+            }
+            Some(_) => {
+                cx.error(format!("`{name}` must be a string, number or bool"), span);
+                continue;
+            }
+            None => {
+                cx.error_with(
+                    format!("`{name}` must be a constant"),
+                    "a backend block is read before anything is evaluated: no variables, locals or functions; pass values from CI with -backend-config=KEY=VALUE",
+                    span,
+                );
+                continue;
+            }
+        };
+        settings.insert(name, BackendSetting { value: text, span });
+    }
+    settings
 }
 
 /// An address written as a reference in a `moved` block.

@@ -38,11 +38,63 @@ pub struct Terraform {
 /// `terraform { backend "s3" { ... } }`.
 #[derive(Debug, Clone)]
 pub struct Backend {
+    /// `s3` or `local`.
     pub kind: String,
     pub body: Body,
+    /// The arguments, checked against the backend's known ones and rendered as text:
+    /// strings as they are, booleans as `true` / `false`, numbers in decimal. Arguments of
+    /// nested blocks have dotted names (`assume_role.role_arn`, `endpoints.s3`), the same
+    /// names `-backend-config=KEY=VALUE` takes.
+    pub settings: BTreeMap<String, BackendSetting>,
     pub file: String,
     pub span: Span,
 }
+
+/// One argument of a backend block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendSetting {
+    pub value: String,
+    pub span: Span,
+}
+
+/// The backend types trellis has, and the arguments each takes (dotted for nested blocks).
+pub const BACKEND_ARGUMENTS: &[(&str, &[&str])] = &[
+    ("local", &["path"]),
+    (
+        "s3",
+        &[
+            "bucket",
+            "key",
+            "region",
+            "use_lockfile",
+            "profile",
+            "shared_config_files",
+            "shared_credentials_files",
+            "encrypt",
+            "kms_key_id",
+            "acl",
+            "endpoint",
+            "endpoints.s3",
+            "endpoints.sts",
+            "sts_endpoint",
+            "use_path_style",
+            "force_path_style",
+            "role_arn",
+            "session_name",
+            "external_id",
+            "assume_role.role_arn",
+            "assume_role.session_name",
+            "assume_role.external_id",
+            "assume_role.duration",
+            "max_retries",
+            "skip_credentials_validation",
+            "skip_region_validation",
+            "skip_requesting_account_id",
+            "skip_metadata_api_check",
+            "skip_s3_checksum",
+        ],
+    ),
+];
 
 /// A `provider "aws" { alias = "network" ... }` block.
 #[derive(Debug, Clone)]

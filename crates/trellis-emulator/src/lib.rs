@@ -233,6 +233,29 @@ impl Emulator {
         })
     }
 
+    /// Creates a security group in `vpc_id` through the EC2 query API, as `account_id`;
+    /// returns its ID.
+    pub fn create_security_group(
+        &self,
+        account_id: &str,
+        region: &str,
+        vpc_id: &str,
+        name: &str,
+    ) -> Result<String, Error> {
+        let creds = self.account_credentials(account_id)?;
+        let body = format!(
+            "Action=CreateSecurityGroup&Version=2016-11-15&GroupName={}&GroupDescription={}&VpcId={}",
+            percent_encode(name),
+            percent_encode(name),
+            percent_encode(vpc_id)
+        );
+        let xml = self.query_api("ec2", region, &creds.access_key_id, &body)?;
+        xml_text(&xml, "groupId").ok_or_else(|| Error::Request {
+            what: "ec2 CreateSecurityGroup".into(),
+            detail: xml,
+        })
+    }
+
     /// Replaces the fault configuration (`POST /_trellis/faults`), for example
     /// `json!({"per_operation": {"vpc-lattice:CreateService": {"throttle_next": 2}}})`.
     pub fn set_faults(&self, faults: &serde_json::Value) -> Result<(), Error> {
@@ -267,6 +290,16 @@ impl Emulator {
             .and_then(|ops| ops.get(operation))
             .copied()
             .unwrap_or(0))
+    }
+
+    /// Request body bytes received so far per service and operation
+    /// (`GET /_trellis/calls/bytes`), in the same shape as [`Emulator::calls`].
+    pub fn call_bytes(&self) -> Result<CallCounts, Error> {
+        let value = self.admin("GET", "/_trellis/calls/bytes", None)?;
+        serde_json::from_value(value).map_err(|e| Error::Request {
+            what: "call bytes".into(),
+            detail: e.to_string(),
+        })
     }
 
     /// Sets every count back to zero (`POST /_trellis/calls/reset`).

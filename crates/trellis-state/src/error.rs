@@ -53,6 +53,15 @@ pub enum StateError {
         holder: Box<LockInfo>,
     },
 
+    /// A remote store (the S3 backend) failed or refused a call. `what` names the object.
+    #[error("{what}: {detail}")]
+    Remote { what: String, detail: String },
+
+    /// A conditional write was refused because another writer changed the stored object
+    /// since this process read it (S3 `If-Match` failed). Nothing was overwritten.
+    #[error("{what} was changed by another writer since this process read it; not overwritten: {detail}")]
+    Conflict { what: String, detail: String },
+
     /// `force_unlock` refused because the holder is still running.
     #[error("lock is held by a running process, not removed: {0}")]
     LockHolderAlive(Box<LockInfo>),

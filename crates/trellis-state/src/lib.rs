@@ -39,6 +39,23 @@ pub use record::{
 pub use snapshot::{from_json, to_json, SNAPSHOT_FORMAT_VERSION};
 pub use store::{SledStore, StateStore};
 
+/// A fresh random lineage for a new state (32 hex digits).
+pub fn new_lineage() -> Result<String, StateError> {
+    sys::random_hex(16)
+}
+
+/// A fresh, empty state: new lineage, serial 0, this trellis version.
+pub fn new_state() -> Result<State, StateError> {
+    Ok(State {
+        meta: StateMeta {
+            lineage: new_lineage()?,
+            serial: 0,
+            trellis_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        ..State::default()
+    })
+}
+
 /// Checks that a state is the one a saved plan was made against.
 pub fn check_meta(expected: &StateMeta, actual: &StateMeta) -> Result<(), StateError> {
     if expected.lineage != actual.lineage {

@@ -61,7 +61,9 @@ impl fmt::Display for LockInfo {
 }
 
 impl LockInfo {
-    fn for_this_process(operation: &str) -> Result<LockInfo, StateError> {
+    /// A description of this process holding the lock for `operation`, with a fresh random
+    /// id. Other stores (the S3 backend) write the same description into their lock object.
+    pub fn for_this_process(operation: &str) -> Result<LockInfo, StateError> {
         let host = this_host();
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
@@ -77,12 +79,6 @@ impl LockInfo {
         })
     }
 
-    /// Whether the holder is known to be gone: it ran on this host and no process with its
-    /// pid exists any more. A holder on another host cannot be checked and is never gone.
-    pub fn holder_gone(&self) -> bool {
-        self.pid != 0 && self.host == this_host() && !sys::process_alive(self.pid)
-    }
-
     /// Stands in for a holder whose lock file could not be read.
     fn unknown() -> LockInfo {
         LockInfo {
@@ -94,6 +90,14 @@ impl LockInfo {
             created_at: 0,
             version: "unknown".to_string(),
         }
+    }
+}
+
+impl LockInfo {
+    /// Whether the holder is known to be gone: it ran on this host and its process no
+    /// longer exists. A holder on another host cannot be checked from here.
+    pub fn holder_is_gone(&self) -> bool {
+        self.pid != 0 && self.host == this_host() && !sys::process_alive(self.pid)
     }
 }
 

@@ -56,7 +56,9 @@ const INTENT_PREFIX: &str = "i/";
 ///    serial);
 /// 2. calls [`StateStore::begin_write`] once, before its first write, to bump the serial;
 /// 3. writes one record per completed change (`put_*` / `remove_*`), from any number of
-///    tasks at once.
+///    tasks at once;
+/// 4. calls [`StateStore::finish`] once at the end, also after a failed apply (a store that
+///    journals its writes compacts them there; sled has nothing to do).
 ///
 /// Every write is durable against a process kill when the call returns (flushed), and costs
 /// the same however many records the state holds (never rewrite the whole state per
@@ -92,6 +94,14 @@ pub trait StateStore: Send + Sync {
     /// Replaces the whole state in one atomic batch (state mv / rm / restore / push), keeping
     /// the given meta as it is.
     fn replace_all(&self, state: &State) -> Result<(), StateError>;
+    /// Ends a write operation. Every write was already durable when it returned; a store
+    /// that keeps per-change journal records (the S3 backend) folds them into its snapshot
+    /// here, so that the next reader does not have to. Calling it when nothing was written
+    /// does nothing. A store must stay correct when it is never called (a killed process):
+    /// the next opening recovers what was written.
+    fn finish(&self) -> Result<(), StateError> {
+        Ok(())
+    }
 }
 
 /// The local store: a sled database in a directory. See the module docs for its layout.

@@ -39,6 +39,8 @@ pub fn plan_json(plan: &Plan) -> Json {
         "resource_drift": plan.drift.iter().map(resource_change).collect::<Vec<_>>(),
         "output_changes": outputs,
         "prior_state": prior_state(plan),
+        "connectivity": crate::connectivity::json_section(&trellis_mesh::analyze(plan)),
+        "diagnostics": plan.warnings.iter().map(diagnostic).collect::<Vec<_>>(),
         "applyable": plan.has_changes(),
         "complete": true,
         "errored": false,
@@ -51,6 +53,26 @@ pub fn plan_json(plan: &Plan) -> Json {
             "refresh": plan.options.refresh,
         },
     })
+}
+
+/// A planner warning, in the shape of Terraform's machine-readable diagnostics.
+fn diagnostic(d: &trellis_types::Diagnostic) -> Json {
+    let mut obj = Map::new();
+    obj.insert(
+        "severity".into(),
+        json!(match d.severity {
+            trellis_types::Severity::Error => "error",
+            trellis_types::Severity::Warning => "warning",
+        }),
+    );
+    obj.insert("summary".into(), json!(d.summary));
+    if let Some(detail) = &d.detail {
+        obj.insert("detail".into(), json!(detail));
+    }
+    if let Some(address) = &d.address {
+        obj.insert("address".into(), json!(address));
+    }
+    Json::Object(obj)
 }
 
 /// `registry.terraform.io/hashicorp/aws` for the built-in AWS provider (and its aliases),
@@ -383,9 +405,23 @@ fn prior_state(plan: &Plan) -> Json {
             Some((c, resource_values(c, before, &c.before_sensitive)))
         })
         .collect();
+    let outputs: Map<String, Json> = plan
+        .outputs
+        .iter()
+        .filter(|o| o.action != Action::Create)
+        .filter_map(|o| {
+            let before = o.before.as_ref()?;
+            let mut obj = Map::new();
+            obj.insert("sensitive".into(), json!(o.sensitive));
+            if !o.sensitive && !before.is_unknown() {
+                obj.insert("value".into(), redact(before, &[], &mut Path::root()));
+            }
+            Some((o.name.clone(), Json::Object(obj)))
+        })
+        .collect();
     json!({
         "format_version": "1.0",
         "terraform_version": plan.trellis_version,
-        "values": { "root_module": module_tree(entries) },
+        "values": { "outputs": outputs, "root_module": module_tree(entries) },
     })
 }

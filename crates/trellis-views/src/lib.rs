@@ -9,8 +9,13 @@
 //!   [`render_state_resource`]. They follow Terraform's layout (`+ ~ -/+ -` symbols,
 //!   attribute diffs, "(known after apply)") so that people who read Terraform plans read
 //!   these without a legend. [`Style`] switches ANSI colours on or off.
-//! - Machine: [`plan_json`], in the shape of Terraform's JSON plan format.
+//! - Machine: [`plan_json`], in the shape of Terraform's JSON plan format, plus a
+//!   `connectivity` section.
 //! - Pull requests: [`render_plan_markdown`], a comment that fits GitHub's size limit.
+//!
+//! Every plan view also shows what `trellis-mesh` derives from the plan: the connectivity
+//! changes of a VPC Lattice mesh (client VPC to service pairs that appear, disappear or
+//! change their IAM gate) and the mesh checks' findings, as warnings.
 //!
 //! What this crate is not: it does no I/O, never writes to stdout or stderr, and holds no
 //! state between calls. It never shows a value that the plan marks sensitive: values in a
@@ -26,6 +31,7 @@
 //! [`Value::Sensitive`]: trellis_types::Value::Sensitive
 
 mod apply;
+mod connectivity;
 mod diagnostics;
 mod diff;
 mod json;

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use trellis_mesh::Analysis;
 use trellis_plan::{Action, Change, Plan, Reason};
 
 use crate::diff::{write_lines, Layout};
@@ -11,14 +12,40 @@ use crate::style::Style;
 /// GitHub rejects comments over 65,536 characters; stay under with room for a wrapper.
 pub const MARKDOWN_LIMIT: usize = 65_000;
 
-/// Renders a plan as a pull-request comment: the summary line first, a warning listing every
-/// destroy and replace with its reason, then one collapsible section per resource with its
-/// diff in a `diff` code block (which GitHub colours), drift and output changes.
+/// The most the destroy and replace warning may take; past it, the rest is counted.
+const DESTRUCTIVE_BUDGET: usize = 20_000;
+/// The most the import and move lists may take.
+const IMPORTS_MOVES_BUDGET: usize = 5_000;
+/// The most the mesh checks' warning may take.
+const FINDINGS_BUDGET: usize = 10_000;
+/// The most the connectivity changes may take.
+const CONNECTIVITY_BUDGET: usize = 15_000;
+/// The most the planner's warnings may take.
+const NOTES_BUDGET: usize = 4_000;
+/// Room kept for the notes that say what was left out.
+const NOTE_RESERVE: usize = 3_000;
+
+/// Renders a plan as a pull-request comment, in this order:
 ///
-/// The result never exceeds [`MARKDOWN_LIMIT`] characters: when it would, resource
-/// sections are left out from the end (never the summary or the warning) and a note says
-/// how many. Sensitive values are redacted as in the human view.
+/// 1. the summary line (`Plan: 2 to add, 1 to change, 1 to destroy, 1 to import.`);
+/// 2. the imports and moves, one line each;
+/// 3. a `[!WARNING]` block listing every destroy and replace with its reason;
+/// 4. a `[!CAUTION]` block with the mesh checks' findings (see `trellis-mesh`);
+/// 5. the connectivity changes: client VPC → service pairs that appear, disappear or change
+///    their IAM gate, per service network, in `diff` blocks;
+/// 6. one collapsible `<details>` section per resource with its attribute diff in a `diff`
+///    code block (GitHub colours `+` green, `-` red and `!` for in-place changes; policy
+///    JSON is shown as a line diff), drift first and output changes last;
+/// 7. the planner's warnings.
+///
+/// The result never exceeds [`MARKDOWN_LIMIT`] bytes (so never that many characters):
+/// when it would, the resource sections are shortened from the end, and the left-out
+/// resources are listed by their one-line heading (as many as fit, the rest counted). Parts
+/// 1 to 5 are never dropped; each has a generous budget (a plan with thousands of destroys
+/// would otherwise fill the comment) past which its remaining entries are counted with a
+/// pointer to `trellis show`. Sensitive values are redacted as in the human view.
 pub fn render_plan_markdown(plan: &Plan) -> String {
+    let analysis = trellis_mesh::analyze(plan);
     let changes: Vec<&Change> = plan.changes.iter().filter(|c| c.has_work()).collect();
     let mut head = String::new();
     let no_changes = changes.is_empty() && plan.outputs.iter().all(|o| o.action == Action::NoOp);
@@ -27,108 +54,266 @@ pub fn render_plan_markdown(plan: &Plan) -> String {
     } else {
         let _ = writeln!(head, "**{}**", summary_text(plan));
     }
+    head.push_str(&imports_and_moves(&changes));
+    head.push_str(&destructive_warning(&changes));
+    head.push_str(&capped(
+        crate::connectivity::markdown_findings(&analysis),
+        FINDINGS_BUDGET,
+    ));
+    head.push_str(&crate::connectivity::markdown_changes(
+        &analysis,
+        CONNECTIVITY_BUDGET,
+    ));
 
+    let mut sections: Vec<(String, String)> = Vec::new();
+    if !plan.drift.is_empty() {
+        let mut body = String::new();
+        for (i, c) in plan.drift.iter().enumerate() {
+            if i > 0 {
+                body.push('\n');
+            }
+            diff_block(&mut body, c, true);
+        }
+        sections.push((
+            "Objects changed outside of trellis".to_string(),
+            details("Objects changed outside of trellis", &body),
+        ));
+    }
+    if !changes.is_empty() {
+        sections.push((String::new(), "\n### Resource changes\n".to_string()));
+    }
+    for c in &changes {
+        let title = headings(c, false).join(" ");
+        let mut body = String::new();
+        diff_block(&mut body, c, false);
+        sections.push((headings(c, false)[0].clone(), details(&title, &body)));
+    }
+    let outputs = output_changes(plan, &analysis);
+    if !outputs.is_empty() {
+        sections.push(("Changes to outputs".to_string(), outputs));
+    }
+
+    let mut tail = String::new();
+    for w in &plan.warnings {
+        let mut note = format!("\n> [!NOTE]\n> **Warning:** {}", escape_html(&w.summary));
+        if let Some(address) = &w.address {
+            let _ = write!(note, " (`{address}`)");
+        }
+        note.push('\n');
+        if tail.len() + note.len() > NOTES_BUDGET {
+            tail.push_str("\n_More warnings were left out; `trellis plan` shows them all._\n");
+            break;
+        }
+        tail.push_str(&note);
+    }
+
+    let mut out = head;
+    let budget = MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + NOTE_RESERVE);
+    let mut used = 0;
+    let mut left_out: Vec<&str> = Vec::new();
+    for (name, text) in &sections {
+        if left_out.is_empty() && used + text.len() <= budget {
+            used += text.len();
+            out.push_str(text);
+        } else if !name.is_empty() {
+            left_out.push(name);
+        }
+    }
+    if !left_out.is_empty() {
+        out.push_str(&left_out_note(&left_out));
+    }
+    out.push_str(&tail);
+    debug_assert!(out.len() <= MARKDOWN_LIMIT, "{}", out.len());
+    out
+}
+
+/// `text`, or its first lines within `budget` and a note saying how much was left out.
+fn capped(text: String, budget: usize) -> String {
+    if text.len() <= budget {
+        return text;
+    }
+    let mut out = String::new();
+    let mut dropped = 0;
+    for line in text.split_inclusive('\n') {
+        if dropped == 0 && out.len() + line.len() <= budget {
+            out.push_str(line);
+        } else {
+            dropped += 1;
+        }
+    }
+    let _ = writeln!(
+        out,
+        ">\n> _… {dropped} more line{} left out; `trellis show PLANFILE` has them all._",
+        if dropped == 1 { "" } else { "s" }
+    );
+    out
+}
+
+fn imports_and_moves(changes: &[&Change]) -> String {
+    let mut lines = Vec::new();
+    for c in changes {
+        if let Some(id) = &c.importing {
+            lines.push(format!(
+                "- `{}` will be imported (import ID `{}`)\n",
+                c.address,
+                id.replace('`', "'")
+            ));
+        }
+        if let Some(from) = &c.moved_from {
+            lines.push(format!("- `{from}` has moved to `{}`\n", c.address));
+        }
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from("\n");
+    let mut dropped = 0;
+    for line in &lines {
+        if dropped == 0 && s.len() + line.len() <= IMPORTS_MOVES_BUDGET {
+            s.push_str(line);
+        } else {
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        let _ = writeln!(s, "- … and {dropped} more imports or moves");
+    }
+    s
+}
+
+fn destructive_warning(changes: &[&Change]) -> String {
     let destructive: Vec<&&Change> = changes
         .iter()
         .filter(|c| c.action == Action::Delete || c.action.is_replace())
         .collect();
-    if !destructive.is_empty() {
-        head.push_str("\n> [!WARNING]\n> **This plan destroys or replaces resources:**\n>\n");
-        for c in destructive {
-            let verb = if c.action == Action::Delete {
-                "destroyed"
-            } else {
-                "replaced"
-            };
-            let _ = write!(head, "> - `{}` will be {verb}", c.address);
-            if let Some(why) = reason_text(c) {
-                let _ = write!(head, " ({why})");
-            }
-            head.push('\n');
-        }
+    if destructive.is_empty() {
+        return String::new();
     }
-
-    let mut sections: Vec<String> = Vec::new();
-    if !plan.drift.is_empty() {
-        let mut s = String::from(
-            "\n<details><summary>Objects changed outside of trellis</summary>\n\n```diff\n",
-        );
-        for (i, c) in plan.drift.iter().enumerate() {
-            if i > 0 {
-                s.push('\n');
-            }
-            diff_block(&mut s, c, true);
-        }
-        s.push_str("```\n\n</details>\n");
-        sections.push(s);
-    }
-    for c in &changes {
-        let mut s = String::new();
-        let title = headings(c, false).join(" ");
-        let _ = write!(
-            s,
-            "\n<details><summary>{}</summary>\n\n```diff\n",
-            escape_html(&title)
-        );
-        diff_block(&mut s, c, false);
-        s.push_str("```\n\n</details>\n");
-        sections.push(s);
-    }
-    let outputs: Vec<_> = plan
-        .outputs
-        .iter()
-        .filter(|o| o.action != Action::NoOp)
-        .collect();
-    let mut tail = String::new();
-    if !outputs.is_empty() {
-        let text = crate::plan::render_plan(
-            &Plan {
-                changes: Vec::new(),
-                drift: Vec::new(),
-                warnings: Vec::new(),
-                ..plan.clone()
-            },
-            Style::PLAIN,
-        );
-        let body: String = text
-            .lines()
-            .skip_while(|l| !l.starts_with("Changes to Outputs:"))
-            .skip(1)
-            .take_while(|l| !l.is_empty())
-            .map(|l| format!("{}\n", markdown_marker(l)))
-            .collect();
-        let _ = write!(tail, "\n**Changes to outputs:**\n\n```diff\n{body}```\n");
-    }
-    for w in &plan.warnings {
-        let _ = write!(tail, "\n> [!NOTE]\n> **Warning:** {}", w.summary);
-        if let Some(address) = &w.address {
-            let _ = write!(tail, " (`{address}`)");
-        }
-        tail.push('\n');
-    }
-
-    let mut out = head;
-    let budget = MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + 200);
-    let mut used = 0;
-    let mut left_out = 0;
-    for s in &sections {
-        if left_out == 0 && used + s.len() <= budget {
-            used += s.len();
-            out.push_str(s);
+    let (destroys, replaces) = destructive.iter().fold((0, 0), |(d, r), c| {
+        if c.action == Action::Delete {
+            (d + 1, r)
         } else {
-            left_out += 1;
+            (d, r + 1)
+        }
+    });
+    let mut what = Vec::new();
+    if destroys > 0 {
+        what.push(format!(
+            "destroys {destroys} resource{}",
+            if destroys == 1 { "" } else { "s" }
+        ));
+    }
+    if replaces > 0 {
+        what.push(format!("replaces {replaces}"));
+    }
+    let mut s = format!(
+        "\n> [!WARNING]\n> **This plan {}:**\n>\n",
+        what.join(" and ")
+    );
+    let mut dropped = 0;
+    for c in destructive {
+        let verb = if c.action == Action::Delete {
+            "destroyed"
+        } else {
+            "replaced"
+        };
+        let mut line = format!("> - `{}` will be {verb}", c.address);
+        if let Some(why) = reason_text(c) {
+            let _ = write!(line, " ({why})");
+        }
+        line.push('\n');
+        if dropped == 0 && s.len() + line.len() <= DESTRUCTIVE_BUDGET {
+            s.push_str(&line);
+        } else {
+            dropped += 1;
         }
     }
-    if left_out > 0 {
-        let _ = write!(
-            out,
-            "\n_{left_out} resource diff{} left out to stay under GitHub's comment size limit; \
-             run `trellis show` on the plan file to see them._\n",
-            if left_out == 1 { " was" } else { "s were" }
+    if dropped > 0 {
+        let _ = writeln!(
+            s,
+            "> - … and {dropped} more; `trellis show PLANFILE` lists them all"
         );
     }
-    out.push_str(&tail);
-    out
+    s
+}
+
+/// One collapsible section with a `diff` code block.
+fn details(title: &str, body: &str) -> String {
+    let fence = fence_for(body);
+    format!(
+        "\n<details><summary>{}</summary>\n\n{fence}diff\n{body}{fence}\n\n</details>\n",
+        escape_html(title)
+    )
+}
+
+/// A code fence longer than any run of backticks in `body`, so that a value holding
+/// backticks cannot end the block early.
+fn fence_for(body: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for ch in body.chars() {
+        if ch == '`' {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+/// Lists the left-out resources by heading, as many as fit in the reserve.
+fn left_out_note(left_out: &[&str]) -> String {
+    let n = left_out.len();
+    let mut s = format!(
+        "\n<details><summary>{n} section{} left out to stay under GitHub's comment size \
+         limit</summary>\n\nRun `trellis show PLANFILE` to see {}.\n\n",
+        if n == 1 { " was" } else { "s were" },
+        if n == 1 { "it" } else { "them" }
+    );
+    let mut listed = 0;
+    for name in left_out {
+        let line = format!("- {}\n", escape_html(name));
+        if s.len() + line.len() > NOTE_RESERVE - 200 {
+            break;
+        }
+        s.push_str(&line);
+        listed += 1;
+    }
+    if listed < n {
+        let _ = writeln!(s, "- … and {} more", n - listed);
+    }
+    s.push_str("\n</details>\n");
+    s
+}
+
+fn output_changes(plan: &Plan, analysis: &Analysis) -> String {
+    if plan.outputs.iter().all(|o| o.action == Action::NoOp) {
+        return String::new();
+    }
+    let text = crate::plan::render_plan_with(
+        &Plan {
+            changes: Vec::new(),
+            drift: Vec::new(),
+            warnings: Vec::new(),
+            ..plan.clone()
+        },
+        &Analysis {
+            findings: Vec::new(),
+            changes: Vec::new(),
+            ..analysis.clone()
+        },
+        Style::PLAIN,
+    );
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Changes to Outputs:"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{}\n", markdown_marker(l)))
+        .collect();
+    let fence = fence_for(&body);
+    format!("\n**Changes to outputs:**\n\n{fence}diff\n{body}{fence}\n")
 }
 
 fn diff_block(out: &mut String, c: &Change, drift: bool) {
@@ -177,7 +362,7 @@ fn reason_text(c: &Change) -> Option<String> {
     })
 }
 
-fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

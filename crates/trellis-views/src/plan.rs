@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use trellis_mesh::Analysis;
 use trellis_plan::{Action, Change, OutputChange, Plan, Reason};
 use trellis_types::{InstanceKey, Mode, Path, SourceMap, Value};
 
@@ -13,11 +14,19 @@ const RULE_WIDTH: usize = 77;
 
 /// Renders a plan the way Terraform does: the drift found by refresh (if any), a legend of
 /// the symbols in use, one block per resource instance with work to do, the closing
-/// `Plan: X to add, Y to change, Z to destroy.` line, output changes and warnings.
+/// `Plan: X to add, Y to change, Z to destroy.` line, output changes, the mesh's
+/// connectivity changes (pairs of client VPC and service that appear, disappear or change
+/// their IAM gate) and warnings, the mesh checks' findings among them.
 ///
 /// Unchanged attributes of updated resources are hidden behind a count; values at the
 /// change's sensitive paths are shown as `(sensitive value)`.
 pub fn render_plan(plan: &Plan, style: Style) -> String {
+    let analysis = trellis_mesh::analyze(plan);
+    render_plan_with(plan, &analysis, style)
+}
+
+/// [`render_plan`] with the mesh analysis already made (the markdown view reuses it).
+pub(crate) fn render_plan_with(plan: &Plan, analysis: &Analysis, style: Style) -> String {
     let mut out = String::new();
     let changes: Vec<&Change> = plan.changes.iter().filter(|c| c.has_work()).collect();
     let outputs: Vec<&OutputChange> = plan
@@ -40,7 +49,7 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
             "trellis has compared your real infrastructure against your configuration and found\n\
              no differences, so no changes are needed.\n",
         );
-        render_warnings(&mut out, plan, style);
+        render_warnings(&mut out, plan, analysis, style);
         return out;
     }
 
@@ -70,7 +79,8 @@ pub fn render_plan(plan: &Plan, style: Style) -> String {
         }
     }
 
-    render_warnings(&mut out, plan, style);
+    crate::connectivity::render_human(&mut out, analysis, style);
+    render_warnings(&mut out, plan, analysis, style);
     out
 }
 
@@ -338,9 +348,11 @@ fn render_output_changes(out: &mut String, outputs: &[&OutputChange], style: Sty
     write_lines(out, &differ.lines, Layout::Diff, style);
 }
 
-fn render_warnings(out: &mut String, plan: &Plan, style: Style) {
+/// The planner's warnings, then the mesh checks' findings.
+fn render_warnings(out: &mut String, plan: &Plan, analysis: &Analysis, style: Style) {
     for warning in &plan.warnings {
         out.push('\n');
         out.push_str(&render_diagnostic(warning, &SourceMap::new(), style));
     }
+    crate::connectivity::render_human_findings(out, analysis, style);
 }

@@ -124,20 +124,27 @@ class FaultInjector:
 
 
 class CallCounter:
-    """Calls per service and operation, faulted ones included."""
+    """Calls per service and operation, faulted ones included, and the request body bytes they sent."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._bytes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
-    def record(self, service: str, operation: str) -> None:
+    def record(self, service: str, operation: str, body_bytes: int = 0) -> None:
         with self._lock:
             self._counts[service][operation] += 1
+            self._bytes[service][operation] += body_bytes
 
     def snapshot(self) -> dict[str, dict[str, int]]:
         with self._lock:
             return {service: dict(ops) for service, ops in self._counts.items()}
 
+    def bytes_snapshot(self) -> dict[str, dict[str, int]]:
+        with self._lock:
+            return {service: dict(ops) for service, ops in self._bytes.items()}
+
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._bytes.clear()

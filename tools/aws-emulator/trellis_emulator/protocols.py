@@ -43,6 +43,10 @@ def identify(environ: dict[str, Any], body: bytes) -> Call:
         query = parse_qs(environ.get("QUERY_STRING", ""))
         form = parse_qs(body.decode("utf-8", "replace")) if body else {}
         operation = (form.get("Action") or query.get("Action") or ["Unknown"])[0]
+    elif service == "s3":
+        from .s3 import operation as s3_operation
+
+        operation = s3_operation(environ)
     elif protocol in ("rest-json", "rest-xml"):
         model = api_model(service)
         routed = model.match(environ.get("REQUEST_METHOD", "GET"), raw_path(environ)) if model else None

@@ -23,6 +23,7 @@ from .faults import CallCounter, FaultConfig, FaultInjector
 from .lattice import LatticeBackend
 from .protocols import Call, api_model, fault_response, identify, raw_path
 from .ram import RamBackend
+from .s3 import WriteGuard, conflict_response, is_conditional, object_write_key
 
 StartResponse = Callable[..., Any]
 
@@ -101,6 +102,7 @@ class EmulatorApp:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.faults = FaultInjector(faults)
         self.calls = CallCounter()
+        self.s3_writes = WriteGuard()
         self.ram = RamBackend(self.settings, lambda arn: self.lattice.owner_of(arn))
         self.lattice = LatticeBackend(self.settings, self.ram, MotoNetwork())
         self.extensions = {
@@ -113,7 +115,20 @@ class EmulatorApp:
             return self.admin(environ, start_response)
         body = _read_body(environ)
         call = identify(environ, body)
-        self.calls.record(call.service, call.operation)
+        self.calls.record(call.service, call.operation, len(body))
+        write_key = object_write_key(environ) if call.service == "s3" else None
+        if write_key is None:
+            return self.handle(environ, start_response, body, call)
+        # S3 object writes: atomic conditions and 409 on conflicting writes (see s3.py).
+        if not self.s3_writes.arrive(write_key, is_conditional(environ)):
+            return _raw(start_response, *conflict_response(write_key))
+        try:
+            with self.s3_writes.lock_of(write_key):
+                return self.handle(environ, start_response, body, call)
+        finally:
+            self.s3_writes.leave(write_key)
+
+    def handle(self, environ: dict[str, Any], start_response: StartResponse, body: bytes, call: Call) -> Iterable[bytes]:
         decision = self.faults.decide(call.service, call.operation)
         if decision.latency_s:
             time.sleep(decision.latency_s)
@@ -152,6 +167,8 @@ class EmulatorApp:
                 result = self.faults.injected()
             elif path == "/_trellis/calls" and method == "GET":
                 result = self.calls.snapshot()
+            elif path == "/_trellis/calls/bytes" and method == "GET":
+                result = self.calls.bytes_snapshot()
             elif path == "/_trellis/calls/reset" and method == "POST":
                 self.calls.reset()
                 result = {}
@@ -179,6 +196,7 @@ class EmulatorApp:
             self.lattice.reset()
             self.ram.reset()
         self.calls.reset()
+        self.s3_writes.reset()
         self.faults.configure(FaultConfig())
         self.settings.async_delay = self.initial_settings.async_delay
 
@@ -199,6 +217,6 @@ def _read_body(environ: dict[str, Any]) -> bytes:
 
 
 def _raw(start_response: StartResponse, status: int, headers: dict[str, str], body: bytes) -> Iterable[bytes]:
-    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error"}
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 409: "Conflict", 429: "Too Many Requests", 500: "Internal Server Error"}
     start_response(f"{status} {reason.get(status, 'Error')}", [*headers.items(), ("Content-Length", str(len(body)))])
     return [body]

@@ -1,0 +1,510 @@
+//! Importing meshes that trellis did not build, against the emulator with the real binary:
+//! a mesh made directly with SDK calls, discovered with `trellis import -service-network`,
+//! planned, applied and planned again; import blocks of every type; wrong IDs.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use aws_sdk_vpclattice::types::{
+    FixedResponseAction, ForwardAction, HttpMatch, ListenerProtocol, PathMatch, PathMatchType,
+    RuleAction, RuleMatch, Target, TargetGroupConfig, TargetGroupProtocol, TargetGroupType,
+    WeightedTargetGroup,
+};
+use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+
+struct Fixture {
+    emulator: Emulator,
+    dir: tempfile::TempDir,
+}
+
+/// What the SDK-built mesh holds, for assertions.
+struct Mesh {
+    networks: Vec<(String, String)>,
+    services: Vec<String>,
+    rule_with_priority_42: String,
+}
+
+fn run_in(dir: &Path, emulator: &Emulator, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .arg("-no-color")
+        .args(args)
+        .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()
+        .expect("trellis runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let emulator = Emulator::start().expect("emulator starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = emulator.endpoint_url().to_string();
+        std::fs::write(
+            dir.path().join("provider.tf"),
+            format!(
+                "provider \"aws\" {{\n  region = \"us-east-1\"\n  endpoints {{\n    vpclattice = \"{url}\"\n    sts = \"{url}\"\n  }}\n}}\n"
+            ),
+        )
+        .unwrap();
+        Fixture { emulator, dir }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        run_in(self.dir.path(), &self.emulator, args)
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let t = text(&out);
+        assert!(out.status.success(), "trellis {args:?} failed:\n{t}");
+        t
+    }
+
+    #[track_caller]
+    fn plan_code(&self) -> (Option<i32>, String) {
+        let out = self.run(&["plan", "-detailed-exitcode"]);
+        (out.status.code(), text(&out))
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name)).unwrap()
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.path().join(name), text).unwrap();
+    }
+
+    fn state_list(&self) -> Vec<String> {
+        self.ok(&["state", "list"])
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Builds the mesh with SDK calls only: two networks, six services with listeners and
+    /// rules, target groups with targets, VPC associations with security groups, auth
+    /// policies, a resource policy and an access log subscription.
+    fn build_mesh(&self) -> Mesh {
+        let vpc_a = self
+            .emulator
+            .create_vpc(DEFAULT_ACCOUNT, "us-east-1", "10.0.0.0/16")
+            .unwrap();
+        let vpc_b = self
+            .emulator
+            .create_vpc(DEFAULT_ACCOUNT, "us-east-1", "10.1.0.0/16")
+            .unwrap();
+        let sg_a = self
+            .emulator
+            .create_security_group(DEFAULT_ACCOUNT, "us-east-1", &vpc_a, "lattice-a")
+            .unwrap();
+        let sg_b = self
+            .emulator
+            .create_security_group(DEFAULT_ACCOUNT, "us-east-1", &vpc_b, "lattice-b")
+            .unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let config = rt
+            .block_on(self.emulator.sdk_config(DEFAULT_ACCOUNT, "us-east-1"))
+            .unwrap();
+        let c = aws_sdk_vpclattice::Client::new(&config);
+        rt.block_on(async {
+            let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"vpc-lattice-svcs:Invoke","Resource":"*"}]}"#;
+            let mut networks = Vec::new();
+            for (name, auth) in [("mesh-a", "AWS_IAM"), ("mesh-b", "NONE")] {
+                let n = c
+                    .create_service_network()
+                    .name(name)
+                    .auth_type(auth.into())
+                    .tags("team", "platform")
+                    .send()
+                    .await
+                    .unwrap();
+                networks.push((n.id().unwrap().to_string(), n.arn().unwrap().to_string()));
+            }
+            c.put_auth_policy()
+                .resource_identifier(&networks[0].0)
+                .policy(policy)
+                .send()
+                .await
+                .unwrap();
+            for ((network, _), (vpc, sg)) in networks.iter().zip([(&vpc_a, &sg_a), (&vpc_b, &sg_b)]) {
+                c.create_service_network_vpc_association()
+                    .service_network_identifier(network)
+                    .vpc_identifier(vpc)
+                    .security_group_ids(sg)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let mut services = Vec::new();
+            let mut rule_42 = String::new();
+            for i in 1..=6 {
+                let name = format!("svc-{}", ["orders", "billing", "search", "users", "carts", "mail"][i - 1])
+                    .replace("svc-", "");
+                let auth = if i % 2 == 0 { "AWS_IAM" } else { "NONE" };
+                let svc = c
+                    .create_service()
+                    .name(&name)
+                    .auth_type(auth.into())
+                    .tags("service", &name)
+                    .send()
+                    .await
+                    .unwrap();
+                let svc_id = svc.id().unwrap().to_string();
+                services.push(svc_id.clone());
+                let mut groups = Vec::new();
+                for (suffix, vpc) in [("main", &vpc_a), ("canary", &vpc_a)] {
+                    let tg = c
+                        .create_target_group()
+                        .name(format!("{name}-{suffix}"))
+                        .r#type(TargetGroupType::Ip)
+                        .config(
+                            TargetGroupConfig::builder()
+                                .port(8080)
+                                .protocol(TargetGroupProtocol::Http)
+                                .vpc_identifier(vpc)
+                                .build(),
+                        )
+                        .send()
+                        .await
+                        .unwrap();
+                    let tg_id = tg.id().unwrap().to_string();
+                    c.register_targets()
+                        .target_group_identifier(&tg_id)
+                        .targets(Target::builder().id(format!("10.0.{i}.10")).port(8080).build().unwrap())
+                        .targets(Target::builder().id(format!("10.0.{i}.11")).build().unwrap())
+                        .send()
+                        .await
+                        .unwrap();
+                    groups.push(tg_id);
+                }
+                let listener = c
+                    .create_listener()
+                    .service_identifier(&svc_id)
+                    .name("http")
+                    .protocol(ListenerProtocol::Http)
+                    .port(80)
+                    .default_action(RuleAction::Forward(
+                        ForwardAction::builder()
+                            .target_groups(
+                                WeightedTargetGroup::builder()
+                                    .target_group_identifier(&groups[0])
+                                    .weight(90)
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .target_groups(
+                                WeightedTargetGroup::builder()
+                                    .target_group_identifier(&groups[1])
+                                    .weight(10)
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    ))
+                    .send()
+                    .await
+                    .unwrap();
+                let listener_id = listener.id().unwrap().to_string();
+                let rule = c
+                    .create_rule()
+                    .service_identifier(&svc_id)
+                    .listener_identifier(&listener_id)
+                    .name("api")
+                    .priority(if i == 1 { 42 } else { 10 })
+                    .r#match(RuleMatch::HttpMatch(
+                        HttpMatch::builder()
+                            .path_match(
+                                PathMatch::builder()
+                                    .r#match(PathMatchType::Prefix("/api".into()))
+                                    .build(),
+                            )
+                            .build(),
+                    ))
+                    .action(RuleAction::Forward(
+                        ForwardAction::builder()
+                            .target_groups(
+                                WeightedTargetGroup::builder()
+                                    .target_group_identifier(&groups[1])
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    ))
+                    .send()
+                    .await
+                    .unwrap();
+                if i == 1 {
+                    rule_42 = rule.id().unwrap().to_string();
+                }
+                c.create_rule()
+                    .service_identifier(&svc_id)
+                    .listener_identifier(&listener_id)
+                    .name("blocked")
+                    .priority(20)
+                    .r#match(RuleMatch::HttpMatch(
+                        HttpMatch::builder()
+                            .path_match(
+                                PathMatch::builder()
+                                    .r#match(PathMatchType::Exact("/admin".into()))
+                                    .build(),
+                            )
+                            .build(),
+                    ))
+                    .action(RuleAction::FixedResponse(
+                        FixedResponseAction::builder().status_code(403).build().unwrap(),
+                    ))
+                    .send()
+                    .await
+                    .unwrap();
+                if auth == "AWS_IAM" {
+                    c.put_auth_policy()
+                        .resource_identifier(&svc_id)
+                        .policy(policy)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+                // Services 1 to 3 join mesh-a, 3 to 6 join mesh-b (service 3 both).
+                let nets: &[usize] = match i {
+                    1 | 2 => &[0],
+                    3 => &[0, 1],
+                    _ => &[1],
+                };
+                for n in nets {
+                    c.create_service_network_service_association()
+                        .service_identifier(&svc_id)
+                        .service_network_identifier(&networks[*n].0)
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+            c.put_resource_policy()
+                .resource_arn(&networks[0].1)
+                .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"vpc-lattice:CreateServiceNetworkVpcAssociation","Resource":"*"}]}"#)
+                .send()
+                .await
+                .unwrap();
+            c.create_access_log_subscription()
+                .resource_identifier(&services[0])
+                .destination_arn("arn:aws:logs:us-east-1:123456789012:log-group:lattice-orders")
+                .send()
+                .await
+                .unwrap();
+            Mesh {
+                networks,
+                services,
+                rule_with_priority_42: rule_42,
+            }
+        })
+    }
+
+    fn discover(&self, mesh: &Mesh) -> String {
+        // One network by ID, the other by ARN.
+        let a = format!("-service-network={}", mesh.networks[0].0);
+        let b = format!("-service-network={}", mesh.networks[1].1);
+        self.ok(&["import", &a, &b, "-generate-config-out=mesh.tf"])
+    }
+}
+
+#[test]
+fn discovered_mesh_imports_and_then_plans_no_changes() {
+    let fx = Fixture::new();
+    let mesh = fx.build_mesh();
+    let out = fx.discover(&mesh);
+    assert!(out.contains("Wrote mesh.tf"), "{out}");
+    let generated = fx.read("mesh.tf");
+    for (type_name, count) in [
+        ("aws_vpclattice_service_network", 2),
+        ("aws_vpclattice_service", 6),
+        ("aws_vpclattice_target_group", 12),
+        ("aws_vpclattice_target_group_attachment", 24),
+        ("aws_vpclattice_listener", 6),
+        ("aws_vpclattice_listener_rule", 12),
+        ("aws_vpclattice_service_network_service_association", 7),
+        ("aws_vpclattice_service_network_vpc_association", 2),
+        ("aws_vpclattice_auth_policy", 4),
+        ("aws_vpclattice_resource_policy", 1),
+        ("aws_vpclattice_access_log_subscription", 1),
+    ] {
+        let found = generated
+            .matches(&format!("resource \"{type_name}\" "))
+            .count();
+        assert_eq!(found, count, "{type_name} in:\n{generated}");
+    }
+    // References replace raw IDs; names come from AWS names; defaults are left out.
+    assert!(generated.contains("resource \"aws_vpclattice_service\" \"orders\""));
+    assert!(generated.contains("service_identifier = aws_vpclattice_service.orders.id"));
+    assert!(
+        generated.contains("target_group_identifier = aws_vpclattice_target_group.orders_main.id")
+    );
+    assert!(
+        generated.contains("service_network_identifier = aws_vpclattice_service_network.mesh_a.id")
+    );
+    assert!(generated.contains("listener_identifier = aws_vpclattice_listener.orders_http.id"));
+    assert!(generated.contains("resource_arn = aws_vpclattice_service_network.mesh_a.arn"));
+    assert!(generated.contains("jsonencode("));
+    assert!(
+        !generated.contains("auth_type = \"NONE\""),
+        "defaults are left out"
+    );
+    for id in &mesh.services {
+        assert!(
+            !generated.contains(&format!("= \"{id}\"\n"))
+                || generated.contains(&format!("id = \"{id}\""))
+        );
+    }
+    assert!(fx.state_list().is_empty(), "discovery writes no state");
+
+    let (code, plan) = fx.plan_code();
+    assert_eq!(code, Some(2), "{plan}");
+    assert!(
+        plan.contains("Plan: 77 to import, 0 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+    let created_before = fx
+        .emulator
+        .call_count("vpc-lattice", "CreateService")
+        .unwrap();
+    let applied = fx.ok(&["apply", "-auto-approve"]);
+    assert!(
+        applied.contains("77 imported, 0 added, 0 changed, 0 destroyed"),
+        "{applied}"
+    );
+    assert_eq!(
+        fx.emulator
+            .call_count("vpc-lattice", "CreateService")
+            .unwrap(),
+        created_before,
+        "import creates nothing"
+    );
+    assert_eq!(fx.state_list().len(), 77);
+    let (code, plan) = fx.plan_code();
+    assert_eq!(
+        code,
+        Some(0),
+        "after import the plan shows no changes:\n{plan}"
+    );
+
+    // Change one argument: the plan shows exactly that change.
+    let generated = fx.read("mesh.tf");
+    let changed: Vec<String> = generated
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("priority") && l.trim_end().ends_with("= 42") {
+                l.replace("= 42", "= 43")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let changed = changed.join("\n") + "\n";
+    assert_ne!(
+        changed, generated,
+        "the rule with priority 42 is in the file"
+    );
+    fx.write("mesh.tf", &changed);
+    let (code, plan) = fx.plan_code();
+    assert_eq!(code, Some(2), "{plan}");
+    assert!(
+        plan.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{plan}"
+    );
+    assert!(plan.contains("~ priority"), "{plan}");
+    assert!(plan.contains("42 -> 43"), "{plan}");
+    fx.ok(&["apply", "-auto-approve"]);
+    let (code, plan) = fx.plan_code();
+    assert_eq!(code, Some(0), "{plan}");
+    let _ = &mesh.rule_with_priority_42;
+}
+
+#[test]
+fn import_blocks_of_every_type_with_one_difference_and_wrong_ids() {
+    let fx = Fixture::new();
+    let mesh = fx.build_mesh();
+    fx.discover(&mesh);
+    // The generated file holds import blocks for every type. Make one live object differ
+    // from the configuration: the plan imports it and updates it on top.
+    let generated = fx.read("mesh.tf");
+    let at = generated.find("\"platform\"").expect("a team tag");
+    let changed = format!("{}\"network\"{}", &generated[..at], &generated[at + 10..]);
+    assert_ne!(changed, generated);
+    fx.write("mesh.tf", &changed);
+    let (code, plan) = fx.plan_code();
+    assert_eq!(code, Some(2), "{plan}");
+    assert!(
+        plan.contains("Plan: 77 to import, 0 to add, 1 to change, 0 to destroy."),
+        "{plan}"
+    );
+    assert!(plan.contains("will be updated in-place"), "{plan}");
+    assert!(plan.contains("(imported from"), "{plan}");
+    assert!(
+        plan.contains("~ team = \"platform\" -> \"network\""),
+        "{plan}"
+    );
+
+    // Wrong and missing IDs: a diagnostic at the import block; nothing written.
+    let service = &mesh.services[0];
+    fx.write(
+        "bad.tf",
+        &format!(
+            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"x\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}\"\n}}\n"
+        ),
+    );
+    let out = fx.run(&["apply", "-auto-approve"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("cannot import aws_vpclattice_listener.bad"),
+        "{t}"
+    );
+    assert!(t.contains("service_id/listener_id"), "{t}");
+    assert!(t.contains("bad.tf line 14, column 8"), "{t}");
+    fx.write(
+        "bad.tf",
+        &format!(
+            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"x\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}/listener-0123456789abcdef0\"\n}}\n"
+        ),
+    );
+    let out = fx.run(&["apply", "-auto-approve"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("no aws_vpclattice_listener with ID"), "{t}");
+    assert!(fx.state_list().is_empty(), "state unchanged");
+
+    // trellis import ADDR ID with a wrong ID: same, state unchanged.
+    let out = fx.run(&["import", "aws_vpclattice_listener.bad", "not-a-listener"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("service_id/listener_id"), "{t}");
+    assert!(fx.state_list().is_empty());
+
+    // With the bad block gone, everything imports, the changed tag is updated, and the
+    // next plan is empty.
+    std::fs::remove_file(fx.dir.path().join("bad.tf")).unwrap();
+    let applied = fx.ok(&["apply", "-auto-approve"]);
+    assert!(
+        applied.contains("77 imported, 0 added, 1 changed"),
+        "{applied}"
+    );
+    let (code, plan) = fx.plan_code();
+    assert_eq!(code, Some(0), "{plan}");
+}
