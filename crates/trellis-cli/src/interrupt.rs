@@ -75,11 +75,11 @@ async fn watch(tx: watch::Sender<bool>, abandon: Arc<Notify>) {
         tracing::warn!(signal = name, count, "signal received");
         if count == 1 {
             eprintln!(
-                "\n{name} received: no new changes will start; waiting for the running ones to finish (send it again to abandon them)."
+                "\nInterrupt received ({name}): no new changes will start; waiting for the running ones to finish (interrupt again to abandon them)."
             );
             let _ = tx.send(true);
         } else {
-            eprintln!("\n{name} received again: abandoning the running changes.");
+            eprintln!("\nInterrupt received again ({name}): abandoning the running changes.");
             // A stored permit: the apply sees it even if it is not waiting at this moment.
             abandon.notify_one();
         }

@@ -125,7 +125,9 @@ fn first_signal_lets_running_changes_finish_and_starts_no_new_one() {
         apply.signal(signal);
         let run = apply.finish();
         run.expect_code(1)
-            .contains(&format!("SIG{signal} received: no new changes will start"))
+            .contains(&format!(
+                "Interrupt received (SIG{signal}): no new changes will start"
+            ))
             .contains("Apply interrupted!")
             .contains("2 added")
             .contains("4 not started")
@@ -155,7 +157,7 @@ fn second_signal_abandons_running_changes_and_a_rerun_settles_them() {
     apply.signal("TERM");
     let run = apply.finish();
     run.expect_code(130)
-        .contains("SIGTERM received again: abandoning the running changes")
+        .contains("Interrupt received again (SIGTERM): abandoning the running changes")
         .contains("Apply abandoned! Changes: 0 completed, 0 failed, 2 abandoned while running, 4 not started.")
         .contains("Abandoned while running")
         .contains("(create)")
