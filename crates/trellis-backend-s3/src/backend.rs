@@ -243,6 +243,15 @@ impl S3Backend {
         Ok(())
     }
 
+    /// Checks that the bucket exists and that these credentials may list the state's
+    /// prefix and read its object (what every command needs first). `trellis init` calls it
+    /// so that a wrong bucket or missing permission is reported there.
+    pub fn check_access(&self) -> Result<(), StateError> {
+        self.list(&self.settings.journal_prefix())?;
+        self.state_exists()?;
+        Ok(())
+    }
+
     /// Whether the state object exists.
     pub fn state_exists(&self) -> Result<bool, StateError> {
         self.exists(&self.settings.key)

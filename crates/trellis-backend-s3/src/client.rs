@@ -147,6 +147,8 @@ where
     let status = err.raw_response().map(|r| r.status());
     let code = err.code().map(str::to_string);
     match (status, code.as_deref()) {
+        // A missing bucket is a configuration error, never "no state yet".
+        (_, Some("NoSuchBucket")) => Failure::Other(describe(&err)),
         (_, Some("NoSuchKey")) | (Some(404), _) => Failure::NotFound,
         (_, Some("PreconditionFailed")) | (Some(412), _) => Failure::Precondition,
         (_, Some("ConditionalRequestConflict")) | (Some(409), _) => Failure::Conflict,

@@ -15,6 +15,18 @@ use trellis_types::Address;
 use crate::backend::{Condition, S3Backend};
 use crate::client::{remote, Failure};
 
+/// How often a read starts again when the journal changes under it.
+const READ_ATTEMPTS: usize = 5;
+
+/// `SERIAL-SEQ-WRITER` (serial and sequence zero-padded, so names sort in write order).
+fn parse_entry_name(name: &str) -> Option<(u64, &str)> {
+    let mut parts = name.splitn(3, '-');
+    let serial = parts.next()?.parse().ok()?;
+    let _seq: u64 = parts.next()?.parse().ok()?;
+    let writer = parts.next().filter(|w| !w.is_empty())?;
+    Some((serial, writer))
+}
+
 /// The journal entry format this trellis writes and reads.
 const JOURNAL_FORMAT_VERSION: u64 = 1;
 
@@ -192,14 +204,35 @@ impl S3Store {
         })
     }
 
+    /// Reads the snapshot and the journal entries newer than it. A reader may race the
+    /// writer's fold (entries listed, then deleted): it then reads again.
     fn read(backend: &Arc<S3Backend>) -> Result<Option<S3Store>, StateError> {
+        for _ in 0..READ_ATTEMPTS {
+            if let Some(read) = S3Store::read_once(backend)? {
+                return Ok(read);
+            }
+        }
+        Err(StateError::Remote {
+            what: backend.settings.url(),
+            detail: format!(
+                "the journal kept changing under {READ_ATTEMPTS} reads in a row; try again"
+            ),
+        })
+    }
+
+    /// `None` when a listed journal entry vanished before it was read (folded meanwhile).
+    #[allow(clippy::type_complexity)]
+    fn read_once(backend: &Arc<S3Backend>) -> Result<Option<Option<S3Store>>, StateError> {
         let settings = &backend.settings;
         let url = settings.url();
-        let snapshot = backend.get(&settings.key)?;
+        // The journal first: entries listed before a fold are then either in the snapshot
+        // read after it (and skipped by serial, from their names, without a GET) or still
+        // there to read.
         let journal = backend.list(&settings.journal_prefix())?;
+        let snapshot = backend.get(&settings.key)?;
         let Some(snapshot) = snapshot else {
             if journal.is_empty() {
-                return Ok(None);
+                return Ok(Some(None));
             }
             return Err(StateError::Corrupt {
                 what: url,
@@ -222,10 +255,20 @@ impl S3Store {
         let mut writers: BTreeMap<u64, String> = BTreeMap::new();
         for key in &journal {
             let what = backend.url_of(key);
-            let object = backend.get(key)?.ok_or_else(|| StateError::Remote {
+            let name = &key[settings.journal_prefix().len()..];
+            let (serial, writer) = parse_entry_name(name).ok_or_else(|| StateError::Corrupt {
                 what: what.clone(),
-                detail: "listed but gone: is another process compacting this state?".to_string(),
+                detail: "not a journal entry name (SERIAL-SEQ-WRITER)".to_string(),
             })?;
+            // Of two writers of one serial (a lock forced away), the first in order counts.
+            let first_writer = writers.entry(serial).or_insert_with(|| writer.to_string());
+            if serial <= base || first_writer != writer {
+                recovery.skipped += 1;
+                continue;
+            }
+            let Some(object) = backend.get(key)? else {
+                return Ok(None);
+            };
             let entry: Entry =
                 serde_json::from_slice(&object.bytes).map_err(|e| StateError::Corrupt {
                     what: what.clone(),
@@ -238,17 +281,16 @@ impl S3Store {
                     supported: JOURNAL_FORMAT_VERSION,
                 });
             }
-            let first_writer = writers
-                .entry(entry.serial)
-                .or_insert_with(|| entry.writer.clone());
-            if entry.serial <= base || *first_writer != entry.writer {
-                recovery.skipped += 1;
-                continue;
+            if entry.serial != serial || entry.writer != writer {
+                return Err(StateError::Corrupt {
+                    what,
+                    detail: "the entry's serial or writer differs from its name".to_string(),
+                });
             }
             recovery.entries += 1;
             entry.change.apply(&mut state);
         }
-        S3Store::new(backend, state, snapshot.etag, journal, recovery).map(Some)
+        S3Store::new(backend, state, snapshot.etag, journal, recovery).map(|s| Some(Some(s)))
     }
 
     /// Writes one journal object; the change is durable in S3 when this returns.

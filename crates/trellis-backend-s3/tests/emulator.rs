@@ -255,3 +255,93 @@ fn force_unlock_removes_a_stale_lock_only_with_its_id() {
     ));
     backend.lock("plan", Duration::ZERO).unwrap();
 }
+
+#[test]
+fn kms_encryption_settings_reach_every_object() {
+    let emulator = start();
+    let mut settings = settings(&emulator, "kms.state");
+    settings.kms_key_id = Some("alias/trellis-state".to_string());
+    let backend = S3Backend::connect(settings).unwrap();
+    make_bucket(&emulator);
+    let store = S3Store::open(&backend).unwrap();
+    store.begin_write().unwrap();
+    let _lock = backend.lock("apply", Duration::ZERO).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let heads = rt.block_on(async {
+        let config = emulator
+            .sdk_config(trellis_emulator::DEFAULT_ACCOUNT, "us-east-1")
+            .await
+            .unwrap();
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let listed = s3
+            .list_objects_v2()
+            .bucket("state")
+            .prefix("kms.state")
+            .send()
+            .await
+            .unwrap();
+        let mut heads = Vec::new();
+        for object in listed.contents() {
+            let key = object.key().unwrap().to_string();
+            let head = s3
+                .head_object()
+                .bucket("state")
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
+            heads.push((
+                key,
+                head.server_side_encryption()
+                    .map(|e| e.as_str().to_string()),
+                head.ssekms_key_id().map(String::from),
+            ));
+        }
+        heads
+    });
+    // The snapshot, the journal entry of the serial and the lock object.
+    assert_eq!(heads.len(), 3, "{heads:?}");
+    for (key, sse, kms) in heads {
+        assert_eq!(sse.as_deref(), Some("aws:kms"), "{key}");
+        assert!(
+            kms.unwrap_or_default().contains("alias/trellis-state"),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn concurrent_lock_attempts_have_exactly_one_winner() {
+    let emulator = start();
+    let backend = backend(&emulator, "contended.state");
+    for _round in 0..3 {
+        let barrier = Arc::new(std::sync::Barrier::new(6));
+        let attempts: Vec<_> = (0..6)
+            .map(|_| {
+                let backend = backend.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    backend.lock("apply", Duration::ZERO)
+                })
+            })
+            .collect();
+        let results: Vec<_> = attempts.into_iter().map(|t| t.join().unwrap()).collect();
+        let winners = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "{results:?}");
+        for result in &results {
+            if let Err(e) = result {
+                assert!(matches!(e, StateError::Locked(_)), "{e:?}");
+            }
+        }
+        drop(results);
+        assert!(
+            backend.read_lock().unwrap().is_none(),
+            "released with the winner's guard"
+        );
+    }
+}

@@ -145,7 +145,8 @@ async fn plan_once(
         "generated configuration is valid: {diags}"
     );
     let graph = trellis_plan::graph::build(&config, sources).expect("no cycles");
-    let validation = trellis_plan::planner::validate(&config, sources, registry);
+    let validation =
+        trellis_plan::planner::validate(&config, sources, &graph, registry, &NoFiles).await;
     assert!(!validation.has_errors(), "{validation}");
     let front = start.elapsed();
     let providers = configure(&config, sources, &BTreeMap::new(), registry, &NoFiles, &[])

@@ -272,6 +272,14 @@ pub fn init(dir: &Path, args: &InitArgs) -> Outcome<Vec<String>> {
     if let Err(e) = new.s3_settings() {
         return Err(Failure::Error(anyhow!("backend \"s3\": {e}")));
     }
+    // Reach the new backend now (credentials, bucket, permissions), not in the next command.
+    if let Some(backend) = connect(&new)? {
+        backend.check_access().map_err(|e| {
+            Failure::Error(
+                anyhow::Error::from(e).context(format!("cannot reach {}", new.describe())),
+            )
+        })?;
+    }
     let old = match read_record(dir)? {
         Some(record) => record.backend,
         None => BackendSpec::local(),

@@ -263,7 +263,11 @@ async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
     } else {
         None
     };
-    let store = if exists { Some(paths.open()?) } else { None };
+    let store = if exists {
+        Some(paths.open_read()?)
+    } else {
+        None
+    };
     let planned = make_plan(ws, &args, store).await?;
     let _ = planned.providers.close().await;
     if args.json {

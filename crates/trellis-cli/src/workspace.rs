@@ -443,13 +443,14 @@ impl StatePaths {
                     ""
                 };
                 Failure::Error(anyhow::anyhow!(
-                "the state is locked by another trellis process\n\n  lock id:   {}\n  holder:    {} (pid {} on {})\n  operation: {}\n  since:     {}\n  state:     {}{stale}\n\nwait for it to finish, retry with -lock-timeout=DURATION, or if it is gone run: trellis force-unlock {}",
+                "the state is locked by another trellis process\n\n  lock id:   {}\n  holder:    {} (pid {} on {})\n  operation: {}\n  since:     {} ({} ago)\n  state:     {}{stale}\n\nwait for it to finish, retry with -lock-timeout=DURATION, or if it is gone run: trellis force-unlock {}",
                 info.id,
                 info.who,
                 info.pid,
                 info.host,
                 info.operation,
                 format_time(info.created_at),
+                format_age(info.created_at),
                 self.describe(),
                 info.id
             ))
@@ -517,6 +518,24 @@ impl StatePaths {
         }
     }
 
+    /// Opens an existing store for reading only (plan): an S3 store folds the journal of an
+    /// interrupted run in memory and writes nothing, so a plan without the lock can never
+    /// disturb a running apply.
+    pub fn open_read(&self) -> Outcome<Arc<dyn StateStore>> {
+        self.unresolved()?;
+        match &self.location {
+            Location::Local { store, .. } => Ok(Arc::new(SledStore::open(store)?)),
+            Location::S3(backend) => match trellis_backend_s3::S3Store::open_existing(backend)? {
+                Some(store) => Ok(Arc::new(store)),
+                None => Err(Failure::Error(anyhow::anyhow!(
+                    "no state at {}",
+                    backend.settings().url()
+                ))),
+            },
+            Location::Unresolved(_) => unreachable!("checked above"),
+        }
+    }
+
     /// Loads the state, or an empty one when there is none yet.
     pub fn load_or_empty(&self) -> Outcome<State> {
         self.unresolved()?;
@@ -570,6 +589,22 @@ fn release_on_interrupt() {
             std::process::exit(130);
         }
     });
+}
+
+/// How long ago a time (seconds since the epoch) was: `42s`, `7m`, `3h12m`, `2d3h`. A lock
+/// from hours ago on another host is the usual sign of a runner that vanished.
+pub fn format_age(secs: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let age = now.saturating_sub(secs);
+    match age {
+        0..=59 => format!("{age}s"),
+        60..=3599 => format!("{}m", age / 60),
+        3600..=86_399 => format!("{}h{}m", age / 3600, (age % 3600) / 60),
+        _ => format!("{}d{}h", age / 86_400, (age % 86_400) / 3600),
+    }
 }
 
 /// Seconds since the epoch as UTC `YYYY-MM-DD HH:MM:SS`.

@@ -87,6 +87,21 @@ impl S3 {
         })
     }
 
+    /// The server-side encryption S3 reports for an object.
+    fn encryption(&self, key: &str) -> Option<String> {
+        self.rt.block_on(async {
+            let out = self
+                .client
+                .head_object()
+                .bucket(BUCKET)
+                .key(key)
+                .send()
+                .await
+                .ok()?;
+            out.server_side_encryption().map(|e| e.as_str().to_string())
+        })
+    }
+
     fn object(&self, key: &str) -> Option<serde_json::Value> {
         self.rt.block_on(async {
             let out = self
@@ -156,6 +171,11 @@ fn apply_keeps_state_in_s3_and_every_command_reads_it() {
         ["trellis_test_thing.first", "trellis_test_thing.victim"]
     );
     assert_eq!(snapshot["serial"], 1);
+    assert_eq!(
+        s3.encryption("mesh/prod.state").as_deref(),
+        Some("AES256"),
+        "encrypt = true"
+    );
     assert!(
         s3.keys("mesh/prod.state.journal/").is_empty(),
         "the journal was folded"
@@ -197,6 +217,18 @@ fn backend_config_from_the_command_line_is_recorded_by_init() {
     s3.run(&dir, &["plan"])
         .expect_code(1)
         .contains("needs `bucket`");
+    s3.run(
+        &dir,
+        &[
+            "init",
+            "-backend-config=bucket=no-such-bucket",
+            "-backend-config=key=k",
+        ],
+    )
+    .expect_code(1)
+    .contains("cannot reach s3://no-such-bucket/k")
+    .contains("NoSuchBucket");
+    assert!(!dir.exists(".trellis/backend.json"), "nothing recorded");
     s3.run(
         &dir,
         &[
@@ -288,6 +320,16 @@ fn a_run_killed_mid_apply_leaves_what_completed_and_a_rerun_converges() {
     let state: serde_json::Value = serde_json::from_str(&pulled.ok().stdout).unwrap();
     assert_eq!(names(&state), ["trellis_test_thing.first"]);
     assert_eq!(state["intents"][0]["address"], "trellis_test_thing.victim");
+
+    // A plan without the lock reads the journal too, and writes nothing.
+    s3.run(&dir, &["plan", "-lock=false"])
+        .ok()
+        .contains("trellis_test_thing.victim will be adopted");
+    assert_eq!(
+        s3.keys("crash.state.journal/"),
+        journal,
+        "a reader folds nothing"
+    );
 
     // The dead process still holds the lock: a stale lock, released by force-unlock.
     let lock = s3

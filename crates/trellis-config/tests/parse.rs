@@ -231,3 +231,51 @@ fn invalid_utf8_is_located() {
         "main.tf:2:6: error: file is not valid UTF-8\n  invalid byte 0xff\n"
     );
 }
+
+#[test]
+fn backend_settings_are_read_with_dotted_names_for_nested_blocks() {
+    let config = parse_ok(
+        r#"
+terraform {
+  backend "s3" {
+    bucket       = "acme-trellis-state"
+    key          = "mesh/prod.state"
+    use_lockfile = true
+    max_retries  = 5
+    shared_config_files = ["a", "b"]
+    assume_role {
+      role_arn = "arn:aws:iam::111122223333:role/state"
+    }
+    endpoints {
+      s3 = "http://127.0.0.1:9000"
+    }
+  }
+}
+"#,
+    );
+    let backend = config.terraform.backend.expect("a backend");
+    assert_eq!(backend.kind, "s3");
+    let settings: Vec<(String, String)> = backend
+        .settings
+        .iter()
+        .map(|(k, v)| (k.clone(), v.value.clone()))
+        .collect();
+    let expected = [
+        (
+            "assume_role.role_arn",
+            "arn:aws:iam::111122223333:role/state",
+        ),
+        ("bucket", "acme-trellis-state"),
+        ("endpoints.s3", "http://127.0.0.1:9000"),
+        ("key", "mesh/prod.state"),
+        ("max_retries", "5"),
+        ("shared_config_files", "a,b"),
+        ("use_lockfile", "true"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(settings, expected);
+    assert_eq!(backend.settings["bucket"].span.line, 4);
+}
