@@ -6,13 +6,16 @@
 //! every operation whose predecessors are done. A failure skips the operations that depend
 //! on it and lets the others finish.
 //!
-//! State is written through [`StateStore`] one record at a time, as each operation
-//! completes. Before every create an intent (address, idempotency token, planned value) is
+//! State is written through [`StateStore`] one record per operation, as each operation
+//! completes ([`writer`] groups the writes of operations that complete together into one
+//! durable batch). Before every create an intent (address, idempotency token, planned value) is
 //! recorded, so that a run that dies between the call and the record leaves something the
 //! next run settles instead of creating a duplicate.
 //!
 //! This crate does not plan, does not check that a plan is current (the caller does, under
 //! the state lock), and never prints: progress goes to an [`ApplyEvent`] callback.
+
+mod writer;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,7 +34,7 @@ use trellis_provider::{
     CreateRequest, DeleteRequest, ErrorKind, Provider, ProviderError, ReadDataRequest,
     UpdateRequest,
 };
-use trellis_state::{Intent, OutputState, ResourceState, State, StateStore};
+use trellis_state::{Intent, OutputState, ResourceState, State, StateStore, StateWrite};
 use trellis_types::{Address, Diagnostic, Mode, SourceMap, Value};
 
 /// Receives progress. Called from several tasks; must be cheap.
@@ -194,6 +197,7 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         sources: input.sources.clone(),
         files: input.files.clone(),
         store: input.store.clone(),
+        writer: writer::Writer::start(input.store.clone()),
         providers: input.providers.clone(),
         events: input.events.clone(),
         intents: input.state.intents.clone(),
@@ -343,6 +347,7 @@ struct Shared {
     sources: Arc<SourceMap>,
     files: Arc<dyn Files>,
     store: Arc<dyn StateStore>,
+    writer: writer::Writer,
     providers: Providers,
     events: EventSink,
     intents: BTreeMap<Address, Intent>,
@@ -505,15 +510,15 @@ impl Shared {
             create_before_destroy: change.create_before_destroy,
             private,
         };
-        let store = self.store.clone();
-        blocking(move || store.put_resource(&record))
+        // A moved resource leaves its old address in the same atomic write.
+        let mut writes = vec![StateWrite::PutResource(record)];
+        if let Some(old) = &change.moved_from {
+            writes.push(StateWrite::RemoveResource(old.clone()));
+        }
+        self.writer
+            .write(writes)
             .await
             .map_err(|e| format!("cannot record state: {e}"))?;
-        if let Some(old) = &change.moved_from {
-            self.store
-                .remove_resource(old)
-                .map_err(|e| format!("cannot record state: {e}"))?;
-        }
         self.values
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -545,17 +550,6 @@ fn replace_secrets(message: &str, mut secrets: Vec<String>) -> String {
         out = out.replace(secret.as_str(), "(sensitive value)");
     }
     out
-}
-
-/// Runs a state write on the blocking pool: a flush waits for the disk, and several
-/// writes in flight at once let the store share one flush between them.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, trellis_state::StateError> + Send + 'static,
-) -> Result<T, String> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(result) => result.map_err(|e| e.to_string()),
-        Err(e) => Err(format!("a state write did not finish: {e}")),
-    }
 }
 
 /// Runs one operation, reporting progress. Errors are already reported as events.
@@ -671,8 +665,9 @@ async fn run_inner(
                     .map(|d| d.as_secs())
                     .unwrap_or_default(),
             };
-            let store = shared.store.clone();
-            blocking(move || store.put_intent(&intent))
+            shared
+                .writer
+                .write(vec![StateWrite::PutIntent(intent)])
                 .await
                 .map_err(|e| format!("cannot record the intent to create: {e}"))?;
             let response = provider
@@ -739,17 +734,15 @@ async fn run_inner(
             if change.action == Action::CreateThenDelete {
                 return Ok((Outcome::Deleted, id_of(&prior)));
             }
-            let address = change.moved_from.as_ref().unwrap_or(&change.address);
-            shared
-                .store
-                .remove_resource(address)
-                .map_err(|e| format!("cannot record state: {e}"))?;
-            if change.moved_from.is_some() {
-                shared
-                    .store
-                    .remove_resource(&change.address)
-                    .map_err(|e| format!("cannot record state: {e}"))?;
+            let mut writes = vec![StateWrite::RemoveResource(change.address.clone())];
+            if let Some(old) = &change.moved_from {
+                writes.push(StateWrite::RemoveResource(old.clone()));
             }
+            shared
+                .writer
+                .write(writes)
+                .await
+                .map_err(|e| format!("cannot record state: {e}"))?;
             Ok((Outcome::Deleted, id_of(&prior)))
         }
         OpKind::Read => {

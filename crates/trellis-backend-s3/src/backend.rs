@@ -160,19 +160,45 @@ impl S3Backend {
         key: &str,
         etag: &str,
     ) -> Result<Result<(), Failure>, StateError> {
-        let request = self
-            .client
-            .delete_object()
-            .bucket(&self.settings.bucket)
-            .key(key)
-            .if_match(etag);
+        let client = self.client.clone();
+        let bucket = self.settings.bucket.clone();
+        let key = key.to_string();
+        let etag = etag.to_string();
         self.rt.run(async move {
-            match request.send().await {
-                Ok(_) => Ok(()),
-                Err(e) => match classify(e) {
-                    Failure::NotFound => Ok(()),
-                    other => Err(other),
-                },
+            let conditional = client
+                .delete_object()
+                .bucket(&bucket)
+                .key(&key)
+                .if_match(&etag)
+                .send()
+                .await;
+            let failure = match conditional {
+                Ok(_) => return Ok(()),
+                Err(e) => classify(e),
+            };
+            match failure {
+                Failure::NotFound => Ok(()),
+                // A store without conditional deletes: compare the ETag first, then delete.
+                // The gap between the two is the one race left, and only there.
+                Failure::Other(detail) if detail.starts_with("NotImplemented") => {
+                    let head = client.head_object().bucket(&bucket).key(&key).send().await;
+                    match head {
+                        Ok(out) if out.e_tag() == Some(etag.as_str()) => client
+                            .delete_object()
+                            .bucket(&bucket)
+                            .key(&key)
+                            .send()
+                            .await
+                            .map(|_| ())
+                            .map_err(classify),
+                        Ok(_) => Err(Failure::Precondition),
+                        Err(e) => match classify(e) {
+                            Failure::NotFound => Ok(()),
+                            other => Err(other),
+                        },
+                    }
+                }
+                other => Err(other),
             }
         })
     }

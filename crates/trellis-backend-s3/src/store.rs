@@ -414,11 +414,6 @@ impl StateStore for S3Store {
         })
     }
 
-    fn complete_create(&self, resource: &ResourceState) -> Result<(), StateError> {
-        // One object: a recorded resource settles its intent.
-        self.put_resource(resource)
-    }
-
     fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError> {
         self.write(Change::PutOutputs {
             outputs: outputs.clone(),

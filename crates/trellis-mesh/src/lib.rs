@@ -18,6 +18,17 @@
 //! in without conditions on a network or service that clients can reach, a service without
 //! auth in an IAM network, a VPC association's security group open to the internet).
 //!
+//! Data sources of networks and services (`data "aws_vpclattice_service_network"`) take
+//! part as what references point at, so a network shared from another account and looked up
+//! here is named, and its `auth_type` known; its auth policy lives in the owner's
+//! configuration, so its gate is "managed elsewhere" rather than "denies all".
+//!
+//! When this configuration holds only one side of a network it does not own (a service
+//! team's configuration with its service and its association with a shared network), the
+//! other side is shown as "any client VPC of the network (managed elsewhere)" or "any service
+//! of the network (managed elsewhere)": joining a shared network is a connectivity change
+//! even when the counterpart is in another repository.
+//!
 //! References between resources are resolved by ID or ARN (compared by their ID part, so an
 //! ARN and an ID of the same object are equal). Where a value is unknown until apply (the ID
 //! of a resource created by the same plan), the change's `dependencies` name the resource
@@ -30,7 +41,9 @@
 //! by their Terraform names and reads plain [`Value`]s (the AWS provider crate is not a
 //! dependency). It does not evaluate IAM: "any principal" means a statement that allows
 //! `Principal: "*"` (or `{"AWS": "*"}`) without a `Condition`, nothing finer. It never reports
-//! a value that the plan marks sensitive: findings name addresses and attributes, not values.
+//! a value that the plan marks sensitive: findings name addresses and attributes, not values;
+//! a sensitive name or identifier is never used as a label (the address is used instead), and
+//! a sensitive identifier resolves only to an object of the plan, never to a shown ID.
 
 mod checks;
 mod policy;
@@ -85,8 +98,11 @@ pub enum Gate {
     OpenPolicy,
     /// `AWS_IAM` without an auth policy: every request is denied.
     DenyAll,
-    /// Not known until apply (or the object is outside this configuration).
+    /// Not known until apply.
     Unknown,
+    /// Decided outside this configuration: the network or service is only referenced (by ID
+    /// or ARN, or through a data source whose auth policy another configuration manages).
+    Outside,
 }
 
 /// How requests from a client to a server are gated.
@@ -120,6 +136,7 @@ impl Access {
                 Gate::Policy => Some(format!("{n} policy")),
                 Gate::OpenPolicy => Some(format!("{n} policy allows any principal")),
                 Gate::Unknown => Some(format!("{n} auth known after apply")),
+                Gate::Outside => Some(format!("{n} auth managed elsewhere")),
                 Gate::None | Gate::DenyAll => None,
             })
             .collect();

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use trellis_plan::{Action, Change, Plan};
-use trellis_types::{Address, Mode, Value};
+use trellis_types::{Address, Mode, Path, Value};
 
 use crate::{policy, Access, Endpoint, Gate, Route};
 
@@ -30,15 +30,35 @@ pub(crate) struct Obj<'a> {
     pub change: &'a Change,
     pub value: &'a Value,
     pub address: String,
+    /// The paths the plan marks sensitive on this side.
+    pub sensitive: &'a [Path],
 }
 
-impl Obj<'_> {
+impl<'a> Obj<'a> {
     pub fn type_name(&self) -> &str {
         &self.change.type_name
     }
 
-    /// A known string attribute.
-    pub fn str(&self, attr: &str) -> Option<&str> {
+    /// Whether the plan marks a top-level attribute (or a part of it) sensitive.
+    pub fn is_sensitive(&self, attr: &str) -> bool {
+        let at = Path::from_keys([attr]);
+        self.sensitive
+            .iter()
+            .any(|p| at.starts_with(p) || p.starts_with(&at))
+            || self.value.get(attr).is_some_and(Value::contains_sensitive)
+    }
+
+    /// A known string attribute that is not sensitive: what may be shown or compared.
+    pub fn str(&self, attr: &str) -> Option<&'a str> {
+        if self.is_sensitive(attr) {
+            return None;
+        }
+        self.value.get(attr).and_then(|v| v.unmarked().as_str())
+    }
+
+    /// A known string attribute even if sensitive, for checks that never show it (a policy
+    /// document is judged, not printed).
+    pub fn str_unshown(&self, attr: &str) -> Option<&'a str> {
         self.value.get(attr).and_then(|v| v.unmarked().as_str())
     }
 
@@ -99,14 +119,20 @@ impl<'a> World<'a> {
     pub fn build(plan: &'a Plan, side: Side) -> World<'a> {
         let mut objs = Vec::new();
         for change in &plan.changes {
-            if change.address.mode != Mode::Managed {
+            // Data sources take part only as what references point at: a shared network or
+            // service looked up by name or ARN gives the pairs through it a name and a gate.
+            if change.address.mode != Mode::Managed
+                && !matches!(change.type_name.as_str(), NETWORK | SERVICE)
+            {
                 continue;
             }
-            let value = match side {
-                Side::Before if matches!(change.action, Action::Create | Action::Read) => None,
-                Side::Before => change.before.as_ref(),
-                Side::After if change.action == Action::Delete => None,
-                Side::After => change.after.as_ref(),
+            let (value, sensitive) = match side {
+                Side::Before if matches!(change.action, Action::Create | Action::Read) => {
+                    (None, &change.before_sensitive)
+                }
+                Side::Before => (change.before.as_ref(), &change.before_sensitive),
+                Side::After if change.action == Action::Delete => (None, &change.after_sensitive),
+                Side::After => (change.after.as_ref(), &change.after_sensitive),
             };
             let Some(value) = value.filter(|v| v.as_map().is_some()) else {
                 continue;
@@ -115,13 +141,14 @@ impl<'a> World<'a> {
                 change,
                 value,
                 address: change.address.to_string(),
+                sensitive,
             });
         }
         let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
         let mut by_resource: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, obj) in objs.iter().enumerate() {
             for attr in ["id", "arn"] {
-                if let Some(id) = obj.value.get(attr).and_then(|v| v.unmarked().as_str()) {
+                if let Some(id) = obj.str(attr) {
                     let entry = by_id.entry(normalize_id(id)).or_default();
                     if !entry.contains(&i) {
                         entry.push(i);
@@ -200,7 +227,10 @@ impl<'a> World<'a> {
 
     /// What attribute `attr` of object `i` refers to, among objects of `types`.
     pub fn resolve(&self, i: usize, attr: &str, types: &[&str]) -> Option<Target> {
+        let sensitive = self.objs[i].is_sensitive(attr);
         match self.objs[i].value.get(attr).map(Value::unmarked) {
+            // A sensitive identifier may name an object of this plan, but is never shown.
+            Some(Value::String(id)) if sensitive => self.lookup(id, types).map(Target::Obj),
             Some(Value::String(id)) if !id.is_empty() => Some(
                 self.lookup(id, types)
                     .map(Target::Obj)
@@ -216,10 +246,14 @@ impl<'a> World<'a> {
     pub fn resolve_list(&self, i: usize, attr: &str, types: &[&str]) -> Vec<Target> {
         let mut out = Vec::new();
         let mut unknown = false;
+        let sensitive = self.objs[i].is_sensitive(attr);
         match self.objs[i].value.get(attr).map(Value::unmarked) {
             Some(Value::List(items)) => {
                 for item in items {
                     match item.unmarked() {
+                        Value::String(id) if sensitive => {
+                            out.extend(self.lookup(id, types).map(Target::Obj))
+                        }
                         Value::String(id) => out.push(
                             self.lookup(id, types)
                                 .map(Target::Obj)
@@ -302,6 +336,7 @@ impl<'a> World<'a> {
             Target::Obj(j) => {
                 let obj = &self.objs[*j];
                 match obj.value.get("auth_type").map(Value::unmarked) {
+                    _ if obj.is_sensitive("auth_type") => None,
                     Some(Value::String(s)) => Some(s.as_str()),
                     // The provider's default.
                     None | Some(Value::Null) => Some("NONE"),
@@ -322,7 +357,7 @@ impl<'a> World<'a> {
 
     pub fn policy_is_open(&self, p: usize) -> bool {
         self.objs[p]
-            .str("policy")
+            .str_unshown("policy")
             .is_some_and(policy::allows_any_principal_unconditionally)
     }
 
@@ -331,7 +366,11 @@ impl<'a> World<'a> {
             Some("NONE") => Gate::None,
             Some("AWS_IAM") => {
                 let policies = self.policies_of(target);
-                if policies.is_empty() {
+                let looked_up = matches!(target, Target::Obj(j)
+                    if self.objs[*j].change.address.mode != Mode::Managed);
+                if policies.is_empty() && looked_up {
+                    Gate::Outside
+                } else if policies.is_empty() {
                     Gate::DenyAll
                 } else if policies.iter().any(|p| self.policy_is_open(*p)) {
                     Gate::OpenPolicy
@@ -339,7 +378,9 @@ impl<'a> World<'a> {
                     Gate::Policy
                 }
             }
-            _ => Gate::Unknown,
+            Some(_) => Gate::Unknown,
+            None if matches!(target, Target::External(_)) => Gate::Outside,
+            None => Gate::Unknown,
         }
     }
 
@@ -373,18 +414,44 @@ impl<'a> World<'a> {
             entry.2.push((svc, server));
         }
         let mut routes = Vec::new();
-        for (net, clients, servers) in networks.values() {
+        for (net, clients, servers) in networks.values_mut() {
+            // A network this configuration only references (shared from another account):
+            // its other members are managed elsewhere, and still reach or are reached.
+            let elsewhere = match net {
+                Target::External(_) => true,
+                Target::Obj(j) => self.objs[*j].change.address.mode != Mode::Managed,
+            };
+            if elsewhere && clients.is_empty() && !servers.is_empty() {
+                clients.push(Endpoint {
+                    key: format!("elsewhere:clients:{}", self.target_key(net)),
+                    label: "any client VPC of the network (managed elsewhere)".to_string(),
+                    address: None,
+                    account: None,
+                });
+            }
+            if elsewhere && servers.is_empty() && !clients.is_empty() {
+                let key = format!("elsewhere:servers:{}", self.target_key(net));
+                servers.push((
+                    Target::External(key.clone()),
+                    Endpoint {
+                        key,
+                        label: "any service of the network (managed elsewhere)".to_string(),
+                        address: None,
+                        account: None,
+                    },
+                ));
+            }
             if clients.is_empty() || servers.is_empty() {
                 continue;
             }
             let network = self.endpoint(net);
             let network_gate = self.gate(net);
-            for (svc, server) in servers {
+            for (svc, server) in servers.iter() {
                 let access = Access {
                     network: network_gate,
                     service: self.gate(svc),
                 };
-                for client in clients {
+                for client in clients.iter() {
                     routes.push(Route {
                         network: network.clone(),
                         client: client.clone(),
@@ -407,6 +474,9 @@ type Members = (Target, Vec<Endpoint>, Vec<(Target, Endpoint)>);
 fn service_label(obj: &Obj<'_>) -> Option<String> {
     if let Some(domain) = obj.str("custom_domain_name").filter(|d| !d.is_empty()) {
         return Some(domain.to_string());
+    }
+    if obj.is_sensitive("dns_entry") {
+        return obj.str("name").map(str::to_string);
     }
     let dns = obj.value.get("dns_entry").map(Value::unmarked);
     let entry = match dns {

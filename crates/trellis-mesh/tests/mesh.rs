@@ -159,7 +159,54 @@ fn gates() {
     let r = &analysis.reachable[0];
     assert_eq!(r.network.label, NETWORK_ID);
     assert_eq!(r.network.account.as_deref(), Some(NETWORK_ACCOUNT));
-    assert_eq!(r.access.network, Gate::Unknown);
+    assert_eq!(r.access.network, Gate::Outside);
+    assert!(r
+        .access
+        .describe()
+        .contains("network auth managed elsewhere"));
+}
+
+/// A network shared from another account and looked up with a data source: named, its
+/// auth type known, its policy managed by the owner.
+#[test]
+fn data_source_network_names_the_shared_network() {
+    let mut plan = mesh_plan();
+    plan.changes.retain(|c| {
+        !c.address
+            .to_string()
+            .starts_with("aws_vpclattice_service_network.")
+            && c.address.to_string() != "aws_vpclattice_auth_policy.mesh"
+    });
+    let shared = obj(&[
+        (
+            "arn",
+            s(&arn(NETWORK_ACCOUNT, "servicenetwork", NETWORK_ID)),
+        ),
+        ("auth_type", s("AWS_IAM")),
+        ("id", s(NETWORK_ID)),
+        ("name", s("shared-mesh")),
+    ]);
+    let mut lookup = mesh_change(
+        "data.aws_vpclattice_service_network.shared",
+        A_ACCOUNT,
+        Action::NoOp,
+        Some(shared.clone()),
+        Some(shared),
+        &[],
+    );
+    lookup.location = None;
+    plan.changes.push(lookup);
+    let analysis = analyze(&plan);
+    assert_eq!(analysis.reachable.len(), 4);
+    let r = &analysis.reachable[0];
+    assert_eq!(r.network.label, "shared-mesh");
+    assert_eq!(r.network.account.as_deref(), Some(NETWORK_ACCOUNT));
+    assert_eq!(r.access.network, Gate::Outside);
+    // The service-without-auth check still sees an AWS_IAM network.
+    assert!(analysis
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::ServiceWithoutAuthInIamNetwork));
 }
 
 /// A security group's own ingress blocks count as well as separate rules; a group that
@@ -202,4 +249,105 @@ fn security_group_ingress_blocks() {
         .findings
         .iter()
         .any(|f| f.kind == FindingKind::SecurityGroupOpenIngress));
+}
+
+fn only(plan: &trellis_plan::Plan, prefixes: &[&str]) -> trellis_plan::Plan {
+    let mut p = plan.clone();
+    p.changes.retain(|c| {
+        let a = c.address.to_string();
+        prefixes.iter().any(|prefix| a.starts_with(prefix))
+    });
+    p
+}
+
+/// A service team's configuration holds only its service and its association with the
+/// network another account shares: every client of that network can newly reach it.
+#[test]
+fn service_team_config_shows_clients_managed_elsewhere() {
+    let plan = only(
+        &mesh_plan(),
+        &[
+            "aws_vpclattice_service.billing",
+            "aws_vpclattice_auth_policy.billing",
+            "aws_vpclattice_service_network_service_association.billing",
+        ],
+    );
+    let analysis = analyze(&plan);
+    let lines: Vec<String> = analysis.changes.iter().map(|c| c.line()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "+ any client VPC of the network (managed elsewhere) -> billing (account 444444444444): \
+             IAM auth (network auth managed elsewhere, service policy allows any principal)"
+        ]
+    );
+    assert_eq!(analysis.changes[0].network.label, NETWORK_ID);
+    assert_eq!(
+        analysis.changes[0].network.account.as_deref(),
+        Some(NETWORK_ACCOUNT)
+    );
+    // The open policy is on something others can reach.
+    assert!(analysis
+        .findings
+        .iter()
+        .any(|f| f.kind == FindingKind::AuthPolicyAllowsAnyPrincipal));
+}
+
+/// A client team's configuration holds only its VPC association with the shared network.
+#[test]
+fn client_team_config_shows_services_managed_elsewhere() {
+    let plan = only(
+        &mesh_plan(),
+        &[
+            "aws_vpclattice_service_network_vpc_association.c",
+            "aws_security_group",
+        ],
+    );
+    let lines: Vec<String> = analyze(&plan).changes.iter().map(|c| c.line()).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "+ vpc-0c0c0c0c (account 444444444444) -> any service of the network (managed elsewhere): \
+             IAM auth (network auth managed elsewhere, service auth managed elsewhere)"
+        ]
+    );
+}
+
+/// Attributes the plan marks sensitive are never shown: labels fall back to addresses, a
+/// sensitive identifier resolves only to objects of the plan.
+#[test]
+fn sensitive_attributes_are_not_shown() {
+    const SECRET: &str = "vpc-SECRET-do-not-show";
+    let mut plan = mesh_plan();
+    for c in &mut plan.changes {
+        match c.address.to_string().as_str() {
+            "aws_vpclattice_service_network_vpc_association.c" => {
+                c.after.as_mut().unwrap().set_path(
+                    &trellis_types::Path::parse("vpc_identifier").unwrap(),
+                    s(SECRET),
+                );
+                c.after_sensitive = vec![trellis_types::Path::parse("vpc_identifier").unwrap()];
+            }
+            "aws_vpclattice_service.orders" => {
+                c.after_sensitive = vec![
+                    trellis_types::Path::parse("custom_domain_name").unwrap(),
+                    trellis_types::Path::parse("dns_entry").unwrap(),
+                ];
+                c.before_sensitive = c.after_sensitive.clone();
+            }
+            _ => {}
+        }
+    }
+    let analysis = analyze(&plan);
+    let text = serde_json::to_string(&analysis).unwrap();
+    assert!(!text.contains(SECRET), "{text}");
+    assert!(!text.contains("orders.example.internal"), "{text}");
+    assert!(analysis
+        .reachable
+        .iter()
+        .any(|r| r.client.label == "the VPC of aws_vpclattice_service_network_vpc_association.c"));
+    assert!(analysis
+        .reachable
+        .iter()
+        .any(|r| r.server.label == "orders" && r.server.key == "aws_vpclattice_service.orders"));
 }

@@ -13,7 +13,7 @@
 //! `crash_after_create` (a name: the process exits right after creating that object, before
 //! trellis can record it, to simulate a crash).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -119,6 +119,12 @@ struct Object {
     token: Option<String>,
 }
 
+impl Object {
+    fn name(&self) -> Option<&str> {
+        self.value.get("name").and_then(Value::as_str)
+    }
+}
+
 /// Everything the provider "manages".
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct World {
@@ -127,9 +133,86 @@ pub struct World {
     /// Calls per operation, for tests that count them.
     #[serde(default)]
     calls: BTreeMap<String, u64>,
+    /// Lookups by token and by name, built on first use: a create costs the same with ten
+    /// thousand objects as with ten, as it does in a real API.
+    #[serde(skip)]
+    index: Option<Index>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Index {
+    by_token: HashMap<String, String>,
+    by_name: HashMap<(String, String), String>,
+}
+
+impl Index {
+    fn add(&mut self, id: &str, object: &Object) {
+        if let Some(token) = &object.token {
+            self.by_token.insert(token.clone(), id.to_string());
+        }
+        if let Some(name) = object.name() {
+            self.by_name
+                .insert((object.type_name.clone(), name.to_string()), id.to_string());
+        }
+    }
+
+    fn remove(&mut self, object: &Object) {
+        if let Some(token) = &object.token {
+            self.by_token.remove(token);
+        }
+        if let Some(name) = object.name() {
+            self.by_name
+                .remove(&(object.type_name.clone(), name.to_string()));
+        }
+    }
 }
 
 impl World {
+    fn index(&mut self) -> &mut Index {
+        let objects = &self.objects;
+        self.index.get_or_insert_with(|| {
+            let mut index = Index::default();
+            for (id, object) in objects {
+                index.add(id, object);
+            }
+            index
+        })
+    }
+
+    fn by_token(&mut self, token: &str) -> Option<&Object> {
+        let id = self.index().by_token.get(token)?.clone();
+        self.objects.get(&id)
+    }
+
+    fn name_taken(&mut self, type_name: &str, name: &str) -> bool {
+        self.index()
+            .by_name
+            .contains_key(&(type_name.to_string(), name.to_string()))
+    }
+
+    fn insert(&mut self, id: String, object: Object) {
+        self.index().add(&id, &object);
+        if let Some(old) = self.objects.insert(id, object) {
+            self.index().remove(&old);
+        }
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some(old) = self.objects.remove(id) {
+            self.index().remove(&old);
+        }
+    }
+
+    /// Replaces an object's value, keeping the name index true.
+    fn set_value(&mut self, id: &str, value: Value) {
+        let Some(object) = self.objects.get(id) else {
+            return;
+        };
+        let mut object = object.clone();
+        object.value = value;
+        self.insert(id.to_string(), object);
+    }
+
     fn load(path: &str) -> Result<World, ProviderError> {
         match std::fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
@@ -311,19 +394,11 @@ impl Provider for MemoryProvider {
             .and_then(Value::as_str)
             .map(str::to_string);
         let state = self.with_world("create", |world| {
-            if let Some(existing) = world
-                .objects
-                .values()
-                .find(|o| o.token.as_deref() == Some(request.token.as_str()))
-            {
+            if let Some(existing) = world.by_token(&request.token) {
                 return Ok(existing.value.clone());
             }
             if let Some(name) = &name {
-                let taken = world.objects.values().any(|o| {
-                    o.type_name == request.type_name
-                        && o.value.get("name").and_then(Value::as_str) == Some(name)
-                });
-                if taken {
+                if world.name_taken(&request.type_name, name) {
                     return Err(ProviderError::new(
                         ErrorKind::Conflict,
                         format!("a {} named {name:?} already exists", request.type_name),
@@ -334,7 +409,7 @@ impl Provider for MemoryProvider {
             world.next_id += 1;
             let id = format!("{}-{:08x}", prefix(&request.type_name), world.next_id);
             let value = computed(&request.type_name, &id, &request.planned);
-            world.objects.insert(
+            world.insert(
                 id,
                 Object {
                     type_name: request.type_name.clone(),
@@ -361,7 +436,7 @@ impl Provider for MemoryProvider {
                 .get("id")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
-            let object = world.objects.get_mut(id).ok_or_else(|| {
+            let object = world.objects.get(id).ok_or_else(|| {
                 ProviderError::new(ErrorKind::NotFound, format!("{id} does not exist"))
             })?;
             let mut value = without_unknowns(&request.planned.strip_marks());
@@ -381,7 +456,8 @@ impl Provider for MemoryProvider {
                     Value::string(format!("computed-{input}")),
                 );
             }
-            object.value = value.clone();
+            let id = id.to_string();
+            world.set_value(&id, value.clone());
             Ok(value)
         })?;
         Ok(UpdateResponse { state })
@@ -408,7 +484,8 @@ impl Provider for MemoryProvider {
                 )
                 .with_code("ConflictException"));
             }
-            world.objects.remove(id);
+            let id = id.to_string();
+            world.remove(&id);
             Ok(())
         })
     }
@@ -416,11 +493,7 @@ impl Provider for MemoryProvider {
     async fn settle(&self, request: SettleRequest) -> Result<Option<Value>, ProviderError> {
         self.pause().await;
         self.with_world("settle", |world| {
-            Ok(world
-                .objects
-                .values()
-                .find(|o| o.token.as_deref() == Some(request.token.as_str()))
-                .map(|o| o.value.clone()))
+            Ok(world.by_token(&request.token).map(|o| o.value.clone()))
         })
     }
 

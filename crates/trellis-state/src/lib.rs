@@ -37,7 +37,7 @@ pub use record::{
     decode_record, encode_record, upgrade_record, Record, RecordKind, RECORD_VERSION,
 };
 pub use snapshot::{from_json, to_json, SNAPSHOT_FORMAT_VERSION};
-pub use store::{SledStore, StateStore};
+pub use store::{SledStore, StateStore, StateWrite};
 
 /// A fresh random lineage for a new state (32 hex digits).
 pub fn new_lineage() -> Result<String, StateError> {

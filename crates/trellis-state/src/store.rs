@@ -80,14 +80,20 @@ pub trait StateStore: Send + Sync {
     fn put_intent(&self, intent: &Intent) -> Result<(), StateError>;
     /// Forgets an intent once its outcome is recorded; absent addresses are not an error.
     fn remove_intent(&self, address: &Address) -> Result<(), StateError>;
-    /// Records the outcome of a create in one durable write: puts `resource` and removes the
-    /// intent at its address. Same effect as `put_resource` then `remove_intent`, at the cost
-    /// of one flush instead of two.
-    fn complete_create(&self, resource: &ResourceState) -> Result<(), StateError> {
-        // `put_resource` already settles the intent; removing it again is a no-op there,
-        // and keeps stores whose `put_resource` does not settle it correct.
-        self.put_resource(resource)?;
-        self.remove_intent(&resource.address)
+    /// Applies several writes, in order, as one atomic write that is durable when the call
+    /// returns. The executor sends every write through here, grouping the writes of
+    /// operations that complete together, so a store should make a batch cost one flush;
+    /// the default applies the writes one by one.
+    fn write_batch(&self, writes: &[StateWrite]) -> Result<(), StateError> {
+        for write in writes {
+            match write {
+                StateWrite::PutResource(r) => self.put_resource(r)?,
+                StateWrite::RemoveResource(a) => self.remove_resource(a)?,
+                StateWrite::PutIntent(i) => self.put_intent(i)?,
+                StateWrite::RemoveIntent(a) => self.remove_intent(a)?,
+            }
+        }
+        Ok(())
     }
     /// Replaces all outputs (few and small).
     fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError>;
@@ -101,6 +107,27 @@ pub trait StateStore: Send + Sync {
     /// the next opening recovers what was written.
     fn finish(&self) -> Result<(), StateError> {
         Ok(())
+    }
+}
+
+/// One write of a [`StateStore::write_batch`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StateWrite {
+    /// As [`StateStore::put_resource`]: also settles the intent at the same address.
+    PutResource(ResourceState),
+    RemoveResource(Address),
+    PutIntent(Intent),
+    RemoveIntent(Address),
+}
+
+impl StateWrite {
+    /// The instance the write is about.
+    pub fn address(&self) -> &Address {
+        match self {
+            StateWrite::PutResource(r) => &r.address,
+            StateWrite::PutIntent(i) => &i.address,
+            StateWrite::RemoveResource(a) | StateWrite::RemoveIntent(a) => a,
+        }
     }
 }
 
@@ -431,6 +458,25 @@ impl StateStore for SledStore {
 
     fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError> {
         self.put(OUTPUTS_KEY, outputs)
+    }
+
+    fn write_batch(&self, writes: &[StateWrite]) -> Result<(), StateError> {
+        let mut batch = sled::Batch::default();
+        for write in writes {
+            match write {
+                StateWrite::PutResource(r) => {
+                    batch.insert(resource_key(&r.address).as_bytes(), encode_record(r));
+                    batch.remove(intent_key(&r.address).as_bytes());
+                }
+                StateWrite::RemoveResource(a) => batch.remove(resource_key(a).as_bytes()),
+                StateWrite::PutIntent(i) => {
+                    batch.insert(intent_key(&i.address).as_bytes(), encode_record(i));
+                }
+                StateWrite::RemoveIntent(a) => batch.remove(intent_key(a).as_bytes()),
+            }
+        }
+        self.db.apply_batch(batch).map_err(|e| self.sled_err(e))?;
+        self.flush()
     }
 
     fn replace_all(&self, state: &State) -> Result<(), StateError> {

@@ -137,13 +137,23 @@ fn records_round_trip_through_reopen() {
 }
 
 #[test]
-fn complete_create_records_the_resource_and_drops_its_intent() {
+fn a_batch_is_applied_in_order_and_settles_intents() {
     let tmp = tempfile::tempdir().unwrap();
     let store = SledStore::open(&state_dir(&tmp)).unwrap();
     store.put_intent(&sample_intent("aws_x.a")).unwrap();
-    store.put_intent(&sample_intent("aws_x.b")).unwrap();
-    store.complete_create(&sample_resource("aws_x.a")).unwrap();
-    let state = store.load().unwrap();
+    store.put_resource(&sample_resource("aws_x.old")).unwrap();
+    store
+        .write_batch(&[
+            StateWrite::PutIntent(sample_intent("aws_x.b")),
+            StateWrite::PutResource(sample_resource("aws_x.a")),
+            StateWrite::RemoveResource(address("aws_x.old")),
+            StateWrite::PutIntent(sample_intent("aws_x.c")),
+            StateWrite::RemoveIntent(address("aws_x.c")),
+        ])
+        .unwrap();
+    drop(store);
+    // Durable: a fresh open sees exactly the batch's outcome.
+    let state = SledStore::open(&state_dir(&tmp)).unwrap().load().unwrap();
     assert_eq!(
         state.resources.keys().collect::<Vec<_>>(),
         [&address("aws_x.a")]
