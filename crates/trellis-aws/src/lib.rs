@@ -13,6 +13,7 @@
 //! operations: the engine deletes dependents first.
 
 mod convert;
+mod data;
 mod discover;
 mod error;
 mod resources;
@@ -737,6 +738,24 @@ impl Provider for AwsProvider {
                 }
                 Ok(value)
             }
+            data::LISTENER => {
+                let mut value = data::listener(&inner.lattice, config).await?;
+                // Tags are read by ARN, which only the listener itself gives.
+                if let Some(arn) = s(&value, "arn") {
+                    let tags = inner.fetch_tags(&arn).await?;
+                    value.set_path(
+                        &Path::from_keys(["tags"]),
+                        Value::Map(
+                            tags.into_iter()
+                                .map(|(k, v)| (k, Value::String(v)))
+                                .collect(),
+                        ),
+                    );
+                }
+                Ok(value)
+            }
+            data::AUTH_POLICY => data::auth_policy(&inner.lattice, config).await,
+            data::RESOURCE_POLICY => data::resource_policy(&inner.lattice, config).await,
             other => Err(invalid(format!("unknown data source {other}"))),
         }
     }
