@@ -291,9 +291,15 @@ impl Inner {
             (RESOURCE_POLICY, _) => Value::object([("resource_arn", Value::string(id))]),
             _ => Value::object([("id", Value::string(short_id(id)))]),
         };
-        let Some(mut value) = self.read_one(type_name, &probe).await? else {
+        let Some(value) = self.read_one(type_name, &probe).await? else {
             return Ok(None);
         };
+        self.with_tags(type_name, value).await.map(Some)
+    }
+
+    /// `value` with `tags` (its own) and `tags_all` (with the provider's default tags) read
+    /// from AWS, for the types that have tags.
+    async fn with_tags(&self, type_name: &str, mut value: Value) -> Result<Value, ProviderError> {
         if has_tags(type_name) {
             if let Some(arn) = s(&value, "arn") {
                 let all = self.fetch_tags(&arn).await?;
@@ -306,7 +312,7 @@ impl Inner {
                 value.set_path(&Path::from_keys(["tags_all"]), map_value(&all));
             }
         }
-        Ok(Some(value))
+        Ok(value)
     }
 }
 
