@@ -714,6 +714,11 @@ fn arguments(type_name: &str, value: &Value, schema: &Block) -> Value {
         if type_name == LISTENER {
             map.remove("service_arn");
         }
+        if type_name == TARGET_GROUP {
+            if let Some(Value::Map(config)) = map.get_mut("config") {
+                drop_target_group_defaults(config);
+            }
+        }
         if map
             .get("tags")
             .is_some_and(|t| t.as_map().is_some_and(|m| m.is_empty()))
@@ -722,6 +727,47 @@ fn arguments(type_name: &str, value: &Value, schema: &Block) -> Value {
         }
     }
     out
+}
+
+/// Lattice's defaults in a target group's `config`: IPv4, HTTP/1.1, and the default health
+/// check (every 30 s with a 5 s timeout, 5 healthy and 2 unhealthy, `GET /` expecting 200 on
+/// the group's own port and protocol). Leaving them out keeps the current values: the
+/// provider carries over what the configuration does not set.
+fn drop_target_group_defaults(config: &mut BTreeMap<String, Value>) {
+    let text =
+        |m: &BTreeMap<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+    let number = |m: &BTreeMap<String, Value>, k: &str| m.get(k).and_then(Value::as_number);
+    if text(config, "ip_address_type").as_deref() == Some("IPV4") {
+        config.remove("ip_address_type");
+    }
+    let protocol = text(config, "protocol");
+    let http = matches!(protocol.as_deref(), Some("HTTP") | Some("HTTPS"));
+    if http && text(config, "protocol_version").as_deref() == Some("HTTP1") {
+        config.remove("protocol_version");
+    }
+    let port = number(config, "port");
+    let default_check = match config.get("health_check") {
+        Some(Value::Map(h)) => {
+            let matcher = h
+                .get("matcher")
+                .and_then(|m| m.get("value"))
+                .and_then(Value::as_str);
+            h.get("enabled").and_then(Value::as_bool) == Some(true)
+                && number(h, "health_check_interval_seconds") == Some(30.0)
+                && number(h, "health_check_timeout_seconds") == Some(5.0)
+                && number(h, "healthy_threshold_count") == Some(5.0)
+                && number(h, "unhealthy_threshold_count") == Some(2.0)
+                && text(h, "path").as_deref() == Some("/")
+                && matcher == Some("200")
+                && number(h, "port") == port
+                && text(h, "protocol") == protocol
+                && matches!(text(h, "protocol_version").as_deref(), None | Some("HTTP1"))
+        }
+        _ => false,
+    };
+    if default_check {
+        config.remove("health_check");
+    }
 }
 
 fn strip(value: &Value, schema: &Block) -> Value {

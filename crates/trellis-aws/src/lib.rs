@@ -308,7 +308,14 @@ impl Inner {
                     .filter(|(k, v)| self.default_tags.get(*k) != Some(*v))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                value.set_path(&Path::from_keys(["tags"]), map_value(&own));
+                // No tags of its own reads as no `tags` argument, as the configuration
+                // that describes the object would have it.
+                let tags = if own.is_empty() {
+                    Value::Null
+                } else {
+                    map_value(&own)
+                };
+                value.set_path(&Path::from_keys(["tags"]), tags);
                 value.set_path(&Path::from_keys(["tags_all"]), map_value(&all));
             }
         }

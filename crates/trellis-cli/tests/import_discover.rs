@@ -366,6 +366,15 @@ fn discovered_mesh_imports_and_then_plans_no_changes() {
         !generated.contains("auth_type = \"NONE\""),
         "defaults are left out"
     );
+    assert!(
+        !generated.contains("ip_address_type"),
+        "defaults are left out"
+    );
+    assert!(
+        !generated.contains("health_check"),
+        "default health checks are left out"
+    );
+    assert!(!generated.contains("tags = {}"), "empty tags are left out");
     for id in &mesh.services {
         assert!(
             !generated.contains(&format!("= \"{id}\"\n"))
@@ -379,6 +388,10 @@ fn discovered_mesh_imports_and_then_plans_no_changes() {
     assert!(
         plan.contains("Plan: 77 to import, 0 to add, 0 to change, 0 to destroy."),
         "{plan}"
+    );
+    assert!(
+        !plan.contains(" -> "),
+        "an import with no differences shows none:\n{plan}"
     );
     let created_before = fx
         .emulator

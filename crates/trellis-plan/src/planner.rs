@@ -962,6 +962,9 @@ impl<'a> Walk<'a> {
             .planned;
 
         after_sensitive.extend(schema.block.sensitive_paths(&planned));
+        // What the provider computed from a sensitive input is sensitive too.
+        let secrets = crate::taint::secrets(&planned, &after_sensitive);
+        after_sensitive.extend(crate::taint::echo_paths(&planned, &secrets));
         after_sensitive.sort();
         after_sensitive.dedup();
 
