@@ -3,7 +3,7 @@
 //! runs through `trellis validate` and `trellis plan`. Both must exit 1 with diagnostics that
 //! carry file, line and an underlined snippet, pinned by insta snapshots, and leave no state.
 //!
-//! No emulator is needed: `validate` evaluates without configuring providers, and the
+//! The corpus needs no emulator: `validate` evaluates without configuring providers, and the
 //! provider of each case points every endpoint at a loopback port where nothing listens,
 //! with no retries. A plan that made any API call before failing would report a connection
 //! error (or take the retry time) instead of the validation diagnostics the snapshot pins.
@@ -307,4 +307,50 @@ resource "aws_vpclattice_auth_policy" "orders" {
     );
     let validate = run(&dir, &["validate"], &endpoint);
     validate.ok().contains("Warning:").contains("NONE");
+}
+
+/// With resources in state, a configuration that turned invalid fails before the plan
+/// settles intents or refreshes: the emulator sees no Lattice or STS call at all, and the
+/// state is unchanged.
+#[test]
+fn aws_plan_with_state_fails_before_refresh() {
+    use trellis_emulator::Emulator;
+    let emulator = Emulator::start().expect("emulator starts");
+    let url = emulator.endpoint_url().to_string();
+    let dir = Dir::new();
+    let provider = format!(
+        "provider \"aws\" {{\n  region = \"us-east-1\"\n  endpoints {{\n    vpclattice = \"{url}\"\n    \
+         sts        = \"{url}\"\n  }}\n}}\n"
+    );
+    dir.write("provider.tf", &provider);
+    dir.write(
+        "main.tf",
+        "resource \"aws_vpclattice_service\" \"orders\" {\n  name = \"orders\"\n}\n",
+    );
+    run(&dir, &["apply", "-auto-approve"], &url).ok();
+    let before = run(&dir, &["state", "pull"], &url);
+    before.ok();
+
+    dir.write(
+        "main.tf",
+        "resource \"aws_vpclattice_service\" \"orders\" {\n  name = \"orders\"\n}\n\n\
+         resource \"aws_vpclattice_service\" \"billing\" {\n  name = \"Billing\"\n}\n",
+    );
+    emulator.reset_calls().expect("reset calls");
+    let plan = run(&dir, &["plan"], &url);
+    plan.expect_code(1)
+        .contains("invalid name \"Billing\"")
+        .contains("main.tf line 6");
+    let calls = emulator.calls().expect("calls");
+    let total: u64 = calls
+        .iter()
+        .filter(|(service, _)| service.as_str() != "_trellis")
+        .flat_map(|(_, ops)| ops.values())
+        .sum();
+    assert_eq!(
+        total, 0,
+        "calls made before the validation error: {calls:?}"
+    );
+    let after = run(&dir, &["state", "pull"], &url);
+    assert_eq!(before.stdout, after.stdout, "the state changed");
 }
