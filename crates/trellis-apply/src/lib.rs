@@ -320,6 +320,7 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         }
     }
     if *interrupt.borrow() {
+        tracing::info!("apply interrupted: no new operation was started after the interrupt");
         let not_started = state_of.iter().filter(|s| **s == OpState::Waiting).count();
         if not_started > 0 {
             summary.interrupted = true;
@@ -423,7 +424,10 @@ impl Shared {
     }
 
     fn error(&self, change: &Change, action: Action, e: impl std::fmt::Display) -> Diagnostic {
-        let message = e.to_string();
+        // A remote error may echo what it was sent (AWS validation messages quote the
+        // offending value): sensitive values never reach a message.
+        let message = redact(&e.to_string(), change);
+        tracing::debug!(address = %change.address, ?action, "operation failed");
         (self.events)(ApplyEvent::Failed {
             address: change.address.clone(),
             action,
@@ -516,6 +520,11 @@ impl Shared {
         if let Some(schema) = schema {
             sensitive.extend(schema.block.sensitive_paths(&value));
         }
+        // What the provider computed from a sensitive input is sensitive too.
+        if let Some(after) = &change.after {
+            let secrets = trellis_plan::taint::secrets(after, &change.after_sensitive);
+            sensitive.extend(trellis_plan::taint::echo_paths(&value, &secrets));
+        }
         sensitive.sort();
         sensitive.dedup();
         let record = ResourceState {
@@ -546,10 +555,36 @@ impl Shared {
     }
 }
 
+/// `message` with every sensitive string of `change` (planned or prior) replaced.
+fn redact(message: &str, change: &Change) -> String {
+    let mut secrets: Vec<String> = Vec::new();
+    for (value, paths) in [
+        (&change.after, &change.after_sensitive),
+        (&change.before, &change.before_sensitive),
+    ] {
+        if let Some(value) = value {
+            secrets.extend(trellis_plan::taint::secrets(value, paths));
+        }
+    }
+    replace_secrets(message, secrets)
+}
+
+/// `message` with each of `secrets` replaced, longest first, so that a secret containing
+/// another is replaced whole.
+fn replace_secrets(message: &str, mut secrets: Vec<String>) -> String {
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = message.to_string();
+    for secret in &secrets {
+        out = out.replace(secret.as_str(), "(sensitive value)");
+    }
+    out
+}
+
 /// Runs one operation, reporting progress. Errors are already reported as events.
 async fn run(shared: &Shared, change: &Change, kind: OpKind) -> Result<Outcome, Diagnostic> {
     let action = op_action(kind);
     let started = Instant::now();
+    tracing::debug!(address = %change.address, ?action, "operation started");
     if kind != OpKind::Record {
         (shared.events)(ApplyEvent::Started {
             address: change.address.clone(),
@@ -574,6 +609,12 @@ async fn run(shared: &Shared, change: &Change, kind: OpKind) -> Result<Outcome, 
     };
     match result {
         Ok((outcome, id)) => {
+            tracing::debug!(
+                address = %change.address,
+                ?action,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "operation completed"
+            );
             if kind == OpKind::Record {
                 (shared.events)(ApplyEvent::Recorded {
                     address: change.address.clone(),

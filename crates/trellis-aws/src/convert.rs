@@ -22,7 +22,13 @@ pub fn b(value: &Value, key: &str) -> Option<bool> {
 
 /// The nested single block `key`, when present (not null, not unknown).
 pub fn block<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
-    value.get(key).filter(|v| v.as_map().is_some())
+    match value.get(key)? {
+        v if v.as_map().is_some() => Some(v),
+        // Provider configuration is evaluated without the schema's shape, so its single
+        // blocks (`default_tags`, `endpoints`, `assume_role`) arrive as a list of one.
+        Value::List(items) => items.first().filter(|v| v.as_map().is_some()),
+        _ => None,
+    }
 }
 
 /// The list attribute or list block `key`; empty when absent.

@@ -5,9 +5,12 @@
 //! associated service with its listeners, their non-default rules, policies and
 //! subscriptions; the target groups that listeners and rules forward to, and their targets.
 //!
-//! Enumeration uses list calls (associations, listeners, rules, targets, subscriptions);
-//! each object is then read exactly as [`Provider::import`](trellis_provider::Provider::import)
-//! reads it, so that the imported value and the discovered one cannot differ. Every call goes
+//! Enumeration uses list calls (associations, listeners, rules, targets, subscriptions).
+//! Service associations are taken from their list summaries, which hold every field a Get
+//! returns; every other object is read exactly as
+//! [`Provider::import`](trellis_provider::Provider::import) reads it (its list summary lacks
+//! fields: auth type, health check, actions, matches), so that the imported value and the
+//! discovered one cannot differ. Tags take one call per object: the API has no batch form. Every call goes
 //! through one semaphore ([`PARALLEL_CALLS`] at a time) and independent objects are read
 //! concurrently.
 //!
@@ -28,9 +31,10 @@ use trellis_provider::{
 };
 use trellis_types::Value;
 
-use crate::convert::{block, list, s, short_id};
+use crate::convert::{block, list, opt_str, s, short_id};
 use crate::error::{invalid, sdk};
 use crate::resources::*;
+use crate::sdkconv::dns_from_sdk;
 use crate::Inner;
 
 /// How many API calls discovery keeps in flight.
@@ -236,13 +240,19 @@ async fn network(
         access_logs(ctx, &network_id, &name),
         policies(ctx, &network_id, &network_arn, &name),
     );
-    let (f, s) = policies?;
+    let (f, skip) = policies?;
     found.extend(f);
-    skipped.extend(s);
+    skipped.extend(skip);
     found.extend(logs?);
 
     let mut reads = JoinSet::new();
-    for (snsa_id, service_id, service_arn, service_name) in snsas? {
+    for snsa in snsas? {
+        let Snsa {
+            service_id,
+            service_arn,
+            service_name,
+            value,
+        } = snsa;
         let owner = arn_account(&service_arn).map(str::to_string);
         if owner.as_deref().is_some_and(|o| o != ctx.account) {
             skipped.push(SkippedObject {
@@ -255,12 +265,25 @@ async fn network(
         } else {
             services.insert(service_id.clone(), service_name.clone());
         }
-        reads.spawn(read_one(
-            ctx.clone(),
-            SNSA,
-            snsa_id,
-            format!("{service_name}-{name}"),
-        ));
+        let ctx = ctx.clone();
+        let assoc_name = format!("{service_name}-{name}");
+        reads.spawn(async move {
+            let import_id = s(&value, "id").unwrap_or_default();
+            match ctx.call(1, ctx.inner.with_tags(SNSA, value)).await {
+                Ok(value) => Ok(Some(Found {
+                    type_name: SNSA,
+                    import_id,
+                    name: assoc_name,
+                    value,
+                })),
+                Err(e) => Err(SkippedObject {
+                    kind: SNSA.to_string(),
+                    owner: None,
+                    id: import_id,
+                    reason: format!("cannot be read with the current credentials: {e}"),
+                }),
+            }
+        });
     }
     for (snva_id, vpc_id) in snvas? {
         reads.spawn(read_one(
@@ -274,7 +297,7 @@ async fn network(
         match joined.map_err(task_failed)? {
             Ok(Some(f)) => found.push(f),
             Ok(None) => {}
-            Err(s) => skipped.push(s),
+            Err(skip) => skipped.push(skip),
         }
     }
     Ok((found, skipped, services))
@@ -367,11 +390,17 @@ async fn access_logs(ctx: &Arc<Ctx>, id: &str, name: &str) -> Result<Vec<Found>,
     Ok(out)
 }
 
-/// (association ID, service ID, service ARN, service name) of every service association.
-async fn list_snsas(
-    ctx: &Arc<Ctx>,
-    network: &str,
-) -> Result<Vec<(String, String, String, String)>, ProviderError> {
+/// One service association from its list summary, which holds everything a Get returns.
+struct Snsa {
+    service_id: String,
+    service_arn: String,
+    service_name: String,
+    value: Value,
+}
+
+/// Every service association of a network, with the value `import` would return (the list
+/// summary has every field of a Get; only the tags are read per association).
+async fn list_snsas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snsa>, ProviderError> {
     let mut out = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -390,12 +419,28 @@ async fn list_snsas(
             .await?;
         for i in o.items() {
             let service_id = i.service_id().unwrap_or_default().to_string();
-            out.push((
-                i.id().unwrap_or_default().to_string(),
-                service_id.clone(),
-                i.service_arn().unwrap_or_default().to_string(),
-                i.service_name().map(str::to_string).unwrap_or(service_id),
-            ));
+            let value = Value::object([
+                ("id", opt_str(i.id())),
+                ("arn", opt_str(i.arn())),
+                ("status", opt_str(i.status().map(|x| x.as_str()))),
+                ("created_by", opt_str(i.created_by())),
+                ("service_identifier", opt_str(i.service_id())),
+                (
+                    "service_network_identifier",
+                    opt_str(i.service_network_id()),
+                ),
+                ("custom_domain_name", opt_str(i.custom_domain_name())),
+                ("dns_entry", dns_from_sdk(i.dns_entry())),
+            ]);
+            out.push(Snsa {
+                service_arn: i.service_arn().unwrap_or_default().to_string(),
+                service_name: i
+                    .service_name()
+                    .map(str::to_string)
+                    .unwrap_or(service_id.clone()),
+                service_id,
+                value,
+            });
         }
         next = o.next_token().map(str::to_string);
         if next.is_none() {
@@ -669,6 +714,11 @@ fn arguments(type_name: &str, value: &Value, schema: &Block) -> Value {
         if type_name == LISTENER {
             map.remove("service_arn");
         }
+        if type_name == TARGET_GROUP {
+            if let Some(Value::Map(config)) = map.get_mut("config") {
+                drop_target_group_defaults(config);
+            }
+        }
         if map
             .get("tags")
             .is_some_and(|t| t.as_map().is_some_and(|m| m.is_empty()))
@@ -677,6 +727,47 @@ fn arguments(type_name: &str, value: &Value, schema: &Block) -> Value {
         }
     }
     out
+}
+
+/// Lattice's defaults in a target group's `config`: IPv4, HTTP/1.1, and the default health
+/// check (every 30 s with a 5 s timeout, 5 healthy and 2 unhealthy, `GET /` expecting 200 on
+/// the group's own port and protocol). Leaving them out keeps the current values: the
+/// provider carries over what the configuration does not set.
+fn drop_target_group_defaults(config: &mut BTreeMap<String, Value>) {
+    let text =
+        |m: &BTreeMap<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+    let number = |m: &BTreeMap<String, Value>, k: &str| m.get(k).and_then(Value::as_number);
+    if text(config, "ip_address_type").as_deref() == Some("IPV4") {
+        config.remove("ip_address_type");
+    }
+    let protocol = text(config, "protocol");
+    let http = matches!(protocol.as_deref(), Some("HTTP") | Some("HTTPS"));
+    if http && text(config, "protocol_version").as_deref() == Some("HTTP1") {
+        config.remove("protocol_version");
+    }
+    let port = number(config, "port");
+    let default_check = match config.get("health_check") {
+        Some(Value::Map(h)) => {
+            let matcher = h
+                .get("matcher")
+                .and_then(|m| m.get("value"))
+                .and_then(Value::as_str);
+            h.get("enabled").and_then(Value::as_bool) == Some(true)
+                && number(h, "health_check_interval_seconds") == Some(30.0)
+                && number(h, "health_check_timeout_seconds") == Some(5.0)
+                && number(h, "healthy_threshold_count") == Some(5.0)
+                && number(h, "unhealthy_threshold_count") == Some(2.0)
+                && text(h, "path").as_deref() == Some("/")
+                && matcher == Some("200")
+                && number(h, "port") == port
+                && text(h, "protocol") == protocol
+                && matches!(text(h, "protocol_version").as_deref(), None | Some("HTTP1"))
+        }
+        _ => false,
+    };
+    if default_check {
+        config.remove("health_check");
+    }
 }
 
 fn strip(value: &Value, schema: &Block) -> Value {

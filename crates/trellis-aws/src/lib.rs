@@ -13,6 +13,7 @@
 //! operations: the engine deletes dependents first.
 
 mod convert;
+mod data;
 mod discover;
 mod ec2;
 mod error;
@@ -297,9 +298,15 @@ impl Inner {
             (RESOURCE_POLICY, _) => Value::object([("resource_arn", Value::string(id))]),
             _ => Value::object([("id", Value::string(short_id(id)))]),
         };
-        let Some(mut value) = self.read_one(type_name, &probe).await? else {
+        let Some(value) = self.read_one(type_name, &probe).await? else {
             return Ok(None);
         };
+        self.with_tags(type_name, value).await.map(Some)
+    }
+
+    /// `value` with `tags` (its own) and `tags_all` (with the provider's default tags) read
+    /// from AWS, for the types that have tags.
+    async fn with_tags(&self, type_name: &str, mut value: Value) -> Result<Value, ProviderError> {
         if has_tags(type_name) {
             if let Some(arn) = s(&value, "arn") {
                 let all = self.fetch_tags(&arn).await?;
@@ -308,11 +315,18 @@ impl Inner {
                     .filter(|(k, v)| self.default_tags.get(*k) != Some(*v))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                value.set_path(&Path::from_keys(["tags"]), map_value(&own));
+                // No tags of its own reads as no `tags` argument, as the configuration
+                // that describes the object would have it.
+                let tags = if own.is_empty() {
+                    Value::Null
+                } else {
+                    map_value(&own)
+                };
+                value.set_path(&Path::from_keys(["tags"]), tags);
                 value.set_path(&Path::from_keys(["tags_all"]), map_value(&all));
             }
         }
-        Ok(Some(value))
+        Ok(value)
     }
 }
 
@@ -744,6 +758,24 @@ impl Provider for AwsProvider {
                 }
                 Ok(value)
             }
+            data::LISTENER => {
+                let mut value = data::listener(&inner.lattice, config).await?;
+                // Tags are read by ARN, which only the listener itself gives.
+                if let Some(arn) = s(&value, "arn") {
+                    let tags = inner.fetch_tags(&arn).await?;
+                    value.set_path(
+                        &Path::from_keys(["tags"]),
+                        Value::Map(
+                            tags.into_iter()
+                                .map(|(k, v)| (k, Value::String(v)))
+                                .collect(),
+                        ),
+                    );
+                }
+                Ok(value)
+            }
+            data::AUTH_POLICY => data::auth_policy(&inner.lattice, config).await,
+            data::RESOURCE_POLICY => data::resource_policy(&inner.lattice, config).await,
             other => Err(invalid(format!("unknown data source {other}"))),
         }
     }

@@ -278,7 +278,11 @@ async fn get_target_group(c: &Client, id: &str) -> Result<Value, ProviderError> 
     ]))
 }
 
-async fn get_listener(c: &Client, service: &str, id: &str) -> Result<Value, ProviderError> {
+pub(crate) async fn get_listener(
+    c: &Client,
+    service: &str,
+    id: &str,
+) -> Result<Value, ProviderError> {
     let o = c
         .get_listener()
         .service_identifier(service)
@@ -376,7 +380,7 @@ async fn get_snva(c: &Client, id: &str) -> Result<Value, ProviderError> {
     ]))
 }
 
-async fn get_auth_policy(c: &Client, resource: &str) -> Result<Value, ProviderError> {
+pub(crate) async fn get_auth_policy(c: &Client, resource: &str) -> Result<Value, ProviderError> {
     let o = c
         .get_auth_policy()
         .resource_identifier(resource)
@@ -394,7 +398,7 @@ async fn get_auth_policy(c: &Client, resource: &str) -> Result<Value, ProviderEr
     ]))
 }
 
-async fn get_resource_policy(c: &Client, arn: &str) -> Result<Value, ProviderError> {
+pub(crate) async fn get_resource_policy(c: &Client, arn: &str) -> Result<Value, ProviderError> {
     let o = c
         .get_resource_policy()
         .resource_arn(arn)

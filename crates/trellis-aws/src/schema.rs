@@ -446,6 +446,46 @@ pub fn provider_schema() -> ProviderSchema {
         ),
     );
     data_sources.insert(
+        "aws_vpclattice_listener".to_string(),
+        data(
+            "a listener by service and listener identifier",
+            Block::new()
+                .attr("service_identifier", Attribute::required(string()))
+                .attr("listener_identifier", Attribute::required(string()))
+                .attr("id", Attribute::computed(string()))
+                .attr("listener_id", Attribute::computed(string()))
+                .attr("arn", Attribute::computed(string()))
+                .attr("name", Attribute::computed(string()))
+                .attr("port", Attribute::computed(number()))
+                .attr("protocol", Attribute::computed(string()))
+                .attr("service_arn", Attribute::computed(string()))
+                .attr("service_id", Attribute::computed(string()))
+                .attr("default_action", Attribute::computed(AttrType::Any))
+                .attr("tags", Attribute::computed(string_map())),
+        ),
+    );
+    data_sources.insert(
+        "aws_vpclattice_auth_policy".to_string(),
+        data(
+            "the auth policy of a service network or service",
+            Block::new()
+                .attr("resource_identifier", Attribute::required(string()))
+                .attr("id", Attribute::computed(string()))
+                .attr("policy", Attribute::optional_computed(AttrType::Json))
+                .attr("state", Attribute::optional_computed(string())),
+        ),
+    );
+    data_sources.insert(
+        "aws_vpclattice_resource_policy".to_string(),
+        data(
+            "the resource policy of a service network or service",
+            Block::new()
+                .attr("resource_arn", Attribute::required(string()))
+                .attr("id", Attribute::computed(string()))
+                .attr("policy", Attribute::computed(AttrType::Json)),
+        ),
+    );
+    data_sources.insert(
         "aws_caller_identity".to_string(),
         data(
             "the account and principal the provider acts as",

@@ -12,6 +12,7 @@ use trellis_state::{StateStore, DEFAULT_BACKUPS_KEPT};
 use trellis_types::{Address, Diagnostic, Diagnostics};
 
 use crate::args::{Command, PlanArgs, StateCommand};
+use crate::interrupt::{Progress, Signals};
 use crate::workspace::{
     registry, write_private, DirFiles, Failure, Outcome, StatePaths, Workspace,
 };
@@ -215,7 +216,9 @@ async fn make_plan(
         Some(store) => store.load()?,
         None => trellis_state::State::default(),
     };
+    crate::logging::redact_state(&state);
     let variables = ws.variables(&args.var_files, &args.vars)?;
+    crate::logging::redact_variables(&variables);
     let files = DirFiles::new(&ws.dir);
     let in_state = state.resources.values().map(|r| r.provider.clone());
     let in_intents = state.intents.values().map(|i| i.provider.clone());
@@ -239,6 +242,7 @@ async fn make_plan(
     })
     .await
     .map_err(|d| Failure::Diagnostics(d, ws.sources.clone()))?;
+    crate::logging::redact_plan(&plan);
     Ok(Planned {
         ws,
         plan,
@@ -350,12 +354,18 @@ async fn apply_command(
         let _ = checked.providers.close().await;
         ws = checked.ws;
     }
+    // A saved plan that cannot be read is refused before any state is created or locked.
+    let saved = match &plan_file {
+        Some(file) => Some(read_plan_file(ui, file)?),
+        None => None,
+    };
     let _lock = paths.lock(operation, args.lock_timeout)?;
     let store = paths.open()?;
+    // From here on SIGINT and SIGTERM stop the apply gracefully instead of killing it.
+    let signals = Signals::listen();
 
-    let planned = match &plan_file {
-        Some(file) => {
-            let plan = read_plan_file(ui, file)?;
+    let planned = match (&plan_file, saved) {
+        (Some(file), Some(plan)) => {
             let meta = store.meta()?;
             if let Some(reason) = stale_reason(&plan, &ws, &meta) {
                 return Err(Failure::Error(anyhow!(
@@ -363,6 +373,9 @@ async fn apply_command(
                 )));
             }
             let state = store.load()?;
+            crate::logging::redact_state(&state);
+            crate::logging::redact_plan(&plan);
+            crate::logging::redact_variables(&plan.variables);
             let variables = plan.variables.clone();
             let in_plan = plan.changes.iter().map(|c| c.provider.clone());
             let providers = configure_providers(&ws, &variables, in_plan).await?;
@@ -374,7 +387,7 @@ async fn apply_command(
                 state,
             }
         }
-        None => {
+        _ => {
             let planned = make_plan(ws, &args, Some(store)).await?;
             print!("{}", trellis_views::render_plan(&planned.plan, ui.style));
             if !planned.plan.has_changes() {
@@ -393,7 +406,12 @@ async fn apply_command(
         }
     };
     print_warnings(ui, &planned.ws, &planned.plan.warnings);
-    execute(ui, planned, args.parallelism, &paths).await
+    if signals.stopping() {
+        let _ = planned.providers.close().await;
+        eprintln!("\nInterrupted before any change was made; the state is unchanged.");
+        return Ok(1);
+    }
+    execute(ui, planned, args.parallelism, &paths, &signals).await
 }
 
 /// Asks for `yes` on a terminal; refuses without one.
@@ -420,6 +438,7 @@ async fn execute(
     planned: Planned,
     parallelism: usize,
     paths: &StatePaths,
+    signals: &Signals,
 ) -> Outcome<i32> {
     let Planned {
         ws,
@@ -437,9 +456,15 @@ async fn execute(
     store.begin_write()?;
     let style = ui.style;
     let stdout = Arc::new(Mutex::new(std::io::stdout()));
+    let progress = Arc::new(Mutex::new(Progress::default()));
     let events: EventSink = {
         let stdout = stdout.clone();
+        let progress = progress.clone();
         Arc::new(move |event| {
+            progress
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .observe(&event);
             if let Some(line) = trellis_views::render_apply_event(&event, style) {
                 let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
                 let _ = writeln!(out, "{line}");
@@ -447,11 +472,11 @@ async fn execute(
             }
         })
     };
-    let (interrupt_tx, interrupt_rx) = tokio::sync::watch::channel(false);
+    let plan = Arc::new(plan);
+    // While the changes run, interrupts are this command's to handle (see `interrupt`).
     crate::workspace::set_applying(true);
-    let signals = tokio::spawn(watch_signals(interrupt_tx));
-    let summary = trellis_apply::apply(ApplyInput {
-        plan: Arc::new(plan),
+    let applying = trellis_apply::apply(ApplyInput {
+        plan: plan.clone(),
         config: ws.config.clone(),
         sources: ws.sources.clone(),
         state,
@@ -460,10 +485,23 @@ async fn execute(
         files: Arc::new(DirFiles::new(&ws.dir)),
         parallelism,
         events,
-        interrupt: interrupt_rx,
-    })
-    .await;
-    signals.abort();
+        interrupt: signals.stop.clone(),
+    });
+    let summary = tokio::select! {
+        summary = applying => summary,
+        _ = signals.abandoned() => {
+            // Dropping the apply aborts its running operations. Every completed one is
+            // already durable; a journaling store (S3) folds them into its snapshot, and
+            // returning (rather than exiting) releases the lock, S3's included.
+            let _ = providers.close().await;
+            let _ = tokio::task::spawn_blocking(move || store.finish()).await;
+            let progress = progress.lock().unwrap_or_else(|p| p.into_inner());
+            let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = write!(out, "{}", progress.render_abandoned(&plan));
+            let _ = out.flush();
+            return Ok(130);
+        }
+    };
     crate::workspace::set_applying(false);
     let _ = providers.close().await;
     // Every change is already durable; a journaling store (S3) folds them into its snapshot.
@@ -475,38 +513,13 @@ async fn execute(
         "{}",
         trellis_views::render_apply_summary(&summary, ui.style)
     );
+    if summary.interrupted {
+        let progress = progress.lock().unwrap_or_else(|p| p.into_inner());
+        print!("{}", progress.render_not_started(&plan));
+    }
     finished?;
     let failed = summary.failed > 0 || summary.interrupted || !summary.errors.is_empty();
     Ok(if failed { 1 } else { 0 })
-}
-
-/// First SIGINT or SIGTERM: stop starting new operations. Second: abandon running ones.
-async fn watch_signals(tx: tokio::sync::watch::Sender<bool>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return;
-    };
-    let mut count = 0;
-    loop {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-        count += 1;
-        if count == 1 {
-            eprintln!("\nInterrupt received: no new changes will start; waiting for running ones to finish (interrupt again to abandon them).");
-            let _ = tx.send(true);
-        } else {
-            eprintln!("\nTwo interrupts received: abandoning running changes. State holds what completed; the next apply settles the rest.");
-            // Exit skips destructors: release S3 lock objects first (a local lock goes with
-            // the process).
-            let _ = tokio::task::spawn_blocking(trellis_backend_s3::release_held_locks).await;
-            std::process::exit(130);
-        }
-    }
 }
 
 fn show(

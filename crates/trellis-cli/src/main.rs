@@ -10,6 +10,8 @@ mod args;
 mod backend;
 mod commands;
 mod import;
+mod interrupt;
+mod logging;
 mod migrate;
 mod workspace;
 
@@ -27,7 +29,12 @@ pub struct Ui {
 }
 
 fn main() {
+    if let Err(e) = logging::init() {
+        eprintln!("Error: {e}");
+        std::process::exit(1);
+    }
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    tracing::debug!(version = env!("CARGO_PKG_VERSION"), "trellis started");
     let code = match args::parse(argv) {
         Err(e) => {
             eprintln!("Error: {e:#}\n\nRun trellis -help for usage.");

@@ -1,6 +1,9 @@
 //! `trellis state migrate -from-terraform=terraform.tfstate`: moves the resources of a
 //! Terraform state (format version 4) that trellis supports into trellis state.
 //!
+//! Resources inside modules are parsed with their module address but skipped, because
+//! trellis does not evaluate `module` blocks yet and would plan to delete them.
+//!
 //! Each supported instance is read again through its provider's `import`, with the import
 //! ID made from its Terraform attributes, so that the record has trellis's shape (Terraform's
 //! attribute set differs in details such as tags and composite IDs) and holds the object as
@@ -173,6 +176,15 @@ pub async fn migrate(
     let mut skipped: Vec<(String, String)> = tf.ignored.clone();
     let mut wanted = Vec::new();
     for i in &tf.instances {
+        if !i.address.module.is_empty() {
+            // Recording it would make the next plan delete it: trellis does not evaluate
+            // module blocks yet, so the resource would look removed from the configuration.
+            skipped.push((
+                i.address.to_string(),
+                "in a module: trellis does not evaluate module blocks yet; move it to the root module first (terraform state mv and a root resource block)".to_string(),
+            ));
+            continue;
+        }
         if registry.resource_schema(&i.type_name, false).is_none() {
             skipped.push((
                 i.address.to_string(),

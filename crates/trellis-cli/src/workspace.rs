@@ -200,6 +200,16 @@ impl Workspace {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .to_string();
+            let size = std::fs::metadata(&path)
+                .with_context(|| format!("cannot read variables file {name}"))?
+                .len();
+            if size > trellis_config::MAX_FILE_SIZE as u64 {
+                diags.push(Diagnostic::error(format!(
+                    "{name} is too large ({size} bytes; the limit is {})",
+                    trellis_config::MAX_FILE_SIZE
+                )));
+                continue;
+            }
             let bytes = std::fs::read(&path)
                 .with_context(|| format!("cannot read variables file {name}"))?;
             let file = match trellis_config::decode_source(&name, &bytes) {
@@ -425,7 +435,7 @@ impl StatePaths {
             }
             Location::Unresolved(_) => unreachable!("checked above"),
         };
-        result.map_err(|e| match e {
+        let result = result.map_err(|e| match e {
             StateError::Locked(info) => {
                 let stale = if info.holder_is_gone() {
                     "\n\nthe holder is no longer running on this host: the lock is stale"
@@ -446,7 +456,22 @@ impl StatePaths {
             ))
             }
             other => Failure::Error(other.into()),
-        })
+        });
+        let guard = result?;
+        if let Some(stale) = match &guard {
+            StateLock::Local(g) => g.replaced_stale(),
+            _ => None,
+        } {
+            tracing::warn!(pid = stale.pid, host = %stale.host, "took over a stale lock");
+            eprintln!(
+                "Warning: the state lock was stale: {} (pid {} on {}, since {}) ended without releasing it; this {operation} took it over.",
+                stale.operation,
+                stale.pid,
+                stale.host,
+                format_time(stale.created_at)
+            );
+        }
+        Ok(guard)
     }
 
     /// Removes a lock left behind, if `id` is its id.

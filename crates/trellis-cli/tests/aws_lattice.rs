@@ -428,3 +428,85 @@ resource "aws_vpclattice_auth_policy" "p" {
         .unwrap_or(0);
     assert_eq!(lattice_calls, 0, "validation must not call the api");
 }
+
+/// The listener, auth policy and resource policy data sources read what the mesh holds;
+/// a policy that does not exist fails the plan with a message that says so.
+#[test]
+fn aws_lattice_data_sources() {
+    let f = Fixture::new();
+    f.write(MESH);
+    f.apply();
+
+    let lookups = r#"
+data "aws_vpclattice_listener" "http" {
+  service_identifier  = aws_vpclattice_service.svc.id
+  listener_identifier = aws_vpclattice_listener.http.arn
+}
+
+data "aws_vpclattice_auth_policy" "svc" {
+  resource_identifier = aws_vpclattice_service.svc.arn
+}
+
+data "aws_vpclattice_resource_policy" "net" {
+  resource_arn = aws_vpclattice_service_network.net.arn
+}
+
+output "listener" {
+  value = {
+    id       = data.aws_vpclattice_listener.http.listener_id
+    port     = data.aws_vpclattice_listener.http.port
+    protocol = data.aws_vpclattice_listener.http.protocol
+    service  = data.aws_vpclattice_listener.http.service_id
+    forward  = data.aws_vpclattice_listener.http.default_action[0].forward.target_groups[0].target_group_identifier
+    same     = data.aws_vpclattice_listener.http.arn == aws_vpclattice_listener.http.arn
+  }
+}
+
+output "auth_state" {
+  value = data.aws_vpclattice_auth_policy.svc.state
+}
+
+output "auth_principal" {
+  value = jsondecode(data.aws_vpclattice_auth_policy.svc.policy).Statement[0].Principal
+}
+
+output "resource_policy_account" {
+  value = jsondecode(data.aws_vpclattice_resource_policy.net.policy).Statement[0].Principal.AWS
+}
+"#;
+    f.write(&format!("{MESH}\n{lookups}"));
+    f.apply();
+    let out = f.ok(&["output", "-json"]);
+    let outputs: serde_json::Value =
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let listener = &outputs["listener"]["value"];
+    assert_eq!(listener["port"], 80, "{outputs}");
+    assert_eq!(listener["protocol"], "HTTP");
+    assert_eq!(listener["same"], true);
+    let state: serde_json::Value =
+        serde_json::from_str(&f.ok(&["state", "pull"])).expect("state is JSON");
+    let text = state.to_string();
+    let tg_id = text
+        .split("\"tg-")
+        .nth(1)
+        .map(|rest| format!("tg-{}", &rest[..rest.find('"').unwrap()]))
+        .expect("a target group id in state");
+    assert_eq!(listener["forward"], tg_id.as_str());
+    assert!(listener["service"].as_str().unwrap().starts_with("svc-"));
+    assert_eq!(outputs["auth_state"]["value"], "Active");
+    assert_eq!(outputs["auth_principal"]["value"], "*");
+    assert_eq!(outputs["resource_policy_account"]["value"], "111111111111");
+    f.assert_no_changes();
+
+    // A service without an auth policy: the lookup fails the plan with the reason.
+    let bare = "\nresource \"aws_vpclattice_service\" \"bare\" {\n  name = \"bare\"\n}\n";
+    f.write(&format!("{MESH}{bare}"));
+    f.apply();
+    f.write(&format!(
+        "{MESH}{bare}\ndata \"aws_vpclattice_auth_policy\" \"bare\" {{\n  resource_identifier = aws_vpclattice_service.bare.id\n}}\n"
+    ));
+    let out = f.run(&["plan", "-no-color"]);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("has no auth policy"), "{text}");
+}

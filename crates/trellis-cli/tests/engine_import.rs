@@ -245,3 +245,111 @@ fn import_command_writes_one_record() {
         .ok()
         .contains("Plan: 1 to add, 0 to change, 0 to destroy.");
 }
+
+#[test]
+fn discovery_writes_configuration_that_imports_with_no_changes() {
+    let dir = Dir::with_main(&cfg(r#"
+resource "trellis_test_network" "mesh" {
+  name = "mesh"
+}
+
+resource "trellis_test_service" "svc" {
+  for_each  = toset(["orders", "billing"])
+  name      = each.key
+  auth_type = "AWS_IAM"
+  tags      = { team = each.key }
+}
+
+resource "trellis_test_association" "assoc" {
+  for_each   = trellis_test_service.svc
+  service_id = each.value.id
+  network_id = trellis_test_network.mesh.id
+}
+
+resource "trellis_test_listener" "http" {
+  name       = "orders-http"
+  service_id = trellis_test_service.svc["orders"].id
+  port       = 8080
+  default_action {
+    status_code = 404
+  }
+}
+"#));
+    dir.apply(&[]);
+    // Forget everything, as if the mesh had been built by hand.
+    dir.run(&[
+        "state",
+        "rm",
+        "trellis_test_network.mesh",
+        "trellis_test_service.svc",
+        "trellis_test_association.assoc",
+        "trellis_test_listener.http",
+    ])
+    .ok();
+    dir.write("main.tf", PROVIDER);
+    let net = dir.object_named("trellis_test_network", "mesh").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let flag = format!("-service-network={net}");
+    dir.run(&[
+        "import",
+        "-provider=trellis",
+        &flag,
+        "-generate-config-out=mesh.tf",
+    ])
+    .ok()
+    .contains("Discovered 6 objects")
+    .contains("Wrote mesh.tf: 6 resource blocks and 6 import blocks.");
+    let generated = dir.read("mesh.tf");
+    assert!(
+        generated.contains("resource \"trellis_test_service\" \"orders\""),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("service_id = trellis_test_service.orders.id"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("network_id = trellis_test_network.mesh.id"),
+        "{generated}"
+    );
+    assert!(
+        generated.contains("resource \"trellis_test_association\" \"orders_mesh\""),
+        "{generated}"
+    );
+    assert!(
+        !generated.contains("protocol"),
+        "defaults are left out:\n{generated}"
+    );
+    assert!(dir.state_list().is_empty(), "discovery writes no state");
+    // An existing file is never overwritten.
+    dir.run(&[
+        "import",
+        "-provider=trellis",
+        &flag,
+        "-generate-config-out=mesh.tf",
+    ])
+    .expect_code(1)
+    .contains("mesh.tf already exists");
+
+    dir.run(&["plan", "-detailed-exitcode"])
+        .expect_code(2)
+        .contains("Plan: 6 to import, 0 to add, 0 to change, 0 to destroy.");
+    let before = creates(&dir);
+    dir.apply(&[])
+        .contains("6 imported, 0 added, 0 changed, 0 destroyed");
+    assert_eq!(creates(&dir), before);
+    dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+
+    // A missing network is an error and writes nothing.
+    dir.run(&[
+        "import",
+        "-provider=trellis",
+        "-service-network=net-0000ffff",
+        "-generate-config-out=other.tf",
+    ])
+    .expect_code(1)
+    .contains("discovery failed");
+    assert!(!dir.exists("other.tf"));
+}

@@ -366,6 +366,15 @@ fn discovered_mesh_imports_and_then_plans_no_changes() {
         !generated.contains("auth_type = \"NONE\""),
         "defaults are left out"
     );
+    assert!(
+        !generated.contains("ip_address_type"),
+        "defaults are left out"
+    );
+    assert!(
+        !generated.contains("health_check"),
+        "default health checks are left out"
+    );
+    assert!(!generated.contains("tags = {}"), "empty tags are left out");
     for id in &mesh.services {
         assert!(
             !generated.contains(&format!("= \"{id}\"\n"))
@@ -379,6 +388,10 @@ fn discovered_mesh_imports_and_then_plans_no_changes() {
     assert!(
         plan.contains("Plan: 77 to import, 0 to add, 0 to change, 0 to destroy."),
         "{plan}"
+    );
+    assert!(
+        !plan.contains(" -> "),
+        "an import with no differences shows none:\n{plan}"
     );
     let created_before = fx
         .emulator
@@ -466,7 +479,7 @@ fn import_blocks_of_every_type_with_one_difference_and_wrong_ids() {
     fx.write(
         "bad.tf",
         &format!(
-            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"x\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}\"\n}}\n"
+            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"bad-listener\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}\"\n}}\n"
         ),
     );
     let out = fx.run(&["apply", "-auto-approve"]);
@@ -481,7 +494,7 @@ fn import_blocks_of_every_type_with_one_difference_and_wrong_ids() {
     fx.write(
         "bad.tf",
         &format!(
-            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"x\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}/listener-0123456789abcdef0\"\n}}\n"
+            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"bad-listener\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}/listener-0123456789abcdef0\"\n}}\n"
         ),
     );
     let out = fx.run(&["apply", "-auto-approve"]);

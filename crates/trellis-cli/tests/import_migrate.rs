@@ -119,6 +119,10 @@ fn terraform_state_migrates_and_plan_shows_no_changes() {
     );
     assert!(out.contains("data.aws_caller_identity.current"), "{out}");
     assert!(
+        out.contains("module.edge.aws_vpclattice_service.gateway: in a module"),
+        "{out}"
+    );
+    assert!(
         out.contains("aws_vpclattice_service.svc[\"gamma\"]: the object"),
         "{out}"
     );

@@ -263,6 +263,16 @@ impl Emulator {
             .map(drop)
     }
 
+    /// Faults injected since the fault configuration was last set, by kind: `throttle`,
+    /// `error`, `fail_after_success` (`GET /_trellis/faults/injected`).
+    pub fn injected_faults(&self) -> Result<BTreeMap<String, u64>, Error> {
+        let value = self.admin("GET", "/_trellis/faults/injected", None)?;
+        serde_json::from_value(value).map_err(|e| Error::Request {
+            what: "injected faults".into(),
+            detail: e.to_string(),
+        })
+    }
+
     /// Calls received so far, faulted ones included (`GET /_trellis/calls`).
     pub fn calls(&self) -> Result<CallCounts, Error> {
         let value = self.admin("GET", "/_trellis/calls", None)?;

@@ -15,6 +15,7 @@ pub mod planner;
 pub mod providers;
 pub mod scope;
 pub mod shape;
+pub mod taint;
 pub mod variables;
 
 pub use model::*;

@@ -9,6 +9,9 @@
 //! separate processes (the CLI tests) see one world, and a test can edit the file to simulate
 //! changes made outside trellis.
 //!
+//! `discover` follows a `service-network` root (a `trellis_test_network` ID) to its
+//! associations, their services and the services' listeners.
+//!
 //! Provider arguments: `store` (path), `latency_ms` (added to every operation),
 //! `crash_after_create` (a name: the process exits right after creating that object, before
 //! trellis can record it, to simulate a crash).
@@ -23,9 +26,10 @@ use trellis_types::{Path, Value};
 
 use crate::schema::{AttrType, Attribute, Block, Nesting, ProviderSchema, ResourceSchema};
 use crate::{
-    AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest, ErrorKind,
-    ImportRequest, Provider, ProviderError, ProviderFactory, ReadDataRequest, ReadRequest,
-    ReadResponse, SettleRequest, UpdateRequest, UpdateResponse, ValidateRequest,
+    AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest,
+    DiscoverRequest, DiscoverResponse, ErrorKind, ImportRequest, Provider, ProviderError,
+    ProviderFactory, ReadDataRequest, ReadRequest, ReadResponse, SettleRequest, UpdateRequest,
+    UpdateResponse, ValidateRequest,
 };
 
 /// The factory of the in-memory provider.
@@ -523,6 +527,97 @@ impl Provider for MemoryProvider {
                 .get(&request.id)
                 .filter(|o| o.type_name == request.type_name)
                 .map(|o| o.value.clone()))
+        })
+    }
+
+    async fn discover(&self, request: DiscoverRequest) -> Result<DiscoverResponse, ProviderError> {
+        self.pause().await;
+        let schema = schema();
+        self.with_world("discover", |world| {
+            let mut out = DiscoverResponse::default();
+            let add = |out: &mut DiscoverResponse, o: &Object, name: String| {
+                let block = &schema.resources[&o.type_name].block;
+                let mut arguments = BTreeMap::new();
+                if let Some(map) = o.value.as_map() {
+                    for (k, v) in map {
+                        let computed_only = block
+                            .attributes
+                            .get(k)
+                            .is_some_and(|a| a.computed && !a.optional && !a.required);
+                        let default = matches!(
+                            (k.as_str(), v.as_str()),
+                            ("auth_type", Some("NONE")) | ("protocol", Some("HTTP"))
+                        );
+                        if !v.is_null() && !computed_only && !default {
+                            arguments.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+                out.objects.push(crate::DiscoveredObject {
+                    type_name: o.type_name.clone(),
+                    import_id: o
+                        .value
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    name,
+                    value: o.value.clone(),
+                    arguments: Value::Map(arguments),
+                    owner: None,
+                });
+            };
+            let name_of = |o: &Object| {
+                o.value
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            for root in &request.roots {
+                let network = world
+                    .objects
+                    .get(&root.id)
+                    .filter(|o| o.type_name == "trellis_test_network")
+                    .ok_or_else(|| {
+                        ProviderError::new(
+                            ErrorKind::NotFound,
+                            format!("no trellis_test_network {:?}", root.id),
+                        )
+                    })?;
+                add(&mut out, network, name_of(network));
+                for assoc in world.objects.values().filter(|o| {
+                    o.type_name == "trellis_test_association"
+                        && o.value.get("network_id").and_then(Value::as_str)
+                            == Some(root.id.as_str())
+                }) {
+                    let service_id = assoc
+                        .value
+                        .get("service_id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    let Some(service) = world.objects.get(service_id) else {
+                        continue;
+                    };
+                    add(
+                        &mut out,
+                        assoc,
+                        format!("{}-{}", name_of(service), name_of(network)),
+                    );
+                    add(&mut out, service, name_of(service));
+                    for listener in world.objects.values().filter(|o| {
+                        o.type_name == "trellis_test_listener"
+                            && o.value.get("service_id").and_then(Value::as_str) == Some(service_id)
+                    }) {
+                        add(&mut out, listener, name_of(listener));
+                    }
+                }
+            }
+            out.objects
+                .sort_by(|a, b| (&a.type_name, &a.import_id).cmp(&(&b.type_name, &b.import_id)));
+            out.objects
+                .dedup_by(|a, b| a.type_name == b.type_name && a.import_id == b.import_id);
+            Ok(out)
         })
     }
 

@@ -102,3 +102,16 @@ def test_bad_fault_configuration_is_refused(emulator):
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         emulator.admin("POST", "/_trellis/faults", {"per_operation": {"X": {"nonsense": 1}}})
     assert excinfo.value.code == 400
+
+
+def test_injected_faults_are_counted_by_kind(emulator, lattice):
+    emulator.admin("POST", "/_trellis/faults", {"per_operation": {"ListServices": {"throttle_next": 2, "fail_next": 1}}})
+    assert emulator.admin("GET", "/_trellis/faults/injected") == {"throttle": 0, "error": 0, "fail_after_success": 0}
+    for _ in range(4):
+        try:
+            lattice.list_services()
+        except ClientError:
+            pass
+    assert emulator.admin("GET", "/_trellis/faults/injected") == {"throttle": 2, "error": 1, "fail_after_success": 0}
+    emulator.admin("POST", "/_trellis/faults", {})
+    assert emulator.admin("GET", "/_trellis/faults/injected") == {"throttle": 0, "error": 0, "fail_after_success": 0}

@@ -82,8 +82,23 @@ class FaultInjector:
         with self._lock:
             self.config = config
             self._random = random.Random(config.seed)
+            self._injected = {"throttle": 0, "error": 0, "fail_after_success": 0}
+
+    def injected(self) -> dict[str, int]:
+        """Faults injected since the configuration was last set, by kind."""
+        with self._lock:
+            return dict(self._injected)
 
     def decide(self, service: str, operation: str) -> Decision:
+        decision = self._decide(service, operation)
+        with self._lock:
+            if decision.before is not None:
+                self._injected[decision.before] += 1
+            elif decision.fail_after:
+                self._injected["fail_after_success"] += 1
+        return decision
+
+    def _decide(self, service: str, operation: str) -> Decision:
         with self._lock:
             config = self.config
             override = config.per_operation.get(f"{service}:{operation}") or config.per_operation.get(operation)

@@ -163,6 +163,8 @@ class EmulatorApp:
             elif path == "/_trellis/faults" and method == "POST":
                 self.faults.configure(FaultConfig.from_json(document))
                 result = self.faults.config.to_json()
+            elif path == "/_trellis/faults/injected" and method == "GET":
+                result = self.faults.injected()
             elif path == "/_trellis/calls" and method == "GET":
                 result = self.calls.snapshot()
             elif path == "/_trellis/calls/bytes" and method == "GET":

@@ -1,0 +1,183 @@
+//! Faults: with the emulator throttling 20 percent of calls and failing 5 percent with 500s,
+//! the flagship example (`examples/quickstart`) applies, re-plans clean and destroys with no
+//! manual step. An error that persists past the retries names the resource address, the AWS
+//! error code and the request ID.
+
+#![allow(clippy::print_stderr)]
+
+use std::path::Path;
+use std::process::Command;
+
+use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+
+fn trellis(dir: &Path, emulator: &Emulator, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .arg("-no-color")
+        .args(args)
+        .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env_remove("AWS_PROFILE")
+        .env_remove("TRELLIS_LOG")
+        .output()
+        .expect("trellis runs");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn quickstart(dir: &Path) {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart/main.tf");
+    std::fs::copy(example, dir.join("main.tf")).expect("copy the flagship example");
+}
+
+#[test]
+fn flagship_example_converges_under_throttling_and_server_errors() {
+    let emulator = Emulator::start().expect("emulator starts");
+    let vpc = emulator
+        .create_vpc(DEFAULT_ACCOUNT, "us-east-1", "10.0.0.0/16")
+        .expect("vpc");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    quickstart(tmp.path());
+    let var = format!("vpc_id={vpc}");
+    emulator
+        .set_faults(&serde_json::json!({"throttle_rate": 0.2, "error_rate": 0.05, "seed": 8}))
+        .expect("faults");
+
+    let mut injected = std::collections::BTreeMap::<String, u64>::new();
+    let mut calls = 0;
+    for args in [
+        &["apply", "-auto-approve", "-var", &var][..],
+        &["plan", "-detailed-exitcode", "-var", &var],
+        &["destroy", "-auto-approve", "-var", &var],
+    ] {
+        emulator.reset_calls().expect("reset calls");
+        let (code, text) = trellis(tmp.path(), &emulator, args);
+        assert_eq!(code, 0, "trellis {args:?} converges under faults:\n{text}");
+        for (kind, n) in emulator.injected_faults().expect("fault counts") {
+            *injected.entry(kind).or_default() += n;
+        }
+        calls += emulator
+            .calls()
+            .expect("calls")
+            .values()
+            .flat_map(|ops| ops.values())
+            .sum::<u64>();
+        // Counts restart with each configuration: set it again for the next command.
+        emulator
+            .set_faults(
+                &serde_json::json!({"throttle_rate": 0.2, "error_rate": 0.05, "seed": calls}),
+            )
+            .expect("faults");
+    }
+    eprintln!("faults: {calls} calls, injected {injected:?}");
+    assert!(
+        injected.get("throttle").copied().unwrap_or(0) > 0,
+        "{injected:?}"
+    );
+    assert!(
+        injected.get("error").copied().unwrap_or(0) > 0,
+        "{injected:?}"
+    );
+    // Everything is gone again.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let config = rt
+        .block_on(emulator.sdk_config(DEFAULT_ACCOUNT, "us-east-1"))
+        .expect("sdk config");
+    let client = aws_sdk_vpclattice::Client::new(&config);
+    emulator.set_faults(&serde_json::json!({})).expect("faults");
+    let (networks, services) = rt.block_on(async {
+        (
+            client
+                .list_service_networks()
+                .send()
+                .await
+                .unwrap()
+                .items()
+                .len(),
+            client.list_services().send().await.unwrap().items().len(),
+        )
+    });
+    assert_eq!((networks, services), (0, 0));
+}
+
+#[test]
+fn error_past_retries_names_address_code_and_request_id() {
+    let emulator = Emulator::start().expect("emulator starts");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let url = emulator.endpoint_url();
+    std::fs::write(
+        tmp.path().join("main.tf"),
+        format!(
+            r#"
+provider "aws" {{
+  region      = "us-east-1"
+  max_retries = 2
+  endpoints {{
+    vpclattice = "{url}"
+  }}
+}}
+resource "aws_vpclattice_service_network" "mesh" {{
+  name = "faulty-mesh"
+}}
+resource "aws_vpclattice_service" "ok" {{
+  name = "unaffected"
+}}
+"#
+        ),
+    )
+    .unwrap();
+    for (fault, code) in [
+        ("fail_next", "InternalServerException"),
+        ("throttle_next", "ThrottlingException"),
+    ] {
+        emulator.reset().expect("reset");
+        emulator
+            .set_faults(&serde_json::json!({"per_operation": {
+                "vpc-lattice:CreateServiceNetwork": {fault: 1000}
+            }}))
+            .expect("faults");
+        let (exit, text) = trellis(tmp.path(), &emulator, &["apply", "-auto-approve"]);
+        assert_eq!(exit, 1, "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.contains("Error:") && l.contains(code))
+            .unwrap_or_else(|| panic!("an error line with {code}:\n{text}"));
+        assert!(
+            line.contains("aws_vpclattice_service_network.mesh"),
+            "the address is named: {line}"
+        );
+        let id = line
+            .split("request id ")
+            .nth(1)
+            .map(|rest| rest.trim_end_matches(')').to_string())
+            .unwrap_or_else(|| panic!("a request id in: {line}"));
+        assert_eq!(id.len(), 36, "a request id (uuid): {id}");
+        // The first try and both retries were made, then it gave up; the other resource
+        // was created regardless.
+        assert_eq!(
+            emulator
+                .call_count("vpc-lattice", "CreateServiceNetwork")
+                .unwrap(),
+            3
+        );
+        assert!(
+            text.contains("aws_vpclattice_service.ok: Creation complete"),
+            "{text}"
+        );
+        // With the fault gone, a re-run converges.
+        emulator.set_faults(&serde_json::json!({})).expect("faults");
+        let (exit, text) = trellis(tmp.path(), &emulator, &["apply", "-auto-approve"]);
+        assert_eq!(exit, 0, "{text}");
+        std::fs::remove_dir_all(tmp.path().join(".trellis")).unwrap();
+    }
+}

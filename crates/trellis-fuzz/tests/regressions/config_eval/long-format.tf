@@ -1,0 +1,3 @@
+output "o" {
+  value = format("%999999999d", 1)
+}

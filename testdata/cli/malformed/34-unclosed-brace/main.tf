@@ -1,0 +1,6 @@
+provider "trellis" {
+  store = "world.json"
+}
+
+resource "trellis_test_thing" "t" {
+  name = "t"

@@ -1,0 +1,9 @@
+provider "trellis" {
+  store = "world.json"
+}
+
+resource "trellis_test_thing" "t" {
+  name  = "t"
+  value = <<EOT
+no end marker
+}

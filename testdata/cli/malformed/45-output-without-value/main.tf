@@ -1,0 +1,11 @@
+provider "trellis" {
+  store = "world.json"
+}
+
+resource "trellis_test_thing" "t" {
+  name = "t"
+}
+
+output "o" {
+  description = "no value"
+}

@@ -1,0 +1,10 @@
+provider "trellis" {
+  store = "world.json"
+}
+
+resource "trellis_test_thing" "t" {
+  name = "t"
+  lifecycle {
+    create_before = true
+  }
+}

@@ -1,0 +1,7 @@
+provider "trellis" {
+  store = "world.json"
+}
+
+resource "trellis_test_thing" "t" {
+  name = "yes" ? "a" : "b"
+}
