@@ -107,9 +107,9 @@ pub(crate) fn extend_schema(mut schema: ProviderSchema) -> ProviderSchema {
     schema
 }
 
-/// Wraps a configured Lattice provider with the clients for RAM, Route53 and EC2. Learns the
-/// provider's account at once (one STS call), so that plans say where each change lands even
-/// before anything is in state; a failure there only leaves the account out of the plan.
+/// Wraps a configured Lattice provider with the clients for RAM, Route53 and EC2. Makes no
+/// call: the account is learnt on the first `read` (one STS call), which the engine makes for
+/// every provider after validation, so bad input still fails before any remote call.
 pub(crate) async fn wrap(lattice: AwsProvider, endpoints: &Value) -> Arc<dyn Provider> {
     let inner = lattice.inner.clone();
     let sdk = &inner._sdk;
@@ -134,7 +134,6 @@ pub(crate) async fn wrap(lattice: AwsProvider, endpoints: &Value) -> Arc<dyn Pro
         }
         aws_sdk_route53::Client::from_conf(b.build())
     };
-    let _ = inner.identity().await;
     Arc::new(MeshProvider {
         lattice,
         c: Arc::new(Clients {
@@ -311,6 +310,9 @@ impl Provider for MeshProvider {
     }
 
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
+        // Learn the account once, for `location()` (the engine reads every provider once after
+        // validation, also with no instances); a failure here is not fatal to refresh.
+        let _ = self.c.inner.identity().await;
         let mut out: Vec<Option<Value>> = vec![None; request.items.len()];
         let (mine, theirs): (Vec<usize>, Vec<usize>) =
             (0..request.items.len()).partition(|i| family(&request.items[*i].type_name).is_some());

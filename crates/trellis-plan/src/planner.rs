@@ -351,7 +351,13 @@ async fn refresh(
     providers: &Providers,
     prior: &mut BTreeMap<Address, ResourceState>,
 ) -> Result<Vec<Change>, Diagnostics> {
-    let mut by_provider: BTreeMap<String, Vec<Address>> = BTreeMap::new();
+    // Every configured provider is read once, also with no instances: that first call after
+    // validation is where a provider may learn where it acts (its account, for the plan's
+    // locations), so that bad input still fails before any remote call.
+    let mut by_provider: BTreeMap<String, Vec<Address>> = providers
+        .keys()
+        .map(|k| (k.to_string(), Vec::new()))
+        .collect();
     for (address, record) in prior.iter() {
         by_provider
             .entry(record.provider.clone())

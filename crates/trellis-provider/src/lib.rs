@@ -15,7 +15,8 @@
 //! 3. During plan: [`ProviderFactory::validate`] for each resource instance (`trellis validate`
 //!    calls only this, with no configured provider),
 //!    [`Provider::read`] once with every managed instance in state (refresh, batched so the
-//!    provider can use list calls), [`Provider::plan_change`] per instance,
+//!    provider can use list calls; also with no instances, so every provider is called once
+//!    after validation and may learn its [`Provider::location`] there), [`Provider::plan_change`] per instance,
 //!    [`Provider::read_data`] per data source whose config is known, [`Provider::import`]
 //!    per instance an import block adopts. `trellis import ADDR ID` calls only
 //!    [`Provider::import`]; `trellis import -generate-config-out` calls only
