@@ -511,7 +511,7 @@ async fn execute(
     println!();
     print!(
         "{}",
-        trellis_views::render_apply_summary(&summary, ui.style)
+        trellis_views::render_apply_summary(&summary, plan.options.destroy, ui.style)
     );
     if summary.interrupted {
         let progress = progress.lock().unwrap_or_else(|p| p.into_inner());
