@@ -479,7 +479,7 @@ fn import_blocks_of_every_type_with_one_difference_and_wrong_ids() {
     fx.write(
         "bad.tf",
         &format!(
-            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"x\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}\"\n}}\n"
+            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"bad-listener\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}\"\n}}\n"
         ),
     );
     let out = fx.run(&["apply", "-auto-approve"]);
@@ -494,7 +494,7 @@ fn import_blocks_of_every_type_with_one_difference_and_wrong_ids() {
     fx.write(
         "bad.tf",
         &format!(
-            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"x\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}/listener-0123456789abcdef0\"\n}}\n"
+            "resource \"aws_vpclattice_listener\" \"bad\" {{\n  name     = \"bad-listener\"\n  protocol = \"HTTP\"\n  service_identifier = \"{service}\"\n  default_action {{\n    fixed_response {{\n      status_code = 404\n    }}\n  }}\n}}\n\nimport {{\n  to = aws_vpclattice_listener.bad\n  id = \"{service}/listener-0123456789abcdef0\"\n}}\n"
         ),
     );
     let out = fx.run(&["apply", "-auto-approve"]);

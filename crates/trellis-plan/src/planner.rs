@@ -56,6 +56,24 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
     if diags.has_errors() {
         return Err(diags);
     }
+    // Bad input fails before any provider call: settling intents, refreshing and reading data
+    // sources all call the remote API, and the walk below validates each resource only when
+    // it reaches it. The validating walk calls no provider and reports only errors that hold
+    // whatever the variables, the state and the remote objects are. A destroy plan does not
+    // need the configuration's resources to be valid.
+    if !input.options.destroy {
+        let checked = validate(
+            input.config,
+            input.sources,
+            input.graph,
+            &input.providers.registry,
+            input.files,
+        )
+        .await;
+        if checked.has_errors() {
+            return Err(checked);
+        }
+    }
 
     let mut prior: BTreeMap<Address, ResourceState> = input.state.resources.clone();
     let adopted = settle_intents(&input, &mut prior).await?;
@@ -1350,30 +1368,51 @@ fn resource_expr_span(
     hcl_edit::Span::span(expr).map(|r| file.span(r.start, r.end))
 }
 
-/// The span of the attribute at `path` in a resource body (the top-level attribute or block),
-/// falling back to the resource block.
+/// The span of the attribute at `path` in a resource body, following nested blocks
+/// (`config.health_check.port`, `target[1].id`) as deep as the body spells them out: the
+/// attribute's value, else the innermost block on the path, else the resource block.
 fn attribute_span(
     resource: &Resource,
     path: &Path,
     file: &SourceFile,
 ) -> Option<trellis_types::Span> {
-    let name = path.first_key();
-    for structure in resource.body.iter() {
+    body_span(&resource.body, path.steps(), file).or_else(|| Some(resource.span.clone()))
+}
+
+/// The span of `steps` inside `body`, or `None` when its first step is not written there.
+fn body_span(
+    body: &hcl_edit::structure::Body,
+    steps: &[trellis_types::PathStep],
+    file: &SourceFile,
+) -> Option<trellis_types::Span> {
+    use trellis_types::PathStep;
+    let (name, rest) = match steps.split_first() {
+        Some((PathStep::Key(name), rest)) => (name.as_str(), rest),
+        _ => return None,
+    };
+    // An index right after a block name picks one of the repeated blocks of that name.
+    let (index, rest) = match rest.split_first() {
+        Some((PathStep::Index(i), rest)) => (*i, rest),
+        _ => (0, rest),
+    };
+    let span = |range: Option<std::ops::Range<usize>>| range.map(|r| file.span(r.start, r.end));
+    let mut seen = 0;
+    for structure in body.iter() {
         match structure {
-            hcl_edit::structure::Structure::Attribute(a) if Some(a.key.as_str()) == name => {
-                if let Some(r) = hcl_edit::Span::span(&a.value) {
-                    return Some(file.span(r.start, r.end));
-                }
+            hcl_edit::structure::Structure::Attribute(a) if a.key.as_str() == name => {
+                return span(hcl_edit::Span::span(&a.value));
             }
-            hcl_edit::structure::Structure::Block(b) if Some(b.ident.as_str()) == name => {
-                if let Some(r) = hcl_edit::Span::span(b) {
-                    return Some(file.span(r.start, r.end));
+            hcl_edit::structure::Structure::Block(b) if b.ident.as_str() == name => {
+                if seen == index {
+                    return body_span(&b.body, rest, file)
+                        .or_else(|| span(hcl_edit::Span::span(b)));
                 }
+                seen += 1;
             }
             _ => {}
         }
     }
-    Some(resource.span.clone())
+    None
 }
 
 /// Values of a plan's resources for evaluation at apply: state values, plus data sources read

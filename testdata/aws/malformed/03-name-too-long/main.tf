@@ -1,0 +1,4 @@
+# A service name is at most 40 characters long (41 here).
+resource "aws_vpclattice_service" "orders" {
+  name = "orders-service-with-a-very-long-name-abcd"
+}
