@@ -108,7 +108,7 @@ fn print_warnings(ui: &Ui, ws: &Workspace, warnings: &[Diagnostic]) {
 async fn validate(ui: &Ui) -> Outcome<i32> {
     let ws = Workspace::load(&ui.dir)?;
     let registry = registry();
-    let diags = trellis_plan::planner::validate(
+    let (diags, declared) = trellis_plan::planner::validate(
         &ws.config,
         &ws.sources,
         &ws.graph,
@@ -121,6 +121,22 @@ async fn validate(ui: &Ui) -> Outcome<i32> {
     }
     let mut warnings = ws.warnings.0.clone();
     warnings.extend(diags.0);
+    // The mesh's safety checks (policies with no effect, listener quota, open access) over
+    // everything the configuration declares, as plan shows them.
+    let declared = trellis_plan::Plan {
+        format_version: trellis_plan::PLAN_FORMAT_VERSION,
+        trellis_version: env!("CARGO_PKG_VERSION").to_string(),
+        lineage: String::new(),
+        serial: 0,
+        config_hash: ws.config_hash.clone(),
+        options: trellis_plan::PlanOptions::default(),
+        variables: Default::default(),
+        changes: declared,
+        drift: Vec::new(),
+        outputs: Vec::new(),
+        warnings: Vec::new(),
+    };
+    warnings.extend(trellis_views::mesh_warnings(&declared));
     print_warnings(ui, &ws, &warnings);
     println!("Success! The configuration is valid.");
     Ok(0)
@@ -511,7 +527,7 @@ async fn execute(
     println!();
     print!(
         "{}",
-        trellis_views::render_apply_summary(&summary, ui.style)
+        trellis_views::render_apply_summary(&summary, plan.options.destroy, ui.style)
     );
     if summary.interrupted {
         let progress = progress.lock().unwrap_or_else(|p| p.into_inner());

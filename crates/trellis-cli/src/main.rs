@@ -29,6 +29,7 @@ pub struct Ui {
 }
 
 fn main() {
+    quiet_on_broken_pipe();
     if let Err(e) = logging::init() {
         eprintln!("Error: {e}");
         std::process::exit(1);
@@ -71,6 +72,26 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// A reader that goes away (`trellis show | head`) ends the process quietly with the
+/// status a pipe writer killed by SIGPIPE has (141), instead of the panic that Rust's
+/// `print!` raises on a closed stdout. What was already done stays done: state is written
+/// per change, so stopping here is no different from any other interruption.
+fn quiet_on_broken_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
 }
 
 fn style_for(color: bool) -> Style {

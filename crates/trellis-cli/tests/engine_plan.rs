@@ -527,7 +527,7 @@ resource "trellis_test_association" "a" {
     assert_eq!(dir.state_list().len(), 3, "plan -destroy changes nothing");
     let out = dir.run(&["destroy", "-auto-approve"]);
     out.ok()
-        .contains("Resources: 0 added, 0 changed, 3 destroyed.");
+        .contains("Destroy complete! Resources: 3 destroyed.");
     // Deletes run in reverse dependency order: the association (which the provider
     // refuses to orphan) goes first.
     let assoc = position(
@@ -590,4 +590,26 @@ resource "trellis_test_thing" "t" {
 "#),
     );
     dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}
+
+/// A reader that closes the pipe early (`trellis plan | head`) ends trellis quietly with
+/// the SIGPIPE status, not with a panic and its backtrace.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}resource \"trellis_test_thing\" \"t\" {{\n  name = \"t\"\n}}\n"
+    ));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args(["plan", "-no-color"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("trellis starts");
+    // Close the read end before trellis writes anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("trellis ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
 }

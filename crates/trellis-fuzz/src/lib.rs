@@ -60,6 +60,7 @@ pub fn config_eval(data: &[u8]) {
     runtime().block_on(async {
         if trellis_plan::planner::validate(&config, &sources, &graph, &registry, &NoFiles)
             .await
+            .0
             .has_errors()
         {
             return;

@@ -62,7 +62,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
     // whatever the variables, the state and the remote objects are. A destroy plan does not
     // need the configuration's resources to be valid.
     if !input.options.destroy {
-        let checked = validate(
+        let (checked, _) = validate(
             input.config,
             input.sources,
             input.graph,
@@ -138,23 +138,27 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
 /// `count` and `for_each` that are unknown are checked once with unknown keys.
 ///
 /// [`ProviderFactory::validate`]: trellis_provider::ProviderFactory::validate
+///
+/// Besides the diagnostics it returns, as creates, every managed instance the configuration
+/// declares with the value a create would plan (for checks over the whole configuration,
+/// such as the mesh's); instances whose `count` or `for_each` is unknown are left out.
 pub async fn validate(
     config: &Config,
     sources: &SourceMap,
     graph: &Graph,
     registry: &trellis_provider::Registry,
     files: &dyn Files,
-) -> Diagnostics {
+) -> (Diagnostics, Vec<Change>) {
     let mut diags = Diagnostics::new();
     check_schema_names(config, sources, registry, &mut diags);
     if diags.has_errors() {
-        return diags;
+        return (diags, Vec::new());
     }
     let variables = match crate::variables::unknown_variables(config, sources, files) {
         Ok(v) => v,
         Err(d) => {
             diags.extend(d);
-            return diags;
+            return (diags, Vec::new());
         }
     };
     let state = State::default();
@@ -174,7 +178,7 @@ pub async fn validate(
     let mut walk = Walk::new(&input, &prior, diags);
     walk.validate_only = true;
     walk.walk().await;
-    walk.diags
+    (walk.diags, walk.changes.into_values().collect())
 }
 
 /// Unknown resource types and arguments only, without evaluating anything: reported beside
@@ -762,8 +766,34 @@ impl<'a> Walk<'a> {
                     } else {
                         let (plain, sensitive) = config_value.split_sensitive();
                         let planned = fill_computed(&plain, &schema.block, None);
-                        self.values
-                            .set_instance(&instance, planned.with_sensitive_paths(&sensitive));
+                        self.values.set_instance(
+                            &instance,
+                            planned.clone().with_sensitive_paths(&sensitive),
+                        );
+                        if !data {
+                            self.changes.insert(
+                                instance.clone(),
+                                Change {
+                                    address: instance.clone(),
+                                    type_name: resource.type_name.clone(),
+                                    provider: resource.provider_key(),
+                                    location: None,
+                                    action: Action::Create,
+                                    before: None,
+                                    after: Some(planned),
+                                    before_sensitive: Vec::new(),
+                                    after_sensitive: sensitive,
+                                    replace_paths: Vec::new(),
+                                    reason: None,
+                                    dependencies: dependencies.clone(),
+                                    moved_from: None,
+                                    importing: None,
+                                    adopted: false,
+                                    create_before_destroy: resource.lifecycle.create_before_destroy,
+                                    schema_version: schema.version,
+                                },
+                            );
+                        }
                     }
                     continue;
                 }

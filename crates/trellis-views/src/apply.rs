@@ -152,7 +152,10 @@ fn duration(ms: u64) -> String {
 /// service_arn = "arn:aws:vpc-lattice:..."
 /// token = <sensitive>
 /// ```
-pub fn render_apply_summary(s: &ApplySummary, style: Style) -> String {
+///
+/// A destroy (a plan made with `-destroy`) says so, as Terraform does:
+/// `Destroy complete! Resources: 3 destroyed.`
+pub fn render_apply_summary(s: &ApplySummary, destroy: bool, style: Style) -> String {
     let mut out = String::new();
     if !s.errors.is_empty() {
         let diags = Diagnostics(s.errors.clone());
@@ -160,14 +163,19 @@ pub fn render_apply_summary(s: &ApplySummary, style: Style) -> String {
         out.push('\n');
     }
     let mut counts = String::new();
-    if s.imported > 0 {
-        let _ = write!(counts, "{} imported, ", s.imported);
+    if destroy {
+        let _ = write!(counts, "{} destroyed", s.destroyed);
+    } else {
+        if s.imported > 0 {
+            let _ = write!(counts, "{} imported, ", s.imported);
+        }
+        let _ = write!(
+            counts,
+            "{} added, {} changed, {} destroyed",
+            s.added, s.changed, s.destroyed
+        );
     }
-    let _ = write!(
-        counts,
-        "{} added, {} changed, {} destroyed",
-        s.added, s.changed, s.destroyed
-    );
+    let verb = if destroy { "Destroy" } else { "Apply" };
     let failed = s.failed > 0 || !s.errors.is_empty();
     let headline = if s.interrupted {
         let _ = write!(
@@ -175,12 +183,12 @@ pub fn render_apply_summary(s: &ApplySummary, style: Style) -> String {
             ", {} failed, {} skipped, {} not started",
             s.failed, s.skipped, s.not_started
         );
-        style.paint(Paint::BoldYellow, "Apply interrupted!")
+        style.paint(Paint::BoldYellow, &format!("{verb} interrupted!"))
     } else if failed {
         let _ = write!(counts, ", {} failed, {} skipped", s.failed, s.skipped);
-        style.paint(Paint::BoldRed, "Apply failed!")
+        style.paint(Paint::BoldRed, &format!("{verb} failed!"))
     } else {
-        style.paint(Paint::BoldGreen, "Apply complete!")
+        style.paint(Paint::BoldGreen, &format!("{verb} complete!"))
     };
     let _ = writeln!(out, "{headline} Resources: {counts}.");
     if !s.outputs.is_empty() {

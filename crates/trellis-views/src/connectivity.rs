@@ -17,6 +17,16 @@ pub(crate) fn finding_diagnostic(f: &Finding) -> Diagnostic {
         .with_address(f.address.clone())
 }
 
+/// The mesh safety checks of `plan` as warning diagnostics: what `trellis validate` prints
+/// for the plan of everything the configuration declares.
+pub fn mesh_warnings(plan: &trellis_plan::Plan) -> Vec<Diagnostic> {
+    trellis_mesh::analyze(plan)
+        .findings
+        .iter()
+        .map(finding_diagnostic)
+        .collect()
+}
+
 /// The human view's section: one heading per network, one line per pair.
 pub(crate) fn render_human(out: &mut String, analysis: &Analysis, style: Style) {
     if analysis.changes.is_empty() {

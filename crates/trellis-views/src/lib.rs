@@ -41,6 +41,7 @@ mod style;
 mod value;
 
 pub use apply::{render_apply_event, render_apply_summary, render_outputs};
+pub use connectivity::mesh_warnings;
 pub use diagnostics::{render_diagnostic, render_diagnostic_short, render_diagnostics};
 pub use json::{plan_json, FORMAT_VERSION as PLAN_JSON_FORMAT_VERSION};
 pub use markdown::{render_plan_markdown, MARKDOWN_LIMIT};

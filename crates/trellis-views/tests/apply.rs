@@ -144,7 +144,7 @@ fn summary_complete_with_outputs() {
         outputs: outputs(),
         ..Default::default()
     };
-    let text = render_apply_summary(&summary, Style::PLAIN);
+    let text = render_apply_summary(&summary, false, Style::PLAIN);
     assert!(!text.contains(SECRET), "{text}");
     insta::assert_snapshot!(text);
 }
@@ -156,7 +156,7 @@ fn summary_with_imports() {
         added: 0,
         ..Default::default()
     };
-    insta::assert_snapshot!(render_apply_summary(&summary, Style::PLAIN));
+    insta::assert_snapshot!(render_apply_summary(&summary, false, Style::PLAIN));
 }
 
 #[test]
@@ -172,7 +172,27 @@ fn summary_failed() {
         .with_detail("AWS error code: ConflictException")],
         ..Default::default()
     };
-    insta::assert_snapshot!(render_apply_summary(&summary, Style::PLAIN));
+    insta::assert_snapshot!(render_apply_summary(&summary, false, Style::PLAIN));
+}
+
+#[test]
+fn summary_of_a_destroy() {
+    let summary = ApplySummary {
+        destroyed: 3,
+        ..Default::default()
+    };
+    assert_eq!(
+        render_apply_summary(&summary, true, Style::PLAIN),
+        "Destroy complete! Resources: 3 destroyed.\n"
+    );
+    let failed = ApplySummary {
+        destroyed: 1,
+        failed: 1,
+        skipped: 1,
+        ..Default::default()
+    };
+    assert!(render_apply_summary(&failed, true, Style::PLAIN)
+        .ends_with("Destroy failed! Resources: 1 destroyed, 1 failed, 1 skipped.\n"));
 }
 
 #[test]
@@ -183,7 +203,7 @@ fn summary_interrupted() {
         not_started: 4,
         ..Default::default()
     };
-    insta::assert_snapshot!(render_apply_summary(&summary, Style::PLAIN));
+    insta::assert_snapshot!(render_apply_summary(&summary, false, Style::PLAIN));
 }
 
 #[test]
