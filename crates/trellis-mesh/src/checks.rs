@@ -16,7 +16,58 @@ pub(crate) fn findings(world: &World<'_>, reachable: &[Route]) -> Vec<Finding> {
     listener_quota(world, &mut out);
     services_without_auth(world, &mut out);
     open_security_groups(world, &mut out);
+    custom_domains_without_certificate(world, &mut out);
     out
+}
+
+/// HTTPS to a custom domain needs the service's `certificate_arn`: without one, VPC Lattice
+/// serves its own certificate, which names the generated domain, and clients calling the
+/// custom name fail the TLS handshake.
+fn custom_domains_without_certificate(world: &World<'_>, out: &mut Vec<Finding>) {
+    let set = |obj: &crate::world::Obj<'_>, key: &str| {
+        obj.value
+            .get(key)
+            .is_some_and(|v| !v.unmarked().is_null() && v.unmarked().as_str() != Some(""))
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for l in world.of_type(LISTENER) {
+        let listener = &world.objs[l];
+        if listener.value.get("protocol").and_then(Value::as_str) != Some("HTTPS") {
+            continue;
+        }
+        let Some(Target::Obj(j)) = world.resolve(l, "service_identifier", &[SERVICE]) else {
+            continue;
+        };
+        let service = &world.objs[j];
+        if !set(service, "custom_domain_name") || set(service, "certificate_arn") {
+            continue;
+        }
+        if !seen.insert(j) {
+            continue;
+        }
+        let domain = if service.is_sensitive("custom_domain_name") {
+            "(sensitive)".to_string()
+        } else {
+            service
+                .value
+                .get("custom_domain_name")
+                .and_then(Value::as_str)
+                .unwrap_or("(known after apply)")
+                .to_string()
+        };
+        out.push(Finding {
+            kind: FindingKind::CustomDomainWithoutCertificate,
+            address: service.address.clone(),
+            summary: format!(
+                "{} has the custom domain {domain} and an HTTPS listener but no certificate_arn",
+                service.address
+            ),
+            detail: format!(
+                "without a certificate for {domain}, VPC Lattice serves its own, which names                  only the generated domain, so HTTPS clients of {domain} fail the TLS                  handshake ({}); set certificate_arn to an ACM certificate for the domain",
+                listener.address
+            ),
+        });
+    }
 }
 
 fn what(world: &World<'_>, target: &Target) -> String {

@@ -16,7 +16,8 @@
 //! or change their gate, and [`Finding`]s: plan-time warnings about the planned mesh (an auth
 //! policy that has no effect, more listeners than the quota, a policy that lets any principal
 //! in without conditions on a network or service that clients can reach, a service without
-//! auth in an IAM network, a VPC association's security group open to the internet).
+//! auth in an IAM network, a VPC association's security group open to the internet, a custom
+//! domain served over HTTPS without a certificate).
 //!
 //! Data sources of networks and services (`data "aws_vpclattice_service_network"`) take
 //! part as what references point at, so a network shared from another account and looked up
@@ -220,6 +221,8 @@ pub enum FindingKind {
     ServiceWithoutAuthInIamNetwork,
     /// A security group of a VPC association that allows ingress from anywhere.
     SecurityGroupOpenIngress,
+    /// A service with a custom domain name and an HTTPS listener but no certificate.
+    CustomDomainWithoutCertificate,
 }
 
 impl FindingKind {
@@ -231,6 +234,7 @@ impl FindingKind {
             FindingKind::AuthPolicyAllowsAnyPrincipal => "auth-policy-allows-any-principal",
             FindingKind::ServiceWithoutAuthInIamNetwork => "service-without-auth-in-iam-network",
             FindingKind::SecurityGroupOpenIngress => "security-group-open-ingress",
+            FindingKind::CustomDomainWithoutCertificate => "custom-domain-without-certificate",
         }
     }
 }

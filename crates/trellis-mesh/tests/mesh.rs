@@ -351,3 +351,62 @@ fn sensitive_attributes_are_not_shown() {
         .iter()
         .any(|r| r.server.label == "orders" && r.server.key == "aws_vpclattice_service.orders"));
 }
+
+/// An HTTPS listener on a service with a custom domain and no certificate is flagged; the
+/// same with a certificate, or with an HTTP listener only, is not.
+#[test]
+fn custom_domain_with_https_needs_a_certificate() {
+    let service = |name: &str, certificate: Option<&str>| {
+        mesh_change(
+            &format!("aws_vpclattice_service.{name}"),
+            "333333333333",
+            Action::Create,
+            None,
+            Some(obj(&[
+                ("name", s(name)),
+                ("id", s(&format!("svc-{name}"))),
+                ("custom_domain_name", s(&format!("{name}.example.internal"))),
+                ("certificate_arn", certificate.map(s).unwrap_or(Value::Null)),
+            ])),
+            &[],
+        )
+    };
+    let listener = |name: &str, protocol: &str| {
+        mesh_change(
+            &format!("aws_vpclattice_listener.{name}"),
+            "333333333333",
+            Action::Create,
+            None,
+            Some(obj(&[
+                ("name", s(name)),
+                ("protocol", s(protocol)),
+                ("service_identifier", s(&format!("svc-{name}"))),
+            ])),
+            &[],
+        )
+    };
+    let plan = plan_of(vec![
+        service("bare", None),
+        listener("bare", "HTTPS"),
+        service(
+            "certified",
+            Some("arn:aws:acm:us-east-1:333333333333:certificate/c1"),
+        ),
+        listener("certified", "HTTPS"),
+        service("plain", None),
+        listener("plain", "HTTP"),
+    ]);
+    let findings: Vec<(FindingKind, String)> = analyze(&plan)
+        .findings
+        .into_iter()
+        .filter(|f| f.kind == FindingKind::CustomDomainWithoutCertificate)
+        .map(|f| (f.kind, f.address))
+        .collect();
+    assert_eq!(
+        findings,
+        vec![(
+            FindingKind::CustomDomainWithoutCertificate,
+            "aws_vpclattice_service.bare".to_string()
+        )]
+    );
+}
