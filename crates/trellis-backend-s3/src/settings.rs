@@ -51,7 +51,7 @@ impl S3Settings {
     /// files; this catches `-backend-config`).
     pub fn from_map(map: &BTreeMap<String, String>) -> Result<S3Settings, String> {
         for name in map.keys() {
-            if !KNOWN.contains(&name.as_str()) {
+            if !known().contains(&name.as_str()) {
                 return Err(format!("unsupported argument `{name}` for the s3 backend"));
             }
         }
@@ -146,38 +146,15 @@ impl S3Settings {
     }
 }
 
-/// Every argument name the S3 backend takes (the same list as trellis-config's).
-const KNOWN: &[&str] = &[
-    "bucket",
-    "key",
-    "region",
-    "use_lockfile",
-    "profile",
-    "shared_config_files",
-    "shared_credentials_files",
-    "encrypt",
-    "kms_key_id",
-    "acl",
-    "endpoint",
-    "endpoints.s3",
-    "endpoints.sts",
-    "sts_endpoint",
-    "use_path_style",
-    "force_path_style",
-    "role_arn",
-    "session_name",
-    "external_id",
-    "assume_role.role_arn",
-    "assume_role.session_name",
-    "assume_role.external_id",
-    "assume_role.duration",
-    "max_retries",
-    "skip_credentials_validation",
-    "skip_region_validation",
-    "skip_requesting_account_id",
-    "skip_metadata_api_check",
-    "skip_s3_checksum",
-];
+/// Every argument name the S3 backend takes: trellis-config's list, which also checks the
+/// `backend "s3"` block in files.
+fn known() -> &'static [&'static str] {
+    trellis_config::BACKEND_ARGUMENTS
+        .iter()
+        .find(|(kind, _)| *kind == "s3")
+        .map(|(_, names)| *names)
+        .unwrap_or_default()
+}
 
 /// `900s`, `15m`, `1h`, `1h30m`, or plain seconds.
 fn parse_duration(text: &str) -> Option<Duration> {
