@@ -299,7 +299,8 @@ async fn faults_counts_and_accounts() {
         3
     );
 
-    // Another account does not see the network, even by ARN, until it is shared.
+    // Another account cannot read the network, even by ARN, until it is shared: AWS answers
+    // an ARN of another account with AccessDenied.
     let err = other
         .get_service_network()
         .service_network_identifier(sn.arn().unwrap())
@@ -308,7 +309,7 @@ async fn faults_counts_and_accounts() {
         .unwrap_err();
     assert_eq!(
         err.into_service_error().meta().code(),
-        Some("ResourceNotFoundException")
+        Some("AccessDeniedException")
     );
     let mine = other
         .create_service_network()
