@@ -32,9 +32,6 @@ const WORLD: &str = r#"{
 /// variable unknown and an empty state), so only `plan` reports them.
 const PLAN_ONLY: &[&str] = &[
     "32-for-each-unknown",
-    // A provider block of an unknown provider is only found when providers are configured.
-    // (validate could catch it: it holds whatever the inputs are.)
-    "48-unknown-provider",
     // The default fails its validation, but an input given to plan would replace it.
     "60-variable-validation-fails",
 ];

@@ -211,8 +211,12 @@ fn check_schema_names(
 ) {
     // Provider blocks are checked against the provider's own schema, so that a misspelled
     // setting is an error instead of being silently ignored. Unknown provider names are
-    // reported where providers are configured.
+    // reported here too, for `validate`, which configures none.
     for p in &config.providers {
+        if registry.get(&p.name).is_none() {
+            diags.push(crate::providers::unknown_provider(p, registry));
+            continue;
+        }
         let (Some(factory), Some(file)) = (registry.get(&p.name), sources.get(&p.file)) else {
             continue;
         };

@@ -52,6 +52,19 @@ impl Providers {
     }
 }
 
+/// The error for a `provider` block whose provider this binary does not have.
+pub(crate) fn unknown_provider(
+    p: &trellis_config::ProviderConfig,
+    registry: &Registry,
+) -> Diagnostic {
+    let mut d =
+        Diagnostic::error(format!("unknown provider {:?}", p.name)).with_span(Some(p.span.clone()));
+    if let Some(best) = crate::graph::closest(&p.name, registry.names()) {
+        d = d.with_detail(format!("did you mean {best:?}?"));
+    }
+    d
+}
+
 /// Configures every provider the configuration declares or implies, plus the ones that
 /// `extra_keys` names (providers of resources that are only in state).
 ///
@@ -72,13 +85,7 @@ pub async fn configure(
     let mut wanted: BTreeMap<String, Value> = BTreeMap::new();
     for p in &config.providers {
         if registry.get(&p.name).is_none() {
-            let names: Vec<&str> = registry.names().collect();
-            let mut d = Diagnostic::error(format!("unknown provider {:?}", p.name))
-                .with_span(Some(p.span.clone()));
-            if let Some(best) = crate::graph::closest(&p.name, names.into_iter()) {
-                d = d.with_detail(format!("did you mean {best:?}?"));
-            }
-            diags.push(d);
+            diags.push(unknown_provider(p, registry));
             continue;
         }
         let Some(file) = sources.get(&p.file) else {
