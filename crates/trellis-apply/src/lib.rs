@@ -234,6 +234,19 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         index: trellis_plan::planner::resource_index(&input.config),
     });
 
+    let mut summary = ApplySummary::default();
+    // Drift that the plan showed on objects it leaves alone: their refreshed values are
+    // recorded, so that the next plan starts from what exists (as Terraform's apply does)
+    // instead of showing the same drift again.
+    let refreshed = refreshed_records(&plan, &input.state);
+    if !refreshed.is_empty() {
+        if let Err(e) = shared.writer.write(refreshed).await {
+            summary.errors.push(Diagnostic::error(format!(
+                "cannot record refreshed values: {e}"
+            )));
+        }
+    }
+
     let mut remaining: Vec<usize> = ops.iter().map(|o| o.waits_for.len()).collect();
     let mut next: Vec<Vec<usize>> = vec![Vec::new(); ops.len()];
     for (i, op) in ops.iter().enumerate() {
@@ -244,7 +257,6 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
     let mut ready: VecDeque<usize> = (0..ops.len()).filter(|i| remaining[*i] == 0).collect();
     let mut state_of: Vec<OpState> = vec![OpState::Waiting; ops.len()];
     let mut running = JoinSet::new();
-    let mut summary = ApplySummary::default();
     let parallelism = input.parallelism.max(1);
     let interrupt = input.interrupt.clone();
 
@@ -348,6 +360,27 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         })
         .collect();
     summary
+}
+
+/// State records for the drifted objects that the plan does not change: the record in
+/// state with its value replaced by the refreshed one. Objects that are gone are planned as
+/// creates, and changed objects are recorded by their own operation.
+fn refreshed_records(plan: &Plan, state: &State) -> Vec<StateWrite> {
+    let untouched: HashMap<&Address, &Change> = plan
+        .changes
+        .iter()
+        .filter(|c| !c.has_work())
+        .map(|c| (&c.address, c))
+        .collect();
+    plan.drift
+        .iter()
+        .filter(|d| untouched.contains_key(&d.address))
+        .filter_map(|d| {
+            let mut record = state.resources.get(&d.address)?.clone();
+            record.value = d.after.clone()?;
+            Some(StateWrite::PutResource(record))
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -613,3 +613,39 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// Drift on what the plan leaves alone (here an ignored attribute) is recorded by the next
+/// apply, so it is shown once, not on every plan, and outputs follow what exists.
+#[test]
+fn drift_on_untouched_objects_is_recorded_by_apply() {
+    let dir = Dir::with_main(&cfg(r#"
+resource "trellis_test_thing" "t" {
+  name  = "t"
+  value = "desired"
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
+output "value" {
+  value = trellis_test_thing.t.value
+}
+"#));
+    dir.apply(&[]);
+    dir.edit_world(|world| {
+        for object in world["objects"].as_object_mut().unwrap().values_mut() {
+            object["value"]["value"] = "edited-outside".into();
+        }
+    });
+    dir.run(&["plan", "-no-color"])
+        .ok()
+        .contains("Note: Objects have changed outside of trellis")
+        .lacks("will be updated");
+    dir.apply(&[]);
+    dir.run(&["plan", "-detailed-exitcode", "-no-color"])
+        .expect_code(0)
+        .lacks("changed outside");
+    dir.run(&["output", "-raw", "value"])
+        .ok()
+        .contains("edited-outside");
+}

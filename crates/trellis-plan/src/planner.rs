@@ -1471,6 +1471,15 @@ pub fn values_for_apply(plan: &Plan, state: &State) -> Values {
                 .with_sensitive_paths(&record.sensitive_paths),
         );
     }
+    // What the plan's refresh found is what exists now (apply records it too).
+    for drift in &plan.drift {
+        if let (Some(after), Some(record)) = (&drift.after, state.resources.get(&drift.address)) {
+            values.set_instance(
+                &drift.address,
+                after.clone().with_sensitive_paths(&record.sensitive_paths),
+            );
+        }
+    }
     for change in &plan.changes {
         if change.address.mode == Mode::Data {
             let value = match (&change.action, &change.after) {
