@@ -195,10 +195,10 @@ impl World {
     }
 
     fn insert(&mut self, id: String, object: Object) {
+        // The old object's entries go first: a replacement usually keeps its name and token.
+        self.remove(&id);
         self.index().add(&id, &object);
-        if let Some(old) = self.objects.insert(id, object) {
-            self.index().remove(&old);
-        }
+        self.objects.insert(id, object);
     }
 
     fn remove(&mut self, id: &str) {
@@ -823,5 +823,49 @@ mod tests {
         p.create(make("t1")).await.unwrap();
         let err = p.create(make("t2")).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Conflict);
+    }
+
+    /// An update keeps the object findable by name and by token.
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_update_keeps_name_and_token_lookups() {
+        let p = provider().await;
+        let planned = Value::object([("name", Value::string("a"))]);
+        let created = p
+            .create(CreateRequest {
+                type_name: "trellis_test_network".into(),
+                planned: planned.clone(),
+                token: "t1".into(),
+            })
+            .await
+            .unwrap()
+            .state;
+        p.update(UpdateRequest {
+            type_name: "trellis_test_network".into(),
+            prior: created.clone(),
+            planned: planned.clone(),
+        })
+        .await
+        .unwrap();
+        let err = p
+            .create(CreateRequest {
+                type_name: "trellis_test_network".into(),
+                planned: planned.clone(),
+                token: "t2".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Conflict);
+        let settled = p
+            .settle(SettleRequest {
+                type_name: "trellis_test_network".into(),
+                token: "t1".into(),
+                planned,
+            })
+            .await
+            .unwrap();
+        assert!(
+            settled.is_some(),
+            "the token still finds the updated object"
+        );
     }
 }
