@@ -17,7 +17,7 @@
 
 mod writer;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -232,6 +232,7 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         lineage: input.state.meta.lineage.clone(),
         counter: AtomicU64::new(0),
         index: trellis_plan::planner::resource_index(&input.config),
+        private: known_private(&plan, &input.state),
     });
 
     let mut summary = ApplySummary::default();
@@ -362,22 +363,38 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
     summary
 }
 
-/// State records for the drifted objects that the plan does not change: the record in
-/// state with its value replaced by the refreshed one. Objects that are gone are planned as
+/// State records for the objects that the plan does not change but that refresh saw anew:
+/// drifted values, and provider private data (for example AWS's last-modified stamps, which
+/// let later refreshes skip unchanged objects). Objects that are gone are planned as
 /// creates, and changed objects are recorded by their own operation.
 fn refreshed_records(plan: &Plan, state: &State) -> Vec<StateWrite> {
-    let untouched: HashMap<&Address, &Change> = plan
+    let untouched: HashSet<&Address> = plan
         .changes
         .iter()
         .filter(|c| !c.has_work())
-        .map(|c| (&c.address, c))
+        .map(|c| &c.address)
         .collect();
-    plan.drift
+    let drifted: HashMap<&Address, &Value> = plan
+        .drift
         .iter()
-        .filter(|d| untouched.contains_key(&d.address))
-        .filter_map(|d| {
-            let mut record = state.resources.get(&d.address)?.clone();
-            record.value = d.after.clone()?;
+        .filter_map(|d| Some((&d.address, d.after.as_ref()?)))
+        .collect();
+    let addresses: BTreeSet<&Address> = drifted
+        .keys()
+        .copied()
+        .chain(plan.refreshed_private.keys())
+        .filter(|a| untouched.contains(a))
+        .collect();
+    addresses
+        .into_iter()
+        .filter_map(|address| {
+            let mut record = state.resources.get(address)?.clone();
+            if let Some(value) = drifted.get(address) {
+                record.value = (*value).clone();
+            }
+            if let Some(private) = plan.refreshed_private.get(address) {
+                record.private = (!private.is_null()).then(|| private.clone());
+            }
             Some(StateWrite::PutResource(record))
         })
         .collect()
@@ -416,6 +433,23 @@ struct Shared {
     counter: AtomicU64,
     /// Position of each resource in `config.resources`, by address.
     index: HashMap<Address, usize>,
+    /// Provider private data as refresh left it, by address in state.
+    private: HashMap<Address, serde_json::Value>,
+}
+
+/// Provider private data of every object in state, updated with what refresh learned.
+fn known_private(plan: &Plan, state: &State) -> HashMap<Address, serde_json::Value> {
+    let mut out: HashMap<Address, serde_json::Value> = state
+        .resources
+        .iter()
+        .filter_map(|(a, r)| Some((a.clone(), r.private.clone()?)))
+        .collect();
+    out.extend(
+        plan.refreshed_private
+            .iter()
+            .map(|(a, p)| (a.clone(), p.clone())),
+    );
+    out
 }
 
 fn op_action(kind: OpKind) -> Action {
@@ -429,6 +463,18 @@ fn op_action(kind: OpKind) -> Action {
 }
 
 impl Shared {
+    /// The private data to record for an object that apply records without a create or
+    /// update call (moved, imported, adopted): what state and refresh hold for it.
+    fn refreshed_private(&self, change: &Change) -> Option<serde_json::Value> {
+        let found = self.private.get(&change.address).or_else(|| {
+            change
+                .moved_from
+                .as_ref()
+                .and_then(|from| self.private.get(from))
+        })?;
+        (!found.is_null()).then(|| found.clone())
+    }
+
     /// A token unique to this create: the same for every retry within this run, and reused
     /// from a recorded intent on later runs.
     fn token(&self, address: &Address) -> String {
@@ -698,11 +744,10 @@ async fn run_inner(
                 .clone()
                 .or_else(|| change.before.clone())
                 .unwrap_or(Value::Null);
-            let private = change.adopted.then(|| {
-                serde_json::json!({ "token": shared.intents.get(&change.address).map(|i| i.token.clone()) })
-            });
             // Recording the resource settles an adopted intent in the same write.
-            shared.record(change, value, private).await?;
+            shared
+                .record(change, value, shared.refreshed_private(change))
+                .await?;
             let outcome = if change.importing.is_some() {
                 Outcome::Imported
             } else {
@@ -741,11 +786,7 @@ async fn run_inner(
                 .map_err(|e| describe(&e))?;
             let id = id_of(&response.state);
             shared
-                .record(
-                    change,
-                    response.state,
-                    Some(serde_json::json!({ "token": token })),
-                )
+                .record(change, response.state, response.private)
                 .await?;
             // Recording the resource settled its intent in the same write.
             Ok((Outcome::Created, id))
@@ -755,7 +796,9 @@ async fn run_inner(
             if change.importing.is_some() {
                 // The import is recorded first, so that a failed update leaves the object
                 // managed (and the next plan shows the update again) rather than forgotten.
-                shared.record(change, prior.clone(), None).await?;
+                shared
+                    .record(change, prior.clone(), shared.refreshed_private(change))
+                    .await?;
             }
             let planned = shared.planned(change, provider.as_ref(), Some(&prior))?;
             let response = provider
@@ -767,7 +810,9 @@ async fn run_inner(
                 .await
                 .map_err(|e| describe(&e))?;
             let id = id_of(&response.state);
-            shared.record(change, response.state, None).await?;
+            shared
+                .record(change, response.state, response.private)
+                .await?;
             let outcome = if change.importing.is_some() {
                 Outcome::ImportedAndUpdated
             } else {

@@ -19,6 +19,7 @@ mod ec2;
 mod error;
 mod mesh;
 mod ram;
+mod refresh;
 mod resources;
 mod route53;
 mod schema;
@@ -457,54 +458,8 @@ impl Provider for AwsProvider {
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
         // Learn the account once, for `location()`; a failure here is not fatal to refresh.
         let _ = self.inner.identity().await;
-        let mut out: Vec<Option<Value>> = vec![None; request.items.len()];
-        // Target attachments: one ListTargets per target group, however many targets.
-        let mut by_group: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        let mut tasks = tokio::task::JoinSet::new();
-        let limit = Arc::new(tokio::sync::Semaphore::new(16));
-        for (i, item) in request.items.iter().enumerate() {
-            if item.type_name == ATTACHMENT {
-                let tg = s(&item.prior, "target_group_identifier").unwrap_or_default();
-                by_group
-                    .entry(short_id(&tg).to_string())
-                    .or_default()
-                    .push(i);
-                continue;
-            }
-            let inner = self.inner.clone();
-            let item = item.clone();
-            let limit = limit.clone();
-            tasks.spawn(async move {
-                let _permit = limit.acquire().await;
-                (i, inner.read_one(&item.type_name, &item.prior).await)
-            });
-        }
-        for (tg, indices) in by_group {
-            let targets = match list_targets(&self.inner.lattice, &tg).await {
-                Ok(t) => t,
-                Err(e) if is_not_found(&e) => Vec::new(),
-                Err(e) => return Err(e),
-            };
-            for i in indices {
-                let prior = &request.items[i].prior;
-                let target = block(prior, "target").cloned().unwrap_or(Value::Null);
-                let tg_spelled = s(prior, "target_group_identifier").unwrap_or_default();
-                out[i] = find_target(
-                    &targets,
-                    &tg_spelled,
-                    &s(&target, "id").unwrap_or_default(),
-                    convert::n(&target, "port"),
-                )
-                .map(|v| carry_over(ATTACHMENT, v, prior));
-            }
-        }
-        while let Some(joined) = tasks.join_next().await {
-            let (i, result) = joined.map_err(|e| {
-                ProviderError::new(ErrorKind::Other, format!("read task failed: {e}"))
-            })?;
-            out[i] = result?;
-        }
-        Ok(ReadResponse { items: out })
+        let items = refresh::read(&self.inner, &request.items, request.full).await?;
+        Ok(ReadResponse { items })
     }
 
     fn plan_change(&self, request: PlanChangeRequest) -> PlanChangeResponse {
@@ -585,7 +540,8 @@ impl Provider for AwsProvider {
         if has_tags(&request.type_name) {
             state.set_path(&Path::from_keys(["tags_all"]), map_value(&tags));
         }
-        Ok(CreateResponse { state })
+        let private = refresh::stamp(&self.inner.lattice, &request.type_name, &state).await;
+        Ok(CreateResponse { state, private })
     }
 
     async fn update(&self, request: UpdateRequest) -> Result<UpdateResponse, ProviderError> {
@@ -606,7 +562,8 @@ impl Provider for AwsProvider {
                 map_value(&self.inner.tags_all(&request.planned)),
             );
         }
-        Ok(UpdateResponse { state })
+        let private = refresh::stamp(&self.inner.lattice, &request.type_name, &state).await;
+        Ok(UpdateResponse { state, private })
     }
 
     async fn delete(&self, request: DeleteRequest) -> Result<(), ProviderError> {

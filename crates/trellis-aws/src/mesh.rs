@@ -16,7 +16,7 @@ use aws_sdk_vpclattice::operation::RequestId;
 use trellis_provider::{
     AttributeDiagnostic, CreateRequest, CreateResponse, DeleteRequest, DiscoverRequest,
     DiscoverResponse, ErrorKind, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider,
-    ProviderError, ProviderSchema, ReadDataRequest, ReadRequest, ReadResponse, ResourceSchema,
+    ProviderError, ProviderSchema, ReadDataRequest, ReadObject, ReadRequest, ReadResponse, ResourceSchema,
     SettleRequest, UpdateRequest, UpdateResponse,
 };
 use trellis_types::{Path, Value};
@@ -313,12 +313,13 @@ impl Provider for MeshProvider {
         // Learn the account once, for `location()` (the engine reads every provider once after
         // validation, also with no instances); a failure here is not fatal to refresh.
         let _ = self.c.inner.identity().await;
-        let mut out: Vec<Option<Value>> = vec![None; request.items.len()];
+        let mut out: Vec<Option<ReadObject>> = vec![None; request.items.len()];
         let (mine, theirs): (Vec<usize>, Vec<usize>) =
             (0..request.items.len()).partition(|i| family(&request.items[*i].type_name).is_some());
         if !theirs.is_empty() {
             let subset = ReadRequest {
                 items: theirs.iter().map(|i| request.items[*i].clone()).collect(),
+                full: request.full,
             };
             let read = self.lattice.read(subset).await?;
             for (i, v) in theirs.iter().zip(read.items) {
@@ -339,7 +340,7 @@ impl Provider for MeshProvider {
                     _ => ec2::read(&c, &item.type_name, &item.prior).await,
                 };
                 let result = match result {
-                    Ok(v) => Ok(v.map(|v| carry_over(v, &item.prior))),
+                    Ok(v) => Ok(v.map(|v| ReadObject::new(carry_over(v, &item.prior)))),
                     Err(e) if not_found(&e) => Ok(None),
                     Err(e) => Err(e),
                 };
@@ -417,6 +418,7 @@ impl Provider for MeshProvider {
         };
         Ok(CreateResponse {
             state: carry_over(current, planned),
+            private: None,
         })
     }
 
@@ -432,6 +434,7 @@ impl Provider for MeshProvider {
         };
         Ok(UpdateResponse {
             state: carry_over(current, planned),
+            private: None,
         })
     }
 

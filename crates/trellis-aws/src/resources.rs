@@ -337,20 +337,47 @@ async fn get_snsa(c: &Client, id: &str) -> Result<Value, ProviderError> {
         .send()
         .await
         .map_err(sdk)?;
-    Ok(Value::object([
-        ("id", opt_str(o.id())),
-        ("arn", opt_str(o.arn())),
-        ("status", opt_str(o.status().map(|x| x.as_str()))),
-        ("created_by", opt_str(o.created_by())),
-        ("service_identifier", opt_str(o.service_id())),
-        (
-            "service_network_identifier",
-            opt_str(o.service_network_id()),
-        ),
-        ("custom_domain_name", opt_str(o.custom_domain_name())),
-        ("dns_entry", dns_from_sdk(o.dns_entry())),
-        ("failure_message", opt_str(o.failure_message())),
-    ]))
+    let mut value = snsa_value(SnsaFields {
+        id: o.id(),
+        arn: o.arn(),
+        status: o.status().map(|x| x.as_str()),
+        created_by: o.created_by(),
+        service_id: o.service_id(),
+        service_network_id: o.service_network_id(),
+        custom_domain_name: o.custom_domain_name(),
+        dns_entry: dns_from_sdk(o.dns_entry()),
+    });
+    value.set_path(
+        &trellis_types::Path::from_keys(["failure_message"]),
+        opt_str(o.failure_message()),
+    );
+    Ok(value)
+}
+
+/// What a service-network service association's Get and list summary both say.
+pub(crate) struct SnsaFields<'a> {
+    pub id: Option<&'a str>,
+    pub arn: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub created_by: Option<&'a str>,
+    pub service_id: Option<&'a str>,
+    pub service_network_id: Option<&'a str>,
+    pub custom_domain_name: Option<&'a str>,
+    pub dns_entry: Value,
+}
+
+/// The value of a service-network service association.
+pub(crate) fn snsa_value(f: SnsaFields<'_>) -> Value {
+    Value::object([
+        ("id", opt_str(f.id)),
+        ("arn", opt_str(f.arn)),
+        ("status", opt_str(f.status)),
+        ("created_by", opt_str(f.created_by)),
+        ("service_identifier", opt_str(f.service_id)),
+        ("service_network_identifier", opt_str(f.service_network_id)),
+        ("custom_domain_name", opt_str(f.custom_domain_name)),
+        ("dns_entry", f.dns_entry),
+    ])
 }
 
 async fn get_snva(c: &Client, id: &str) -> Result<Value, ProviderError> {

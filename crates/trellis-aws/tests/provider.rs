@@ -188,17 +188,19 @@ async fn settle_adopts_by_token_and_refresh_batches_targets() {
         items.push(ReadItem {
             type_name: "aws_vpclattice_target_group_attachment".into(),
             prior: state,
+            private: None,
         });
     }
     emulator.reset_calls().unwrap();
     let read = p
         .read(ReadRequest {
             items: items.clone(),
+            full: false,
         })
         .await
         .unwrap();
     for (item, current) in items.iter().zip(&read.items) {
-        assert_eq!(current.as_ref(), Some(&item.prior));
+        assert_eq!(current.as_ref().map(|c| &c.value), Some(&item.prior));
     }
     assert_eq!(
         emulator.call_count("vpc-lattice", "ListTargets").unwrap(),

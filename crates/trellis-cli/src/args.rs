@@ -19,6 +19,8 @@ pub struct PlanArgs {
     pub out: Option<String>,
     pub detailed_exitcode: bool,
     pub refresh: bool,
+    /// `-refresh=full`: read every object in full.
+    pub full_refresh: bool,
     pub replace: Vec<String>,
     pub target: Vec<String>,
     pub vars: Vec<String>,
@@ -473,7 +475,16 @@ fn plan_args(
                 "out" if !apply => a.out = Some(flags.value(&n, v)?),
                 "auto-approve" if apply => auto_approve = parse_bool(&n, v)?,
                 "detailed-exitcode" if !apply => a.detailed_exitcode = parse_bool(&n, v)?,
-                "refresh" => a.refresh = parse_bool(&n, v)?,
+                "refresh" if v.as_deref() == Some("full") => {
+                    a.refresh = true;
+                    a.full_refresh = true;
+                }
+                "refresh" => {
+                    a.refresh = parse_bool(&n, v).map_err(|_| {
+                        anyhow!("flag -refresh takes true, false or full")
+                    })?;
+                    a.full_refresh = false;
+                }
                 "replace" => a.replace.push(flags.value(&n, v)?),
                 "target" => a.target.push(flags.value(&n, v)?),
                 "var" => a.vars.push(flags.value(&n, v)?),
@@ -594,6 +605,12 @@ mod tests {
         assert_eq!(a.target, vec!["aws_x.y"]);
         assert_eq!(a.parallelism, 3);
         assert!(!a.refresh);
+        let (_, c) = parse_line("plan -refresh=full").unwrap();
+        let Command::Plan(a) = c else {
+            panic!("not a plan")
+        };
+        assert!(a.refresh && a.full_refresh);
+        assert!(parse_line("plan -refresh=sometimes").is_err());
     }
 
     #[test]

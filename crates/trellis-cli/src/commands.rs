@@ -133,6 +133,7 @@ async fn validate(ui: &Ui) -> Outcome<i32> {
         variables: Default::default(),
         changes: declared,
         drift: Vec::new(),
+        refreshed_private: Default::default(),
         outputs: Vec::new(),
         warnings: Vec::new(),
     };
@@ -242,6 +243,7 @@ async fn make_plan(
     let options = PlanOptions {
         destroy: args.destroy,
         refresh: args.refresh,
+        full_refresh: args.full_refresh,
         targets: parse_addresses(&args.target, "-target")?,
         replace: parse_addresses(&args.replace, "-replace")?,
     };

@@ -510,3 +510,196 @@ output "resource_policy_account" {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("has no auth policy"), "{text}");
 }
+
+/// Two services, each with a listener, two rules, a target group, an auth policy and a
+/// network association: enough of each kind for refresh to list instead of reading.
+const REFRESH_MESH: &str = r#"
+resource "aws_vpclattice_service_network" "net" {
+  name      = "refresh-net"
+  auth_type = "AWS_IAM"
+}
+
+resource "aws_vpclattice_service" "svc" {
+  for_each  = toset(["alpha", "beta"])
+  name      = each.key
+  auth_type = "AWS_IAM"
+}
+
+resource "aws_vpclattice_target_group" "tg" {
+  for_each = toset(["alpha", "beta"])
+  name     = "${each.key}-ip"
+  type     = "IP"
+  config {
+    vpc_identifier = "VPC_ID"
+    port           = 8080
+    protocol       = "HTTP"
+  }
+}
+
+resource "aws_vpclattice_listener" "http" {
+  for_each           = toset(["alpha", "beta"])
+  name               = "http"
+  protocol           = "HTTP"
+  port               = 80
+  service_identifier = aws_vpclattice_service.svc[each.key].id
+  default_action {
+    forward {
+      target_groups {
+        target_group_identifier = aws_vpclattice_target_group.tg[each.key].id
+      }
+    }
+  }
+}
+
+resource "aws_vpclattice_listener_rule" "r" {
+  for_each            = { for p in setproduct(["alpha", "beta"], [10, 20]) : "${p[0]}-${p[1]}" => p }
+  name                = "path-${each.value[1]}"
+  service_identifier  = aws_vpclattice_service.svc[each.value[0]].id
+  listener_identifier = aws_vpclattice_listener.http[each.value[0]].listener_id
+  priority            = each.value[1]
+  match {
+    http_match {
+      path_match {
+        match {
+          prefix = "/p${each.value[1]}"
+        }
+      }
+    }
+  }
+  action {
+    fixed_response {
+      status_code = 404
+    }
+  }
+}
+
+resource "aws_vpclattice_auth_policy" "a" {
+  for_each            = toset(["alpha", "beta"])
+  resource_identifier = aws_vpclattice_service.svc[each.key].arn
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = "*", Action = "vpc-lattice-svcs:Invoke", Resource = "*" }]
+  })
+}
+
+resource "aws_vpclattice_service_network_service_association" "sn" {
+  for_each                   = toset(["alpha", "beta"])
+  service_identifier         = aws_vpclattice_service.svc[each.key].id
+  service_network_identifier = aws_vpclattice_service_network.net.id
+}
+"#;
+
+/// Refresh lists what it can and reads in full only what changed: a no-change plan makes no
+/// Get call for services, target groups, rules or associations; changes made outside
+/// trellis to attributes that lists do not return (a service's auth type, a rule's action)
+/// are still seen, by reading just those objects; `-refresh=full` reads everything.
+#[test]
+fn aws_refresh_lists_and_reads_only_what_changed() {
+    let f = Fixture::new();
+    f.write(REFRESH_MESH);
+    f.apply();
+    let calls = |op: &str| f.emulator.call_count("vpc-lattice", op).unwrap();
+
+    f.emulator.reset_calls().unwrap();
+    f.assert_no_changes();
+    for op in [
+        "GetService",
+        "GetTargetGroup",
+        "GetRule",
+        "GetServiceNetworkServiceAssociation",
+    ] {
+        assert_eq!(calls(op), 0, "{op} on a no-change refresh");
+    }
+    assert_eq!(calls("ListServices"), 1);
+    assert_eq!(calls("ListTargetGroups"), 1);
+    assert_eq!(calls("ListRules"), 2, "one list per listener");
+    assert_eq!(calls("ListServiceNetworkServiceAssociations"), 1);
+    assert_eq!(calls("GetAuthPolicy"), 2, "policies have no list");
+
+    // Outside trellis: alpha's auth type and one of alpha's rules.
+    let client = f.lattice();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let services = client.list_services().send().await.unwrap();
+        let alpha = services
+            .items()
+            .iter()
+            .find(|s| s.name() == Some("alpha"))
+            .and_then(|s| s.id())
+            .unwrap()
+            .to_string();
+        client
+            .update_service()
+            .service_identifier(&alpha)
+            .auth_type(aws_sdk_vpclattice::types::AuthType::None)
+            .send()
+            .await
+            .unwrap();
+        let listeners = client
+            .list_listeners()
+            .service_identifier(&alpha)
+            .send()
+            .await
+            .unwrap();
+        let listener = listeners.items()[0].id().unwrap().to_string();
+        let rules = client
+            .list_rules()
+            .service_identifier(&alpha)
+            .listener_identifier(&listener)
+            .send()
+            .await
+            .unwrap();
+        let rule = rules
+            .items()
+            .iter()
+            .find(|r| r.name() == Some("path-10"))
+            .and_then(|r| r.id())
+            .unwrap()
+            .to_string();
+        let action = aws_sdk_vpclattice::types::RuleAction::FixedResponse(
+            aws_sdk_vpclattice::types::FixedResponseAction::builder()
+                .status_code(503)
+                .build()
+                .unwrap(),
+        );
+        client
+            .update_rule()
+            .service_identifier(&alpha)
+            .listener_identifier(&listener)
+            .rule_identifier(&rule)
+            .action(action)
+            .send()
+            .await
+            .unwrap();
+    });
+
+    f.emulator.reset_calls().unwrap();
+    let plan = f.plan_text();
+    assert!(
+        plan.contains("aws_vpclattice_service.svc[\"alpha\"]")
+            && plan.contains("aws_vpclattice_listener_rule.r[\"alpha-10\"]"),
+        "both changes are planned back:\n{plan}"
+    );
+    assert!(
+        !plan.contains("aws_vpclattice_service.svc[\"beta\"] will")
+            && !plan.contains("aws_vpclattice_listener_rule.r[\"alpha-20\"] will"),
+        "nothing else changes:\n{plan}"
+    );
+    assert_eq!(calls("GetService"), 1, "only the changed service is read");
+    assert_eq!(calls("GetRule"), 1, "only the changed rule is read");
+
+    // Applying puts both back; the next refresh is cheap again.
+    f.apply();
+    f.emulator.reset_calls().unwrap();
+    f.assert_no_changes();
+    assert_eq!(calls("GetService") + calls("GetRule"), 0);
+
+    f.emulator.reset_calls().unwrap();
+    let out = f.run(&["plan", "-refresh=full", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(calls("GetService"), 2, "-refresh=full reads every service");
+    assert_eq!(calls("GetRule"), 4, "-refresh=full reads every rule");
+
+    f.ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert_eq!(f.counts(), (0, 0, 0));
+}

@@ -649,3 +649,96 @@ output "value" {
         .ok()
         .contains("edited-outside");
 }
+
+/// The record of `address` in `trellis state pull`'s JSON, wherever the format keeps it.
+fn record_of(state: &serde_json::Value, address: &str) -> Option<serde_json::Value> {
+    match state {
+        serde_json::Value::Object(map) => {
+            if map.get("address").and_then(|a| a.as_str()) == Some(address)
+                && map.contains_key("value")
+            {
+                return Some(state.clone());
+            }
+            map.values().find_map(|v| record_of(v, address))
+        }
+        serde_json::Value::Array(items) => items.iter().find_map(|v| record_of(v, address)),
+        _ => None,
+    }
+}
+
+/// The in-memory provider's revision of the object named `name`, as its world holds it.
+fn world_revision(dir: &Dir, name: &str) -> u64 {
+    let world = dir.world();
+    world["objects"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|o| o["value"]["name"] == name)
+        .and_then(|o| o["revision"].as_u64())
+        .expect("the object has a revision")
+}
+
+/// Provider private data (the in-memory provider's revision, standing in for AWS's
+/// last-modified stamps) is recorded by create and update, and refreshed private data of
+/// objects the plan leaves alone is recorded by apply, also through a `moved` block.
+#[test]
+fn provider_private_data_follows_creates_updates_and_refreshes() {
+    let dir = Dir::with_main(&cfg(r#"
+resource "trellis_test_thing" "t" {
+  name  = "t"
+  value = "a"
+}
+"#));
+    dir.apply(&[]);
+    let private = |address: &str| {
+        record_of(&dir.state_json(), address).expect("in state")["private"]["revision"].as_u64()
+    };
+    assert_eq!(private("trellis_test_thing.t"), Some(world_revision(&dir, "t")));
+
+    dir.write(
+        "main.tf",
+        &cfg(r#"
+resource "trellis_test_thing" "t" {
+  name  = "t"
+  value = "b"
+}
+"#),
+    );
+    let before = world_revision(&dir, "t");
+    dir.apply(&[]);
+    assert!(world_revision(&dir, "t") > before, "the update made a new revision");
+    assert_eq!(private("trellis_test_thing.t"), Some(world_revision(&dir, "t")));
+
+    // Only the private data moves: no change to show, but apply records it.
+    dir.edit_world(|world| {
+        for object in world["objects"].as_object_mut().unwrap().values_mut() {
+            object["revision"] = 1000.into();
+        }
+    });
+    dir.run(&["plan", "-detailed-exitcode", "-no-color"])
+        .expect_code(0)
+        .lacks("changed outside");
+    dir.apply(&[]);
+    assert_eq!(private("trellis_test_thing.t"), Some(1000));
+
+    dir.write(
+        "main.tf",
+        &cfg(r#"
+resource "trellis_test_thing" "renamed" {
+  name  = "t"
+  value = "b"
+}
+moved {
+  from = trellis_test_thing.t
+  to   = trellis_test_thing.renamed
+}
+"#),
+    );
+    dir.edit_world(|world| {
+        for object in world["objects"].as_object_mut().unwrap().values_mut() {
+            object["revision"] = 2000.into();
+        }
+    });
+    dir.apply(&[]);
+    assert_eq!(private("trellis_test_thing.renamed"), Some(2000));
+}

@@ -129,6 +129,10 @@ pub struct OutputChange {
 pub struct PlanOptions {
     pub destroy: bool,
     pub refresh: bool,
+    /// Refresh reads every object in full instead of letting providers skip the objects
+    /// their private data says are unchanged (`-refresh=full`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub full_refresh: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Address>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -153,6 +157,11 @@ pub struct Plan {
     /// Differences between state and the real world found by refresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<Change>,
+    /// Provider private data that refresh learned anew (see [`trellis_provider::Private`];
+    /// `null` when the provider dropped it); apply records it for the objects it leaves
+    /// alone, so that later refreshes can skip them. Never shown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refreshed_private: BTreeMap<Address, serde_json::Value>,
     pub outputs: Vec<OutputChange>,
     /// Warnings found while planning.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

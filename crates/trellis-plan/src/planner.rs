@@ -78,10 +78,13 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
     let mut prior: BTreeMap<Address, ResourceState> = input.state.resources.clone();
     let adopted = settle_intents(&input, &mut prior).await?;
     let moved = apply_moves(input.config, &mut prior, &mut diags);
-    let drift = if input.options.refresh {
-        refresh(input.providers, &mut prior).await?
+    let refreshed = if input.options.refresh {
+        refresh(input.providers, &mut prior, input.options.full_refresh).await?
     } else {
-        Vec::new()
+        Refreshed {
+            drift: Vec::new(),
+            private: BTreeMap::new(),
+        }
     };
 
     let mut planner = Walk::new(&input, &prior, diags);
@@ -125,7 +128,8 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         options: input.options.clone(),
         variables: input.variables.clone(),
         changes: all,
-        drift,
+        drift: refreshed.drift,
+        refreshed_private: refreshed.private,
         outputs,
         warnings: diags.0.into_iter().filter(|d| !d.is_error()).collect(),
     })
@@ -298,7 +302,7 @@ async fn settle_intents(
                     sensitive_paths: intent.sensitive_paths.clone(),
                     dependencies: intent.dependencies.clone(),
                     create_before_destroy: false,
-                    private: Some(serde_json::json!({ "token": intent.token })),
+                    private: None,
                 },
             );
             adopted.push(intent.address.clone());
@@ -353,12 +357,21 @@ fn apply_moves(
     out
 }
 
+/// What refresh found: the drift, and the private data providers gave anew (`null` when a
+/// provider dropped its data).
+struct Refreshed {
+    drift: Vec<Change>,
+    private: BTreeMap<Address, serde_json::Value>,
+}
+
 /// Reads every instance in `prior` through its provider, one batch per provider. Objects
-/// that are gone leave `prior`; changed objects are updated. Returns the drift.
+/// that are gone leave `prior`; changed objects are updated, with the private data the
+/// provider returned.
 async fn refresh(
     providers: &Providers,
     prior: &mut BTreeMap<Address, ResourceState>,
-) -> Result<Vec<Change>, Diagnostics> {
+    full: bool,
+) -> Result<Refreshed, Diagnostics> {
     // Every configured provider is read once, also with no instances: that first call after
     // validation is where a provider may learn where it acts (its account, for the plan's
     // locations), so that bad input still fails before any remote call.
@@ -372,7 +385,10 @@ async fn refresh(
             .or_default()
             .push(address.clone());
     }
-    let mut drift = Vec::new();
+    let mut out = Refreshed {
+        drift: Vec::new(),
+        private: BTreeMap::new(),
+    };
     for (key, addresses) in by_provider {
         let Some(provider) = providers.get(&key) else {
             continue;
@@ -382,29 +398,43 @@ async fn refresh(
             .map(|a| ReadItem {
                 type_name: prior[a].type_name.clone(),
                 prior: prior[a].value.clone(),
+                private: prior[a].private.clone(),
             })
             .collect();
-        let response = provider.read(ReadRequest { items }).await.map_err(|e| {
-            Diagnostics::from(Diagnostic::error(format!(
-                "refresh through provider {key} failed: {e}"
-            )))
-        })?;
+        let response = provider
+            .read(ReadRequest { items, full })
+            .await
+            .map_err(|e| {
+                Diagnostics::from(Diagnostic::error(format!(
+                    "refresh through provider {key} failed: {e}"
+                )))
+            })?;
         for (address, current) in addresses.into_iter().zip(response.items) {
-            let record = prior.get(&address).expect("listed above");
+            let record = prior.get_mut(&address).expect("listed above");
             match current {
-                Some(value) if value == record.value => {}
-                Some(value) => {
-                    drift.push(drift_change(record, Some(value.clone()), Action::Update));
-                    prior.get_mut(&address).expect("listed above").value = value;
+                Some(current) => {
+                    if current.private != record.private {
+                        let recorded = current.private.clone().unwrap_or_default();
+                        out.private.insert(address.clone(), recorded);
+                        record.private = current.private;
+                    }
+                    if current.value != record.value {
+                        out.drift.push(drift_change(
+                            record,
+                            Some(current.value.clone()),
+                            Action::Update,
+                        ));
+                        record.value = current.value;
+                    }
                 }
                 None => {
-                    drift.push(drift_change(record, None, Action::Delete));
+                    out.drift.push(drift_change(record, None, Action::Delete));
                     prior.remove(&address);
                 }
             }
         }
     }
-    Ok(drift)
+    Ok(out)
 }
 
 fn drift_change(record: &ResourceState, after: Option<Value>, action: Action) -> Change {

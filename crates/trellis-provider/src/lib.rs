@@ -160,6 +160,9 @@ impl AttributeDiagnostic {
 #[derive(Debug, Clone)]
 pub struct ReadRequest {
     pub items: Vec<ReadItem>,
+    /// Read every object in full, ignoring what [`ReadItem::private`] says about which
+    /// objects changed (`trellis plan -refresh=full`).
+    pub full: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -167,12 +170,39 @@ pub struct ReadItem {
     pub type_name: String,
     /// The value in state.
     pub prior: Value,
+    /// The provider's private data recorded with the object (see [`Private`]).
+    pub private: Private,
 }
 
 #[derive(Debug, Clone)]
 pub struct ReadResponse {
-    pub items: Vec<Option<Value>>,
+    /// One entry per request item, in order; `None` when the object is gone.
+    pub items: Vec<Option<ReadObject>>,
 }
+
+/// One refreshed object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadObject {
+    pub value: Value,
+    /// The private data to record from now on.
+    pub private: Private,
+}
+
+impl ReadObject {
+    /// An object read with no private data.
+    pub fn new(value: Value) -> ReadObject {
+        ReadObject {
+            value,
+            private: None,
+        }
+    }
+}
+
+/// Data a provider keeps with an object in state and gets back on every later call about it,
+/// opaque to the engine and never shown to users: for example the object's last-modified
+/// stamp, so that a refresh can skip reading objects that have not changed. `None` when the
+/// provider keeps nothing.
+pub type Private = Option<serde_json::Value>;
 
 #[derive(Debug, Clone)]
 pub struct PlanChangeRequest {
@@ -204,6 +234,7 @@ pub struct CreateRequest {
 #[derive(Debug, Clone)]
 pub struct CreateResponse {
     pub state: Value,
+    pub private: Private,
 }
 
 #[derive(Debug, Clone)]
@@ -216,6 +247,7 @@ pub struct UpdateRequest {
 #[derive(Debug, Clone)]
 pub struct UpdateResponse {
     pub state: Value,
+    pub private: Private,
 }
 
 #[derive(Debug, Clone)]

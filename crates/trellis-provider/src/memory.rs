@@ -28,7 +28,7 @@ use crate::schema::{AttrType, Attribute, Block, Nesting, ProviderSchema, Resourc
 use crate::{
     AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest,
     DiscoverRequest, DiscoverResponse, ErrorKind, ImportRequest, Provider, ProviderError,
-    ProviderFactory, ReadDataRequest, ReadRequest, ReadResponse, SettleRequest, UpdateRequest,
+    ProviderFactory, ReadDataRequest, ReadObject, ReadRequest, ReadResponse, SettleRequest, UpdateRequest,
     UpdateResponse, ValidateRequest,
 };
 
@@ -121,6 +121,10 @@ struct Object {
     type_name: String,
     value: Value,
     token: Option<String>,
+    /// Grows with every create and update of any object; returned as private data
+    /// (`{"revision": N}`), the way a real API's last-modified stamp would be.
+    #[serde(default)]
+    revision: u64,
 }
 
 impl Object {
@@ -133,6 +137,8 @@ impl Object {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct World {
     next_id: u64,
+    #[serde(default)]
+    next_revision: u64,
     objects: BTreeMap<String, Object>,
     /// Calls per operation, for tests that count them.
     #[serde(default)]
@@ -207,14 +213,22 @@ impl World {
         }
     }
 
-    /// Replaces an object's value, keeping the name index true.
-    fn set_value(&mut self, id: &str, value: Value) {
+    /// Replaces an object's value, keeping the name index true. Returns the new revision.
+    fn set_value(&mut self, id: &str, value: Value) -> u64 {
+        let revision = self.revise();
         let Some(object) = self.objects.get(id) else {
-            return;
+            return revision;
         };
         let mut object = object.clone();
         object.value = value;
+        object.revision = revision;
         self.insert(id.to_string(), object);
+        revision
+    }
+
+    fn revise(&mut self) -> u64 {
+        self.next_revision += 1;
+        self.next_revision
     }
 
     fn load(path: &str) -> Result<World, ProviderError> {
@@ -279,6 +293,11 @@ impl MemoryProvider {
         }
         Ok(out)
     }
+}
+
+/// The private data of an object at `n`.
+fn revision(n: u64) -> Option<serde_json::Value> {
+    Some(serde_json::json!({ "revision": n }))
 }
 
 fn fail_requested(value: &Value, operation: &str) -> Result<(), ProviderError> {
@@ -382,7 +401,10 @@ impl Provider for MemoryProvider {
                             .objects
                             .get(id)
                             .filter(|o| o.type_name == item.type_name)
-                            .map(|o| o.value.clone())
+                            .map(|o| ReadObject {
+                                value: o.value.clone(),
+                                private: revision(o.revision),
+                            })
                     })
                     .collect(),
             })
@@ -397,9 +419,9 @@ impl Provider for MemoryProvider {
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let state = self.with_world("create", |world| {
+        let (state, private) = self.with_world("create", |world| {
             if let Some(existing) = world.by_token(&request.token) {
-                return Ok(existing.value.clone());
+                return Ok((existing.value.clone(), revision(existing.revision)));
             }
             if let Some(name) = &name {
                 if world.name_taken(&request.type_name, name) {
@@ -413,28 +435,30 @@ impl Provider for MemoryProvider {
             world.next_id += 1;
             let id = format!("{}-{:08x}", prefix(&request.type_name), world.next_id);
             let value = computed(&request.type_name, &id, &request.planned);
+            let revision_now = world.revise();
             world.insert(
                 id,
                 Object {
                     type_name: request.type_name.clone(),
                     value: value.clone(),
                     token: Some(request.token.clone()),
+                    revision: revision_now,
                 },
             );
-            Ok(value)
+            Ok((value, revision(revision_now)))
         })?;
         if name.is_some() && name == self.crash_after_create {
             // Simulates a crash after the remote call succeeded and before the engine could
             // record its result. Only tests set this.
             std::process::exit(86);
         }
-        Ok(CreateResponse { state })
+        Ok(CreateResponse { state, private })
     }
 
     async fn update(&self, request: UpdateRequest) -> Result<UpdateResponse, ProviderError> {
         self.pause().await;
         fail_requested(&request.planned, "update")?;
-        let state = self.with_world("update", |world| {
+        let (state, private) = self.with_world("update", |world| {
             let id = request
                 .prior
                 .get("id")
@@ -461,10 +485,10 @@ impl Provider for MemoryProvider {
                 );
             }
             let id = id.to_string();
-            world.set_value(&id, value.clone());
-            Ok(value)
+            let revision_now = world.set_value(&id, value.clone());
+            Ok((value, revision(revision_now)))
         })?;
-        Ok(UpdateResponse { state })
+        Ok(UpdateResponse { state, private })
     }
 
     async fn delete(&self, request: DeleteRequest) -> Result<(), ProviderError> {

@@ -52,7 +52,8 @@ pub struct ResourceState {
     pub dependencies: Vec<Address>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub create_before_destroy: bool,
-    /// Provider-private data (for example the idempotency token used at creation).
+    /// The provider's private data for the object (for AWS, its last-modified stamp, which
+    /// lets a refresh skip objects that have not changed). Opaque to the engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<serde_json::Value>,
 }

@@ -81,6 +81,7 @@ pub fn plan_of(changes: Vec<Change>) -> Plan {
         variables: BTreeMap::new(),
         changes,
         drift: Vec::new(),
+        refreshed_private: Default::default(),
         outputs: Vec::new(),
         warnings: Vec::new(),
     }

@@ -64,6 +64,7 @@ pub fn plan(changes: Vec<Change>) -> Plan {
         variables: BTreeMap::new(),
         changes,
         drift: Vec::new(),
+        refreshed_private: Default::default(),
         outputs: Vec::new(),
         warnings: Vec::new(),
     }
