@@ -16,8 +16,8 @@ use aws_sdk_vpclattice::operation::RequestId;
 use trellis_provider::{
     AttributeDiagnostic, CreateRequest, CreateResponse, DeleteRequest, DiscoverRequest,
     DiscoverResponse, ErrorKind, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider,
-    ProviderError, ProviderSchema, ReadDataRequest, ReadObject, ReadRequest, ReadResponse, ResourceSchema,
-    SettleRequest, UpdateRequest, UpdateResponse,
+    ProviderError, ProviderSchema, ReadDataRequest, ReadObject, ReadRequest, ReadResponse,
+    ResourceSchema, SettleRequest, UpdateRequest, UpdateResponse,
 };
 use trellis_types::{Path, Value};
 

@@ -204,7 +204,10 @@ pub(crate) async fn read(
             // later, never a missed change.
             let private = private.or(item.private);
             let value = inner.read_one(&item.type_name, &item.prior).await;
-            (i, value.map(|v| v.map(|value| ReadObject { value, private })))
+            (
+                i,
+                value.map(|v| v.map(|value| ReadObject { value, private })),
+            )
         });
     }
     while let Some(joined) = reads.join_next().await {

@@ -480,9 +480,8 @@ fn plan_args(
                     a.full_refresh = true;
                 }
                 "refresh" => {
-                    a.refresh = parse_bool(&n, v).map_err(|_| {
-                        anyhow!("flag -refresh takes true, false or full")
-                    })?;
+                    a.refresh = parse_bool(&n, v)
+                        .map_err(|_| anyhow!("flag -refresh takes true, false or full"))?;
                     a.full_refresh = false;
                 }
                 "replace" => a.replace.push(flags.value(&n, v)?),

@@ -409,10 +409,14 @@ async fn apply_command(
             let planned = make_plan(ws, &args, Some(store)).await?;
             print!("{}", trellis_views::render_plan(&planned.plan, ui.style));
             if !planned.plan.has_changes() {
-                let _ = planned.providers.close().await;
-                return Ok(0);
-            }
-            if !auto_approve && !confirm(operation, args.input)? {
+                // Nothing to confirm; what refresh learned (drift, provider private data) is
+                // still recorded, so later plans neither show the drift again nor re-read
+                // objects that have not changed.
+                if !planned.plan.records_refresh() {
+                    let _ = planned.providers.close().await;
+                    return Ok(0);
+                }
+            } else if !auto_approve && !confirm(operation, args.input)? {
                 let _ = planned.providers.close().await;
                 println!(
                     "\n{} cancelled.",

@@ -551,17 +551,26 @@ resource "aws_vpclattice_listener" "http" {
   }
 }
 
+locals {
+  rules = {
+    "alpha-10" = { service = "alpha", priority = 10 }
+    "alpha-20" = { service = "alpha", priority = 20 }
+    "beta-10"  = { service = "beta", priority = 10 }
+    "beta-20"  = { service = "beta", priority = 20 }
+  }
+}
+
 resource "aws_vpclattice_listener_rule" "r" {
-  for_each            = { for p in setproduct(["alpha", "beta"], [10, 20]) : "${p[0]}-${p[1]}" => p }
-  name                = "path-${each.value[1]}"
-  service_identifier  = aws_vpclattice_service.svc[each.value[0]].id
-  listener_identifier = aws_vpclattice_listener.http[each.value[0]].listener_id
-  priority            = each.value[1]
+  for_each            = local.rules
+  name                = "path-${each.value.priority}"
+  service_identifier  = aws_vpclattice_service.svc[each.value.service].id
+  listener_identifier = aws_vpclattice_listener.http[each.value.service].listener_id
+  priority            = each.value.priority
   match {
     http_match {
       path_match {
         match {
-          prefix = "/p${each.value[1]}"
+          prefix = "/p${each.value.priority}"
         }
       }
     }

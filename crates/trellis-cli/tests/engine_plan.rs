@@ -693,7 +693,10 @@ resource "trellis_test_thing" "t" {
     let private = |address: &str| {
         record_of(&dir.state_json(), address).expect("in state")["private"]["revision"].as_u64()
     };
-    assert_eq!(private("trellis_test_thing.t"), Some(world_revision(&dir, "t")));
+    assert_eq!(
+        private("trellis_test_thing.t"),
+        Some(world_revision(&dir, "t"))
+    );
 
     dir.write(
         "main.tf",
@@ -706,8 +709,14 @@ resource "trellis_test_thing" "t" {
     );
     let before = world_revision(&dir, "t");
     dir.apply(&[]);
-    assert!(world_revision(&dir, "t") > before, "the update made a new revision");
-    assert_eq!(private("trellis_test_thing.t"), Some(world_revision(&dir, "t")));
+    assert!(
+        world_revision(&dir, "t") > before,
+        "the update made a new revision"
+    );
+    assert_eq!(
+        private("trellis_test_thing.t"),
+        Some(world_revision(&dir, "t"))
+    );
 
     // Only the private data moves: no change to show, but apply records it.
     dir.edit_world(|world| {

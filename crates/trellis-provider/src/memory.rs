@@ -28,8 +28,8 @@ use crate::schema::{AttrType, Attribute, Block, Nesting, ProviderSchema, Resourc
 use crate::{
     AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest,
     DiscoverRequest, DiscoverResponse, ErrorKind, ImportRequest, Provider, ProviderError,
-    ProviderFactory, ReadDataRequest, ReadObject, ReadRequest, ReadResponse, SettleRequest, UpdateRequest,
-    UpdateResponse, ValidateRequest,
+    ProviderFactory, ReadDataRequest, ReadObject, ReadRequest, ReadResponse, SettleRequest,
+    UpdateRequest, UpdateResponse, ValidateRequest,
 };
 
 /// The factory of the in-memory provider.
