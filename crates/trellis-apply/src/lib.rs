@@ -232,7 +232,7 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         lineage: input.state.meta.lineage.clone(),
         counter: AtomicU64::new(0),
         index: trellis_plan::planner::resource_index(&input.config),
-        private: known_private(&plan, &input.state),
+        private: recorded_private(&plan, &input.state),
     });
 
     let mut summary = ApplySummary::default();
@@ -433,23 +433,27 @@ struct Shared {
     counter: AtomicU64,
     /// Position of each resource in `config.resources`, by address.
     index: HashMap<Address, usize>,
-    /// Provider private data as refresh left it, by address in state.
+    /// Provider private data for the changes recorded without a provider call, by address.
     private: HashMap<Address, serde_json::Value>,
 }
 
-/// Provider private data of every object in state, updated with what refresh learned.
-fn known_private(plan: &Plan, state: &State) -> HashMap<Address, serde_json::Value> {
-    let mut out: HashMap<Address, serde_json::Value> = state
-        .resources
+/// The private data to record for the changes that apply records without a create or update
+/// call (moved, imported, adopted): what refresh learned, else what state holds for the
+/// object (under its old address, for a move). Only those changes are looked up.
+fn recorded_private(plan: &Plan, state: &State) -> HashMap<Address, serde_json::Value> {
+    plan.changes
         .iter()
-        .filter_map(|(a, r)| Some((a.clone(), r.private.clone()?)))
-        .collect();
-    out.extend(
-        plan.refreshed_private
-            .iter()
-            .map(|(a, p)| (a.clone(), p.clone())),
-    );
-    out
+        .filter(|c| c.moved_from.is_some() || c.importing.is_some() || c.adopted)
+        .filter_map(|c| {
+            let refreshed = plan.refreshed_private.get(&c.address).cloned();
+            let kept = || {
+                let at = c.moved_from.as_ref().unwrap_or(&c.address);
+                state.resources.get(at)?.private.clone()
+            };
+            let private = refreshed.or_else(kept).filter(|p| !p.is_null())?;
+            Some((c.address.clone(), private))
+        })
+        .collect()
 }
 
 fn op_action(kind: OpKind) -> Action {
@@ -464,15 +468,9 @@ fn op_action(kind: OpKind) -> Action {
 
 impl Shared {
     /// The private data to record for an object that apply records without a create or
-    /// update call (moved, imported, adopted): what state and refresh hold for it.
+    /// update call (moved, imported, adopted).
     fn refreshed_private(&self, change: &Change) -> Option<serde_json::Value> {
-        let found = self.private.get(&change.address).or_else(|| {
-            change
-                .moved_from
-                .as_ref()
-                .and_then(|from| self.private.get(from))
-        })?;
-        (!found.is_null()).then(|| found.clone())
+        self.private.get(&change.address).cloned()
     }
 
     /// A token unique to this create: the same for every retry within this run, and reused

@@ -275,156 +275,94 @@ async fn list(
     }
 }
 
-async fn page(c: &Client, scope: &Scope, next: Option<String>) -> Result<Page, ProviderError> {
-    fn status<T: AsRef<str>>(s: Option<T>) -> Option<String> {
-        s.map(|x| x.as_ref().to_string())
-    }
-    let stamped = |id: Option<&str>, stamp: Option<&DateTime>, status: Option<String>| {
-        (
-            id.unwrap_or_default().to_string(),
-            Listed {
-                stamp: stamp.cloned(),
-                status,
-                value: None,
-            },
+/// Sends one page request of a list call and maps its summaries with `$entry`, which gets
+/// each summary and returns its `(id, Listed)`.
+macro_rules! list_page {
+    ($request:expr, $next:expr, $entry:expr) => {{
+        let o = $request
+            .set_next_token($next)
+            .max_results(PAGE)
+            .send()
+            .await
+            .map_err(sdk)?;
+        let items = o.items().iter().map($entry).collect();
+        (items, o.next_token().map(str::to_string))
+    }};
+}
+
+/// The entry of a summary that carries a stamp, and a status when `$status` names its getter.
+macro_rules! stamped {
+    ($x:expr) => {
+        stamped($x.id(), $x.last_updated_at(), None)
+    };
+    ($x:expr, status) => {
+        stamped(
+            $x.id(),
+            $x.last_updated_at(),
+            $x.status().map(|v| v.as_str().to_string()),
         )
     };
+}
+
+fn stamped(id: Option<&str>, stamp: Option<&DateTime>, status: Option<String>) -> (String, Listed) {
+    let listed = Listed {
+        stamp: stamp.cloned(),
+        status,
+        value: None,
+    };
+    (id.unwrap_or_default().to_string(), listed)
+}
+
+async fn page(c: &Client, scope: &Scope, next: Option<String>) -> Result<Page, ProviderError> {
     Ok(match scope {
         Scope::ServiceNetworks => {
-            let o = c
-                .list_service_networks()
-                .set_next_token(next)
-                .max_results(PAGE)
-                .send()
-                .await
-                .map_err(sdk)?;
-            let items = o
-                .items()
-                .iter()
-                .map(|x| stamped(x.id(), x.last_updated_at(), None))
-                .collect();
-            (items, o.next_token().map(str::to_string))
+            list_page!(c.list_service_networks(), next, |x| stamped!(x))
         }
-        Scope::Services => {
-            let o = c
-                .list_services()
-                .set_next_token(next)
-                .max_results(PAGE)
-                .send()
-                .await
-                .map_err(sdk)?;
-            let items = o
-                .items()
-                .iter()
-                .map(|x| {
-                    let st = status(x.status().map(|v| v.as_str()));
-                    stamped(x.id(), x.last_updated_at(), st)
-                })
-                .collect();
-            (items, o.next_token().map(str::to_string))
-        }
+        Scope::Services => list_page!(c.list_services(), next, |x| stamped!(x, status)),
         Scope::TargetGroups => {
-            let o = c
-                .list_target_groups()
-                .set_next_token(next)
-                .max_results(PAGE)
-                .send()
-                .await
-                .map_err(sdk)?;
-            let items = o
-                .items()
-                .iter()
-                .map(|x| {
-                    let st = status(x.status().map(|v| v.as_str()));
-                    stamped(x.id(), x.last_updated_at(), st)
-                })
-                .collect();
-            (items, o.next_token().map(str::to_string))
+            list_page!(c.list_target_groups(), next, |x| stamped!(x, status))
         }
-        Scope::Listeners(service) => {
-            let o = c
-                .list_listeners()
+        Scope::Listeners(service) => list_page!(
+            c.list_listeners().service_identifier(service),
+            next,
+            |x| stamped!(x)
+        ),
+        Scope::Rules(service, listener) => list_page!(
+            c.list_rules()
                 .service_identifier(service)
-                .set_next_token(next)
-                .max_results(PAGE)
-                .send()
-                .await
-                .map_err(sdk)?;
-            let items = o
-                .items()
-                .iter()
-                .map(|x| stamped(x.id(), x.last_updated_at(), None))
-                .collect();
-            (items, o.next_token().map(str::to_string))
-        }
-        Scope::Rules(service, listener) => {
-            let o = c
-                .list_rules()
-                .service_identifier(service)
-                .listener_identifier(listener)
-                .set_next_token(next)
-                .max_results(PAGE)
-                .send()
-                .await
-                .map_err(sdk)?;
-            let items = o
-                .items()
-                .iter()
-                .map(|x| stamped(x.id(), x.last_updated_at(), None))
-                .collect();
-            (items, o.next_token().map(str::to_string))
-        }
-        Scope::VpcAssociations(network) => {
-            let o = c
-                .list_service_network_vpc_associations()
-                .service_network_identifier(network)
-                .set_next_token(next)
-                .max_results(PAGE)
-                .send()
-                .await
-                .map_err(sdk)?;
-            let items = o
-                .items()
-                .iter()
-                .map(|x| {
-                    let st = status(x.status().map(|v| v.as_str()));
-                    stamped(x.id(), x.last_updated_at(), st)
-                })
-                .collect();
-            (items, o.next_token().map(str::to_string))
-        }
-        Scope::ServiceAssociations(network) => {
-            let o = c
-                .list_service_network_service_associations()
-                .service_network_identifier(network)
-                .set_next_token(next)
-                .max_results(PAGE)
-                .send()
-                .await
-                .map_err(sdk)?;
-            let items = o
-                .items()
-                .iter()
-                .map(|x| {
-                    let value = snsa_value(SnsaFields {
-                        id: x.id(),
-                        arn: x.arn(),
-                        status: x.status().map(|v| v.as_str()),
-                        created_by: x.created_by(),
-                        service_id: x.service_id(),
-                        service_network_id: x.service_network_id(),
-                        custom_domain_name: x.custom_domain_name(),
-                        dns_entry: dns_from_sdk(x.dns_entry()),
-                    });
-                    let listed = Listed {
-                        value: Some(value),
-                        ..Listed::default()
-                    };
-                    (x.id().unwrap_or_default().to_string(), listed)
-                })
-                .collect();
-            (items, o.next_token().map(str::to_string))
-        }
+                .listener_identifier(listener),
+            next,
+            |x| stamped!(x)
+        ),
+        Scope::VpcAssociations(network) => list_page!(
+            c.list_service_network_vpc_associations()
+                .service_network_identifier(network),
+            next,
+            |x| stamped!(x, status)
+        ),
+        Scope::ServiceAssociations(network) => list_page!(
+            c.list_service_network_service_associations()
+                .service_network_identifier(network),
+            next,
+            |x| {
+                // The summary holds every attribute: no stamp needed.
+                let value = snsa_value(SnsaFields {
+                    id: x.id(),
+                    arn: x.arn(),
+                    status: x.status().map(|v| v.as_str()),
+                    created_by: x.created_by(),
+                    service_id: x.service_id(),
+                    service_network_id: x.service_network_id(),
+                    custom_domain_name: x.custom_domain_name(),
+                    dns_entry: dns_from_sdk(x.dns_entry()),
+                });
+                let listed = Listed {
+                    value: Some(value),
+                    ..Listed::default()
+                };
+                (x.id().unwrap_or_default().to_string(), listed)
+            }
+        ),
     })
 }
 

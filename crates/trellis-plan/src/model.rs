@@ -204,12 +204,12 @@ impl Plan {
         s
     }
 
-    /// Whether applying would change anything (resources, outputs, moves or imports).
     /// Whether apply has refreshed values or private data to record, changes or not.
     pub fn records_refresh(&self) -> bool {
         !self.drift.is_empty() || !self.refreshed_private.is_empty()
     }
 
+    /// Whether applying would change anything (resources, outputs, moves or imports).
     pub fn has_changes(&self) -> bool {
         self.changes
             .iter()
