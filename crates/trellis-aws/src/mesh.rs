@@ -301,7 +301,7 @@ impl MeshProvider {
 
 #[async_trait]
 impl Provider for MeshProvider {
-    fn location(&self) -> Option<String> {
+    fn location(&self) -> Option<trellis_types::Location> {
         self.lattice.location()
     }
 
