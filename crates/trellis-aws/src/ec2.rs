@@ -3,9 +3,12 @@
 //! sources `aws_vpc`, `aws_subnets`, `aws_security_group` and `aws_ec2_managed_prefix_list`
 //! (targets behind Lattice allow the `com.amazonaws.REGION.vpc-lattice` prefix lists).
 //!
-//! Security groups take no inline `ingress`/`egress` blocks: rules are their own resources,
-//! as the Terraform provider recommends. Like Terraform, a new group loses the allow-all egress
-//! rule that AWS adds, so that its rules are exactly the configured ones.
+//! Security groups take inline `ingress`/`egress` blocks as Terraform does (see [`rules`]):
+//! with blocks, the group's rules of that direction are managed exclusively; without, they are
+//! left to the `aws_vpc_security_group_*_rule` resources. Like Terraform, a new group loses
+//! the allow-all egress rule that AWS adds, so that its rules are exactly the configured ones.
+
+mod rules;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -93,13 +96,31 @@ pub fn schema(
             ),
         ),
     );
+    // Terraform's inline rule blocks: a set, managed only when present (attributes as
+    // blocks, so `ingress = []` manages an empty set).
+    let inline = || {
+        Block::new()
+            .attr("from_port", req(number()))
+            .attr("to_port", req(number()))
+            .attr("protocol", req(string()))
+            .attr("cidr_blocks", opt(strings()))
+            .attr("ipv6_cidr_blocks", opt(strings()))
+            .attr("prefix_list_ids", opt(strings()))
+            .attr("security_groups", opt(string_set()))
+            .attr("self", opt(boolean()).with_default(Value::Bool(false)))
+            .attr("description", opt(string()))
+    };
     resources.insert(
         SECURITY_GROUP.into(),
         resource(
-            "a security group (rules are aws_vpc_security_group_*_rule resources)",
+            "a security group, with inline ingress/egress blocks or aws_vpc_security_group_*_rule resources",
             "security group ID",
             tagged(
                 Block::new()
+                    .block("ingress", trellis_provider::Nesting::Set, inline())
+                    .block("egress", trellis_provider::Nesting::Set, inline())
+                    .block_computed("ingress")
+                    .block_computed("egress")
                     .attr("id", comp(string()))
                     .attr("arn", comp(string()))
                     .attr("name", opt_comp(string()).force_new())
@@ -271,6 +292,9 @@ pub fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
             }
         }
     }
+    if type_name == SECURITY_GROUP {
+        rules::validate(config, &mut out);
+    }
     if type_name == SECURITY_GROUP && config.get("name").is_some_and(|v| !v.is_null()) {
         if let Some(name) = config.get("name").and_then(Value::as_str) {
             if name.starts_with("sg-") {
@@ -291,7 +315,7 @@ pub fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
 }
 
 /// `-1` for every protocol (`all`, `-1`), else the lowercase name (`6` is `tcp`).
-fn normal_protocol(p: &str) -> String {
+pub(crate) fn normal_protocol(p: &str) -> String {
     match p.to_ascii_lowercase().as_str() {
         "all" | "-1" => "-1".into(),
         "6" => "tcp".into(),
@@ -302,12 +326,17 @@ fn normal_protocol(p: &str) -> String {
     }
 }
 
-/// Keeps the prior spelling of a rule's protocol when it means the same.
+/// Keeps the prior spelling of a rule's protocol when it means the same, and the prior inline
+/// rules of a group when they are the same set (see [`rules::plan_change`]).
 pub fn plan_change(
     type_name: &str,
+    config: &Value,
     prior: Option<&Value>,
     planned: &mut Value,
 ) -> Vec<AttributeDiagnostic> {
+    if type_name == SECURITY_GROUP {
+        rules::plan_change(config, prior, planned);
+    }
     if let (true, Some(prior)) = (matches!(type_name, INGRESS | EGRESS), prior) {
         if let (Some(a), Some(b)) = (s(planned, "ip_protocol"), s(prior, "ip_protocol")) {
             if a != b && normal_protocol(&a) == normal_protocol(&b) {
@@ -344,7 +373,7 @@ fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn filter(name: &str, values: &[&str]) -> Filter {
+pub(crate) fn filter(name: &str, values: &[&str]) -> Filter {
     Filter::builder()
         .name(name)
         .set_values(Some(values.iter().map(|v| v.to_string()).collect()))
@@ -510,6 +539,20 @@ async fn get_group(c: &Clients, id: &str) -> Result<Option<Value>, ProviderError
     ])))
 }
 
+/// A group with its inline rules, for each direction that `shape` manages (a list there).
+async fn get_group_shaped(
+    c: &Clients,
+    id: &str,
+    shape: &Value,
+) -> Result<Option<Value>, ProviderError> {
+    let Some(mut group) = get_group(c, id).await? else {
+        return Ok(None);
+    };
+    let owner = s(&group, "owner_id");
+    rules::fill(c, &mut group, shape, owner.as_deref()).await?;
+    Ok(Some(group))
+}
+
 async fn get_rule(
     c: &Clients,
     group: Option<&str>,
@@ -579,7 +622,7 @@ pub async fn read(
     match type_name {
         VPC => get_vpc(c, &id).await,
         SUBNET => get_subnet(c, &id).await,
-        SECURITY_GROUP => get_group(c, &id).await,
+        SECURITY_GROUP => get_group_shaped(c, &id, prior).await,
         INGRESS | EGRESS => {
             let group = s(prior, "security_group_id");
             get_rule(c, group.as_deref(), &id, type_name == EGRESS).await
@@ -761,8 +804,17 @@ pub async fn create(
                 .group_id()
                 .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no group ID returned"))?
                 .to_string();
-            revoke_default_egress(c, &id).await?;
-            get_group(c, &id)
+            let managed = |direction: &str| planned.get(direction).and_then(Value::as_list);
+            if managed("egress").is_none() {
+                revoke_default_egress(c, &id).await?;
+            }
+            let account = c.account().await.ok();
+            for (direction, egress) in rules::DIRECTIONS {
+                if let Some(wanted) = planned.get(direction).filter(|v| v.as_list().is_some()) {
+                    rules::reconcile(c, &id, account.as_deref(), egress, wanted).await?;
+                }
+            }
+            get_group_shaped(c, &id, planned)
                 .await?
                 .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "security group vanished"))
         }
@@ -935,6 +987,15 @@ pub async fn update(
                     .map_err(aws)?;
             }
         }
+        SECURITY_GROUP => {
+            let account = s(prior, "owner_id");
+            for (direction, egress) in rules::DIRECTIONS {
+                let wanted = planned.get(direction).filter(|v| v.as_list().is_some());
+                if let Some(wanted) = wanted.filter(|w| Some(*w) != prior.get(direction)) {
+                    rules::reconcile(c, &id, account.as_deref(), egress, wanted).await?;
+                }
+            }
+        }
         INGRESS | EGRESS => {
             let keys = [
                 "ip_protocol",
@@ -964,7 +1025,13 @@ pub async fn update(
         _ => {}
     }
     update_tags(c, &id, prior, planned).await?;
-    read(c, type_name, prior)
+    // A group's inline rules come back written as planned when they are the planned set.
+    let shape = if type_name == SECURITY_GROUP {
+        planned
+    } else {
+        prior
+    };
+    read(c, type_name, shape)
         .await?
         .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "gone during update"))
 }
@@ -1108,7 +1175,13 @@ pub async fn import(
     type_name: &str,
     id: &str,
 ) -> Result<Option<Value>, ProviderError> {
-    let found = read(c, type_name, &Value::object([("id", Value::string(id))])).await?;
+    // An imported group's inline rules are read in full (as Terraform imports them).
+    let shape = Value::object([
+        ("id", Value::string(id)),
+        ("ingress", Value::List(Vec::new())),
+        ("egress", Value::List(Vec::new())),
+    ]);
+    let found = read(c, type_name, &shape).await?;
     Ok(found.map(|mut v| {
         // Arguments that only the configuration holds take their defaults.
         let defaults: &[(&str, Value)] = match type_name {
@@ -1151,7 +1224,7 @@ pub async fn settle(
             }
             let o = call.send().await.map_err(aws)?;
             match o.security_groups().first().and_then(|g| g.group_id()) {
-                Some(id) => get_group(c, id).await,
+                Some(id) => get_group_shaped(c, id, planned).await,
                 None => Ok(None),
             }
         }

@@ -436,22 +436,25 @@ fn resolve_unknowns(
 /// A configured AWS provider (one `provider "aws"` block).
 pub struct AwsProvider {
     inner: Arc<Inner>,
-    location: std::sync::OnceLock<String>,
+    location: std::sync::OnceLock<trellis_types::Location>,
 }
 
 #[async_trait]
 impl Provider for AwsProvider {
-    fn location(&self) -> Option<String> {
+    fn location(&self) -> Option<trellis_types::Location> {
         if let Some(l) = self.location.get() {
             return Some(l.clone());
         }
         match self.inner.account.get() {
             Some((account, _, _)) => {
-                let l = format!("account {account}, {}", self.inner.region);
+                let l = trellis_types::Location::new(account.clone(), self.inner.region.clone());
                 let _ = self.location.set(l.clone());
                 Some(l)
             }
-            None => Some(self.inner.region.clone()),
+            None => Some(trellis_types::Location {
+                account: None,
+                region: Some(self.inner.region.clone()),
+            }),
         }
     }
 

@@ -180,6 +180,7 @@ fn kind_of(code: &str) -> Option<ErrorKind> {
         | "PriorRequestNotComplete"
         | "InvalidStateTransitionException"
         | "ConflictingDomainExists"
+        | "LastVPCAssociation"
         | "HostedZoneAlreadyExists"
         | "InvalidGroup.Duplicate"
         | "InvalidPermission.Duplicate" => ErrorKind::Conflict,
@@ -191,7 +192,10 @@ fn kind_of(code: &str) -> Option<ErrorKind> {
         | "MalformedArnException"
         | "InvalidDomainName"
         | "InvalidVPCId" => ErrorKind::Invalid,
-        "AccessDenied" | "UnauthorizedOperation" | "OperationNotPermittedException" => {
+        "AccessDenied"
+        | "UnauthorizedOperation"
+        | "OperationNotPermittedException"
+        | "NotAuthorizedException" => {
             ErrorKind::AccessDenied
         }
         _ => return None,
@@ -301,7 +305,7 @@ impl MeshProvider {
 
 #[async_trait]
 impl Provider for MeshProvider {
-    fn location(&self) -> Option<String> {
+    fn location(&self) -> Option<trellis_types::Location> {
         self.lattice.location()
     }
 
@@ -379,7 +383,12 @@ impl Provider for MeshProvider {
                 request.prior.as_ref(),
                 &mut planned,
             ),
-            Family::Ec2 => ec2::plan_change(type_name, request.prior.as_ref(), &mut planned),
+            Family::Ec2 => ec2::plan_change(
+                type_name,
+                &request.config,
+                request.prior.as_ref(),
+                &mut planned,
+            ),
         };
         // Only managed resources carry `tags_all` (data sources of the same type name do not;
         // they come here too when read during apply).
@@ -619,6 +628,16 @@ mod tests {
         assert_eq!(kind_of("InvalidVpcID.NotFound"), Some(ErrorKind::NotFound));
         assert_eq!(kind_of("NoSuchHostedZone"), Some(ErrorKind::NotFound));
         assert_eq!(kind_of("DependencyViolation"), Some(ErrorKind::Conflict));
+        assert_eq!(
+            kind_of("VPCAssociationAuthorizationNotFound"),
+            Some(ErrorKind::NotFound)
+        );
+        assert_eq!(kind_of("VPCAssociationNotFound"), Some(ErrorKind::NotFound));
+        assert_eq!(
+            kind_of("NotAuthorizedException"),
+            Some(ErrorKind::AccessDenied)
+        );
+        assert_eq!(kind_of("LastVPCAssociation"), Some(ErrorKind::Conflict));
         assert_eq!(kind_of("Throttling"), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Route53 names for meshes: `aws_route53_zone` (public, or private with `vpc` blocks),
 //! `aws_route53_record` (`records`, or an `alias` block such as a Lattice service's
-//! `dns_entry`), and the data source `aws_route53_zone`. Every change waits for INSYNC.
+//! `dns_entry`), the data source `aws_route53_zone`, and the cross-account association of a
+//! private zone with another account's VPC ([`assoc`]). Every change waits for INSYNC.
 //!
 //! Names compare as DNS does: without case and without the trailing dot, and a record name
 //! relative to its zone (`orders`) is the same as the full one (`orders.mesh.internal`), so
@@ -21,6 +22,10 @@ use crate::error::invalid;
 use crate::mesh::sch::*;
 use crate::mesh::{aws, required, set_of, tags_value, Clients};
 use crate::resources::{wait_for, Poll};
+
+mod assoc;
+
+pub use assoc::{ASSOCIATION, AUTHORIZATION};
 
 pub const ZONE: &str = "aws_route53_zone";
 pub const RECORD: &str = "aws_route53_record";
@@ -100,6 +105,7 @@ pub fn schema(
             record,
         ),
     );
+    assoc::schema(resources);
     data_sources.insert(
         ZONE.into(),
         data(
@@ -281,6 +287,7 @@ pub fn plan_change(
                 }
             }
         }
+        AUTHORIZATION | ASSOCIATION => assoc::plan_change(region, prior, planned),
         _ => {}
     }
     out
@@ -626,6 +633,7 @@ pub async fn read(
             Err(e) if e.code.as_deref() == Some("NoSuchHostedZone") => Ok(None),
             other => other,
         },
+        AUTHORIZATION | ASSOCIATION => assoc::read(c, type_name, prior).await,
         other => Err(invalid(format!("unknown resource type {other}"))),
     }
 }
@@ -696,6 +704,7 @@ pub async fn create(
                 .await?
                 .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "record vanished"))
         }
+        AUTHORIZATION | ASSOCIATION => assoc::create(c, type_name, planned).await,
         other => Err(invalid(format!("unknown resource type {other}"))),
     }
 }
@@ -759,6 +768,12 @@ pub async fn update(
 ) -> Result<Value, ProviderError> {
     let limit = timeout(planned, "update", WAIT);
     match type_name {
+        // Every argument forces a replacement: nothing to update.
+        AUTHORIZATION | ASSOCIATION => {
+            return assoc::read(c, type_name, prior)
+                .await?
+                .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "gone during update"));
+        }
         ZONE => {
             let id = required(prior, "id")?;
             if s(prior, "comment") != s(planned, "comment") {
@@ -827,6 +842,7 @@ pub async fn update(
 pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
     let limit = timeout(prior, "delete", WAIT);
     match type_name {
+        AUTHORIZATION | ASSOCIATION => assoc::delete(c, type_name, prior).await,
         ZONE => {
             let id = required(prior, "id")?;
             if b(prior, "force_destroy") == Some(true) {
@@ -936,6 +952,7 @@ pub async fn import(
     id: &str,
 ) -> Result<Option<Value>, ProviderError> {
     match type_name {
+        AUTHORIZATION | ASSOCIATION => assoc::import(c, type_name, id).await,
         ZONE => Ok(get_zone(c, &zone_id(id), &Value::Null).await?.map(|mut v| {
             v.set_path(&Path::from_keys(["force_destroy"]), Value::Bool(false));
             v
@@ -1006,6 +1023,7 @@ pub async fn settle(
                 && normal_alias(found.get("alias")) == normal_alias(planned.get("alias"));
             Ok(same.then_some(found))
         }
+        AUTHORIZATION | ASSOCIATION => assoc::settle(c, type_name, planned).await,
         _ => Ok(None),
     }
 }

@@ -459,6 +459,45 @@ fn seed_mesh_across_four_accounts() {
         .trim_start()
         .starts_with(&format!("# (in account {NETWORK}, us-east-1)")));
 
+    // So do the pull-request comment and the JSON plan, which policy tools read.
+    let md = f.ok(&["plan", "-markdown", "-input=false"]);
+    assert!(
+        md.contains("| account | region | to add | to change | to destroy |"),
+        "{md}"
+    );
+    for account in [NETWORK, SERVICE_A, SERVICE_B, SERVICE_C] {
+        assert!(
+            md.contains(&format!("| `{account}` | us-east-1 | ")),
+            "markdown counts account {account}:\n{md}"
+        );
+    }
+    assert!(md.contains(&format!(
+        "<details><summary>aws_vpclattice_service_network.mesh will be created (in account {NETWORK}, us-east-1)</summary>"
+    )));
+    let text = f.ok(&["plan", "-json", "-input=false"]);
+    let json: serde_json::Value = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .next()
+        .expect("a JSON plan")
+        .expect("valid JSON");
+    let changes = json["resource_changes"].as_array().expect("resource_changes");
+    let at = |address: &str| {
+        changes
+            .iter()
+            .find(|c| c["address"] == address)
+            .unwrap_or_else(|| panic!("{address} in the JSON plan"))["trellis_location"]
+            .clone()
+    };
+    assert_eq!(
+        at("aws_vpclattice_service_network.mesh"),
+        serde_json::json!({"provider_config_key": "aws.network", "account_id": NETWORK, "region": REGION})
+    );
+    assert_eq!(at("aws_vpclattice_service.b")["account_id"], SERVICE_B);
+    assert!(
+        changes.iter().all(|c| c["trellis_location"]["account_id"].is_string()),
+        "every change has its account"
+    );
+
     f.apply(&[]);
     check_mesh(&f, false);
     f.assert_no_changes(&[]);

@@ -62,16 +62,10 @@ impl<'a> Obj<'a> {
         self.value.get(attr).and_then(|v| v.unmarked().as_str())
     }
 
-    /// The account: from the provider's location (`account 1111, us-east-1`), else from a
-    /// known ARN.
+    /// The account: from the provider's location, else from a known ARN.
     pub fn account(&self) -> Option<String> {
-        if let Some(location) = &self.change.location {
-            if let Some(rest) = location.strip_prefix("account ") {
-                let account: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-                if !account.is_empty() {
-                    return Some(account);
-                }
-            }
+        if let Some(account) = self.change.location.as_ref().and_then(|l| l.account.clone()) {
+            return Some(account);
         }
         self.str("arn").and_then(arn_account)
     }

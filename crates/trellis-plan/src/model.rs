@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use trellis_types::{Address, Diagnostic, Path, Value};
+use trellis_types::{Address, Diagnostic, Location, Path, Value};
 
 /// What apply will do to one resource instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -71,7 +71,7 @@ pub struct Change {
     pub provider: String,
     /// Where the change lands (account and region), when the provider says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
+    pub location: Option<Location>,
     pub action: Action,
     /// The value before (refreshed state); no sensitive marks.
     pub before: Option<Value>,
@@ -180,26 +180,38 @@ pub struct Summary {
     pub moved: usize,
 }
 
+impl Summary {
+    /// Counts one change (a replace is one add and one destroy, as Terraform counts it).
+    fn count(&mut self, c: &Change) {
+        match c.action {
+            Action::Create => self.add += 1,
+            Action::Update => self.change += 1,
+            Action::Delete => self.destroy += 1,
+            Action::DeleteThenCreate | Action::CreateThenDelete => {
+                self.add += 1;
+                self.destroy += 1;
+            }
+            Action::NoOp | Action::Read => {}
+        }
+        if c.importing.is_some() {
+            self.import += 1;
+        }
+        if c.moved_from.is_some() {
+            self.moved += 1;
+        }
+    }
+
+    /// Whether nothing is counted.
+    pub fn is_empty(&self) -> bool {
+        *self == Summary::default()
+    }
+}
+
 impl Plan {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for c in &self.changes {
-            match c.action {
-                Action::Create => s.add += 1,
-                Action::Update => s.change += 1,
-                Action::Delete => s.destroy += 1,
-                Action::DeleteThenCreate | Action::CreateThenDelete => {
-                    s.add += 1;
-                    s.destroy += 1;
-                }
-                Action::NoOp | Action::Read => {}
-            }
-            if c.importing.is_some() {
-                s.import += 1;
-            }
-            if c.moved_from.is_some() {
-                s.moved += 1;
-            }
+            s.count(c);
         }
         s
     }
@@ -207,6 +219,21 @@ impl Plan {
     /// Whether apply has refreshed values or private data to record, changes or not.
     pub fn records_refresh(&self) -> bool {
         !self.drift.is_empty() || !self.refreshed_private.is_empty()
+    }
+
+    /// [`Plan::summary`] per location (the account and region of each change's provider),
+    /// ordered by location, changes whose provider gave none first (under `None`). Locations
+    /// whose changes are all no-ops and reads are left out.
+    pub fn summary_by_location(&self) -> Vec<(Option<Location>, Summary)> {
+        let mut by: BTreeMap<Option<Location>, Summary> = BTreeMap::new();
+        for c in &self.changes {
+            let mut s = Summary::default();
+            s.count(c);
+            if !s.is_empty() {
+                by.entry(c.location.clone()).or_default().count(c);
+            }
+        }
+        by.into_iter().collect()
     }
 
     /// Whether applying would change anything (resources, outputs, moves or imports).

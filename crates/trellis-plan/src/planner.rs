@@ -1376,6 +1376,13 @@ pub fn fill_computed(config: &Value, schema: &Block, prior: Option<&Value>) -> V
                     })
                     .collect(),
             ),
+            // A computed block that the configuration leaves out keeps the prior value
+            // (null when the prior has none), or is known only after a create.
+            Value::Null if nested.computed => match (prior, old) {
+                (Some(_), Some(old)) => old.clone(),
+                (Some(_), None) => Value::Null,
+                (None, _) => Value::Unknown,
+            },
             _ => configured,
         };
         out.insert(name.clone(), value);

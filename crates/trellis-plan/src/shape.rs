@@ -42,6 +42,18 @@ pub fn check_body(
                         .with_span(span_of(attr.key.span())),
                     ),
                     Some(_) => {}
+                    // Attributes as blocks: `ingress = []` manages an empty set.
+                    None if schema.blocks.get(name).is_some_and(|b| b.computed) => {
+                        if seen_blocks.contains_key(name) {
+                            diags.push(
+                                Diagnostic::error(format!(
+                                    "{name} is set both as an attribute and as blocks"
+                                ))
+                                .with_detail("use one form")
+                                .with_span(span_of(attr.key.span())),
+                            );
+                        }
+                    }
                     None if schema.blocks.contains_key(name) => diags.push(
                         Diagnostic::error(format!("{name} is a block, not an attribute"))
                             .with_detail(format!("write it as {name} {{ ... }}"))
@@ -86,6 +98,15 @@ pub fn check_body(
                 match schema.blocks.get(&name) {
                     Some(nested) => {
                         *seen_blocks.entry(name.clone()).or_default() += 1;
+                        if nested.computed && seen_attributes.contains(&name) {
+                            diags.push(
+                                Diagnostic::error(format!(
+                                    "{name} is set both as an attribute and as blocks"
+                                ))
+                                .with_detail("use one form")
+                                .with_span(span_of(block.ident.span())),
+                            );
+                        }
                         if !dynamic && nested.nesting == Nesting::Single && seen_blocks[&name] > 1 {
                             diags.push(
                                 Diagnostic::error(format!("too many {name} blocks"))
@@ -174,7 +195,13 @@ fn shape_block(
         out.insert(name.clone(), converted);
     }
     for (name, nested) in &schema.blocks {
-        let blocks = map.get(name).cloned().unwrap_or(Value::List(Vec::new()));
+        // A computed block that the configuration leaves out stays null: not managed.
+        let absent = if nested.computed {
+            Value::Null
+        } else {
+            Value::List(Vec::new())
+        };
+        let blocks = map.get(name).cloned().unwrap_or(absent);
         at.push(PathStep::Key(name.clone()));
         let shaped = match blocks.unmarked() {
             Value::Unknown => Value::Unknown,
@@ -209,6 +236,7 @@ fn shape_block(
             }
             Value::Null => match nested.nesting {
                 Nesting::Single => Value::Null,
+                _ if nested.computed => Value::Null,
                 _ => Value::List(Vec::new()),
             },
             other => {

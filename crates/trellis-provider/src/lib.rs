@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use trellis_types::{Path, Value};
+use trellis_types::{Location, Path, Value};
 
 pub use schema::{
     AttrType, Attribute, Block, NestedBlock, Nesting, ProviderSchema, ResourceSchema,
@@ -65,9 +65,9 @@ pub trait ProviderFactory: Send + Sync {
 /// One configured provider (one `provider` block).
 #[async_trait]
 pub trait Provider: Send + Sync {
-    /// Where changes through this provider land, for plan output (`account 1111…, us-east-1`).
-    /// `None` when the notion does not apply.
-    fn location(&self) -> Option<String> {
+    /// Where changes through this provider land (account and region), for every plan view.
+    /// Called after the first [`Provider::read`]; `None` when the notion does not apply.
+    fn location(&self) -> Option<Location> {
         None
     }
 

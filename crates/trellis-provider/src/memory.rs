@@ -14,7 +14,8 @@
 //!
 //! Provider arguments: `store` (path), `latency_ms` (added to every operation),
 //! `crash_after_create` (a name: the process exits right after creating that object, before
-//! trellis can record it, to simulate a crash).
+//! trellis can record it, to simulate a crash), `account` and `region` (the provider's
+//! [`Location`], shown in plans).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -22,7 +23,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use trellis_types::{Path, Value};
+use trellis_types::{Location, Path, Value};
 
 use crate::schema::{AttrType, Attribute, Block, Nesting, ProviderSchema, ResourceSchema};
 use crate::{
@@ -107,10 +108,14 @@ impl ProviderFactory for MemoryFactory {
                 .get("crash_after_create")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            location: config
-                .get("location")
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            location: {
+                let part = |key: &str| config.get(key).and_then(Value::as_str).map(str::to_string);
+                let location = Location {
+                    account: part("account"),
+                    region: part("region"),
+                };
+                (!location.is_empty()).then_some(location)
+            },
         }))
     }
 }
@@ -268,7 +273,7 @@ pub struct MemoryProvider {
     store: Option<String>,
     latency: Duration,
     crash_after_create: Option<String>,
-    location: Option<String>,
+    location: Option<Location>,
 }
 
 impl MemoryProvider {
@@ -384,7 +389,7 @@ fn computed(type_name: &str, id: &str, planned: &Value) -> Value {
 
 #[async_trait]
 impl Provider for MemoryProvider {
-    fn location(&self) -> Option<String> {
+    fn location(&self) -> Option<Location> {
         self.location.clone()
     }
 
@@ -793,7 +798,8 @@ pub fn schema() -> ProviderSchema {
             .attr("store", Attribute::optional(string()))
             .attr("latency_ms", Attribute::optional(AttrType::Number))
             .attr("crash_after_create", Attribute::optional(string()))
-            .attr("location", Attribute::optional(string())),
+            .attr("account", Attribute::optional(string()))
+            .attr("region", Attribute::optional(string())),
         resources,
         data_sources,
     }

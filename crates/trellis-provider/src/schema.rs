@@ -125,6 +125,12 @@ pub struct NestedBlock {
     /// inside says otherwise.
     pub force_new: bool,
     pub max_items: Option<usize>,
+    /// Terraform's "attributes as blocks" with a computed value (`ingress` of
+    /// `aws_security_group`): when the configuration has no such block, the block is not
+    /// managed and the planned value keeps what the prior value holds; the configuration may
+    /// also write it as an attribute (`ingress = []`, to manage an empty set).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub computed: bool,
 }
 
 /// The attributes and nested blocks of a resource or block.
@@ -156,8 +162,17 @@ impl Block {
                     Nesting::Single => Some(1),
                     _ => None,
                 },
+                computed: false,
             },
         );
+        self
+    }
+
+    /// Marks the nested block `name` computed (see [`NestedBlock::computed`]).
+    pub fn block_computed(mut self, name: &str) -> Block {
+        if let Some(b) = self.blocks.get_mut(name) {
+            b.computed = true;
+        }
         self
     }
 

@@ -15,6 +15,11 @@
 //!   does) and are `null` inside lists; `after_unknown` says where they are.
 //! - A `trellis` object carries what Terraform has no field for: the state lineage and
 //!   serial the plan was made against, the configuration hash and the plan options.
+//! - Each entry of `resource_changes` and `resource_drift` whose provider knows where it
+//!   acts carries `trellis_location`: the provider configuration (`provider_config_key`,
+//!   `aws.network`: Terraform's `provider_name` cannot tell aliases apart) and the account
+//!   (`account_id`) and `region` the change lands in, as separate fields (`null` when the
+//!   provider does not know one), so that a policy can match on them without parsing text.
 
 use serde_json::{json, Map, Value as Json};
 use trellis_plan::{Action, Change, OutputChange, Plan, Reason};
@@ -173,6 +178,16 @@ fn resource_change(change: &Change) -> Json {
     obj.insert("change".into(), Json::Object(inner));
     if let Some(reason) = change.reason.as_ref().and_then(action_reason) {
         obj.insert("action_reason".into(), json!(reason));
+    }
+    if let Some(location) = &change.location {
+        obj.insert(
+            "trellis_location".into(),
+            json!({
+                "provider_config_key": change.provider,
+                "account_id": location.account,
+                "region": location.region,
+            }),
+        );
     }
     Json::Object(obj)
 }

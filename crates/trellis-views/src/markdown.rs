@@ -14,6 +14,8 @@ pub const MARKDOWN_LIMIT: usize = 65_000;
 
 /// The most the destroy and replace warning may take; past it, the rest is counted.
 const DESTRUCTIVE_BUDGET: usize = 20_000;
+/// The most the table of changes per account and region may take.
+const LOCATIONS_BUDGET: usize = 5_000;
 /// The most the import and move lists may take.
 const IMPORTS_MOVES_BUDGET: usize = 5_000;
 /// The most the mesh checks' warning may take.
@@ -27,14 +29,18 @@ const NOTE_RESERVE: usize = 3_000;
 
 /// Renders a plan as a pull-request comment, in this order:
 ///
-/// 1. the summary line (`Plan: 2 to add, 1 to change, 1 to destroy, 1 to import.`);
-/// 2. the imports and moves, one line each;
-/// 3. a `[!WARNING]` block listing every destroy and replace with its reason;
+/// 1. the summary line (`Plan: 2 to add, 1 to change, 1 to destroy, 1 to import.`), then,
+///    when the providers say where their changes land, the same counts per account and
+///    region in a table (a reviewer of a mesh across accounts sees at once which accounts
+///    a pull request touches);
+/// 2. the imports and moves, one line each, with their account and region;
+/// 3. a `[!WARNING]` block listing every destroy and replace with its account and region
+///    and its reason;
 /// 4. a `[!CAUTION]` block with the mesh checks' findings (see `trellis-mesh`);
 /// 5. the connectivity changes: client VPC → service pairs that appear, disappear or change
 ///    their IAM gate, per service network, in `diff` blocks;
-/// 6. one collapsible `<details>` section per resource with its attribute diff in a `diff`
-///    code block (GitHub colours `+` green, `-` red and `!` for in-place changes; policy
+/// 6. one collapsible `<details>` section per resource (its title says the account and
+///    region) with its attribute diff in a `diff` code block (GitHub colours `+` green, `-` red and `!` for in-place changes; policy
 ///    JSON is shown as a line diff), drift first and output changes last;
 /// 7. the planner's warnings.
 ///
@@ -53,6 +59,7 @@ pub fn render_plan_markdown(plan: &Plan) -> String {
         head.push_str("**No changes.** Your infrastructure matches the configuration.\n");
     } else {
         let _ = writeln!(head, "**{}**", summary_text(plan));
+        head.push_str(&locations_table(plan));
     }
     head.push_str(&imports_and_moves(&changes));
     head.push_str(&destructive_warning(&changes));
@@ -149,18 +156,92 @@ fn capped(text: String, budget: usize) -> String {
     out
 }
 
+/// The plan's counts per account and region, as a table; nothing when no provider said
+/// where its changes land.
+fn locations_table(plan: &Plan) -> String {
+    let by = plan.summary_by_location();
+    if by.iter().all(|(location, _)| location.is_none()) {
+        return String::new();
+    }
+    let imports = by.iter().any(|(_, s)| s.import > 0);
+    let moves = by.iter().any(|(_, s)| s.moved > 0);
+    let mut s = String::from("\n| account | region | to add | to change | to destroy |");
+    let mut rule = String::from("| --- | --- | ---: | ---: | ---: |");
+    if imports {
+        s.push_str(" to import |");
+        rule.push_str(" ---: |");
+    }
+    if moves {
+        s.push_str(" to move |");
+        rule.push_str(" ---: |");
+    }
+    let _ = writeln!(s, "\n{rule}");
+    let unknown = "(not known)";
+    let mut dropped = 0;
+    for (location, counts) in &by {
+        let account = location.as_ref().and_then(|l| l.account.as_deref());
+        let region = location.as_ref().and_then(|l| l.region.as_deref());
+        let mut row = format!(
+            "| {} | {} | {} | {} | {} |",
+            account.map_or(unknown.to_string(), |a| format!("`{}`", a.replace('`', "'"))),
+            region.map_or(unknown.to_string(), escape_table),
+            counts.add,
+            counts.change,
+            counts.destroy
+        );
+        if imports {
+            let _ = write!(row, " {} |", counts.import);
+        }
+        if moves {
+            let _ = write!(row, " {} |", counts.moved);
+        }
+        row.push('\n');
+        if dropped == 0 && s.len() + row.len() <= LOCATIONS_BUDGET {
+            s.push_str(&row);
+        } else {
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        let _ = writeln!(
+            s,
+            "\n_… and {dropped} more account{} and regions; `trellis show PLANFILE` has them all._",
+            if dropped == 1 { "" } else { "s" }
+        );
+    }
+    s
+}
+
+/// A table cell's text: pipes escaped, no line breaks, HTML escaped.
+fn escape_table(text: &str) -> String {
+    escape_html(text).replace('|', "\\|").replace('\n', " ")
+}
+
+/// ` in account 1111, us-east-1`, or nothing when the change's provider did not say.
+fn location_suffix(c: &Change) -> String {
+    match &c.location {
+        Some(location) if !location.is_empty() => format!(" in {}", escape_html(&location.to_string())),
+        _ => String::new(),
+    }
+}
+
 fn imports_and_moves(changes: &[&Change]) -> String {
     let mut lines = Vec::new();
     for c in changes {
         if let Some(id) = &c.importing {
             lines.push(format!(
-                "- `{}` will be imported (import ID `{}`)\n",
+                "- `{}` will be imported (import ID `{}`){}\n",
                 c.address,
-                id.replace('`', "'")
+                id.replace('`', "'"),
+                location_suffix(c)
             ));
         }
         if let Some(from) = &c.moved_from {
-            lines.push(format!("- `{from}` has moved to `{}`\n", c.address));
+            lines.push(format!(
+                "- `{from}` has moved to `{}`{}\n",
+                c.address,
+                location_suffix(c)
+            ));
         }
     }
     if lines.is_empty() {
@@ -217,7 +298,7 @@ fn destructive_warning(changes: &[&Change]) -> String {
         } else {
             "replaced"
         };
-        let mut line = format!("> - `{}` will be {verb}", c.address);
+        let mut line = format!("> - `{}` will be {verb}{}", c.address, location_suffix(c));
         if let Some(why) = reason_text(c) {
             let _ = write!(line, " ({why})");
         }

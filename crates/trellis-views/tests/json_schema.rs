@@ -187,11 +187,33 @@ fn module_plan_and_mesh_plan_validate() {
             ("name", s("orders")),
         ])),
     );
-    c.location = Some("account 1, us-east-1".into());
+    c.location = Some(trellis_types::Location::new("1", "us-east-1"));
     let json = plan_json(&plan(vec![c]));
     assert_eq!(
         json["resource_changes"][0]["module_address"],
         "module.net[\"eu\"]"
+    );
+    assert_eq!(
+        json["resource_changes"][0]["trellis_location"],
+        json!({"provider_config_key": "aws", "account_id": "1", "region": "us-east-1"})
+    );
+    assert!(errors_of(&json).is_empty(), "{:#?}", errors_of(&json));
+
+    // A provider that knows only its region: the account is null, not left out.
+    let mut c = change(
+        "aws_vpclattice_service.orders",
+        trellis_plan::Action::Create,
+        None,
+        Some(obj(&[("name", s("orders"))])),
+    );
+    c.location = Some(trellis_types::Location {
+        account: None,
+        region: Some("eu-west-1".into()),
+    });
+    let json = plan_json(&plan(vec![c]));
+    assert_eq!(
+        json["resource_changes"][0]["trellis_location"]["account_id"],
+        Json::Null
     );
     assert!(errors_of(&json).is_empty(), "{:#?}", errors_of(&json));
 
@@ -223,6 +245,11 @@ fn the_validator_rejects_what_it_should() {
     assert!(errors_of(&extra)
         .iter()
         .any(|e| e.contains("unexpected field \"chnage\"")));
+
+    let mut bad_location = good.clone();
+    bad_location["resource_changes"][0]["trellis_location"] =
+        json!({"provider_config_key": "aws", "account_id": 1, "region": "us-east-1"});
+    assert!(!errors_of(&bad_location).is_empty());
 
     let mut bad_action = good.clone();
     bad_action["resource_changes"][0]["change"]["actions"] = json!(["replace"]);

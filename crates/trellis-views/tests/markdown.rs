@@ -62,3 +62,90 @@ fn thousands_of_destroys_stay_under_the_limit() {
     assert!(text.contains("more; `trellis show PLANFILE` lists them all"));
     assert!(text.contains("sections were left out"));
 }
+
+/// A plan across two accounts: the comment counts the changes per account and region, and
+/// every destroy, replace and import line says where it lands.
+#[test]
+fn every_change_says_its_account_and_region() {
+    let located = |address: &str, action: Action, account: &str, region: &str| {
+        let mut c = change(
+            address,
+            action,
+            (action != Action::Create).then(|| obj(&[("id", s("x-1"))])),
+            (action != Action::Delete).then(|| obj(&[("id", s("x-1")), ("name", s("n"))])),
+        );
+        c.location = Some(trellis_types::Location::new(account, region));
+        c
+    };
+    let mut imported = located(
+        "aws_vpc.client",
+        Action::NoOp,
+        "222222222222",
+        "eu-west-1",
+    );
+    imported.importing = Some("vpc-0abc".into());
+    let mut replaced = located(
+        "aws_vpclattice_listener.b",
+        Action::DeleteThenCreate,
+        "333333333333",
+        "us-east-1",
+    );
+    replaced.reason = Some(trellis_plan::Reason::ReplaceBecauseCannotUpdate);
+    let mut unlocated = change(
+        "trellis_test_thing.t",
+        Action::Create,
+        None,
+        Some(obj(&[("name", s("t"))])),
+    );
+    unlocated.provider = "trellis".into();
+    let text = render_plan_markdown(&plan(vec![
+        located(
+            "aws_vpclattice_service_network.mesh",
+            Action::Create,
+            "111111111111",
+            "us-east-1",
+        ),
+        located(
+            "aws_ram_resource_share.mesh",
+            Action::Update,
+            "111111111111",
+            "us-east-1",
+        ),
+        replaced,
+        located(
+            "aws_route53_record.old",
+            Action::Delete,
+            "333333333333",
+            "us-east-1",
+        ),
+        imported,
+        unlocated,
+    ]));
+    assert!(text.contains(
+        "> - `aws_vpclattice_listener.b` will be replaced in account 333333333333, us-east-1 \
+         (an attribute cannot be updated in place)\n"
+    ));
+    assert!(text.contains(
+        "> - `aws_route53_record.old` will be destroyed in account 333333333333, us-east-1\n"
+    ));
+    assert!(text.contains(
+        "- `aws_vpc.client` will be imported (import ID `vpc-0abc`) in account 222222222222, eu-west-1\n"
+    ));
+    assert!(text.contains("| `111111111111` | us-east-1 | 1 | 1 | 0 | 0 |\n"));
+    assert!(text.contains("| `333333333333` | us-east-1 | 1 | 0 | 2 | 0 |\n"));
+    assert!(text.contains("| (not known) | (not known) | 1 | 0 | 0 | 0 |\n"));
+    insta::assert_snapshot!(text);
+}
+
+/// A plan whose providers give no location has no table (the in-memory provider, or an AWS
+/// plan made before any provider learnt its account has at least the region).
+#[test]
+fn no_table_without_locations() {
+    let text = render_plan_markdown(&plan(vec![change(
+        "aws_vpclattice_service.orders",
+        Action::Create,
+        None,
+        Some(obj(&[("name", s("orders"))])),
+    )]));
+    assert!(!text.contains("| account |"), "{text}");
+}

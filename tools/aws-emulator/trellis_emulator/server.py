@@ -1,9 +1,9 @@
 """The WSGI application: admin endpoint, faults and counts, extensions, then moto.
 
 Every request is identified (service, operation), counted, given its injected
-fault if any, and then served by an extension backend (VPC Lattice, RAM) or
-passed to moto's own server application for everything else (EC2, Route53,
-STS, IAM, Organizations, ...).
+fault if any, and then served by an extension backend (VPC Lattice, RAM, the
+cross-account operations of Route53) or passed to moto's own server application
+for everything else (EC2, Route53, STS, IAM, Organizations, ...).
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from .faults import CallCounter, FaultConfig, FaultInjector
 from .lattice import LatticeBackend
 from .protocols import Call, api_model, fault_response, identify, raw_path
 from .ram import RamBackend
+from .route53 import OPERATIONS as ROUTE53_OPERATIONS
+from .route53 import Route53Backend, Route53Error
+from .route53 import error_body as route53_error_body
 from .s3 import WriteGuard, conflict_response, is_conditional, object_write_key
 
 StartResponse = Callable[..., Any]
@@ -105,6 +108,7 @@ class EmulatorApp:
         self.s3_writes = WriteGuard()
         self.ram = RamBackend(self.settings, lambda arn: self.lattice.owner_of(arn))
         self.lattice = LatticeBackend(self.settings, self.ram, MotoNetwork())
+        self.route53 = Route53Backend()
         self.extensions = {
             "vpc-lattice": Extension("vpc-lattice", self.lattice, self.lattice.lock),
             "ram": Extension("ram", self.ram, self.lattice.lock),
@@ -140,6 +144,14 @@ class EmulatorApp:
         return response(environ, start_response)
 
     def serve(self, environ: dict[str, Any], body: bytes, call: Call) -> Response:
+        if call.service == "route53" and call.operation in ROUTE53_OPERATIONS:
+            account = account_of(call.access_key, environ)
+            try:
+                status, xml = self.route53.handle(call.operation, account, environ, body)
+            except Route53Error as error:
+                status, headers, data = route53_error_body(error)
+                return Response(data, status=status, headers=headers)
+            return Response(xml, status=status, content_type="text/xml")
         extension = self.extensions.get(call.service)
         if extension is not None:
             caller = Caller(account=account_of(call.access_key, environ), region=call.region)
@@ -195,6 +207,7 @@ class EmulatorApp:
             moto_api_backend.reset()
             self.lattice.reset()
             self.ram.reset()
+            self.route53.reset()
         self.calls.reset()
         self.s3_writes.reset()
         self.faults.configure(FaultConfig())

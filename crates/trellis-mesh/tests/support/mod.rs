@@ -53,7 +53,7 @@ pub fn mesh_change(
         type_name: address.type_name.clone(),
         address,
         provider: "aws".to_string(),
-        location: Some(format!("account {account}, us-east-1")),
+        location: Some(trellis_types::Location::new(account, "us-east-1")),
         action,
         before,
         after,

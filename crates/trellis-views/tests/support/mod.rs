@@ -138,7 +138,7 @@ pub fn full_plan() -> Plan {
             ("tags_all", Value::Unknown),
         ])),
     );
-    c.location = Some("account 111111111111, us-east-1".to_string());
+    c.location = Some(trellis_types::Location::new("111111111111", "us-east-1"));
     changes.push(c);
 
     // Update in place: a changed attribute, a changed map, a hidden list of blocks.
