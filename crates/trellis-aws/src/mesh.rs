@@ -195,9 +195,7 @@ fn kind_of(code: &str) -> Option<ErrorKind> {
         "AccessDenied"
         | "UnauthorizedOperation"
         | "OperationNotPermittedException"
-        | "NotAuthorizedException" => {
-            ErrorKind::AccessDenied
-        }
+        | "NotAuthorizedException" => ErrorKind::AccessDenied,
         _ => return None,
     })
 }

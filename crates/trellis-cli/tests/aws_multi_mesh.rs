@@ -480,7 +480,9 @@ fn seed_mesh_across_four_accounts() {
         .next()
         .expect("a JSON plan")
         .expect("valid JSON");
-    let changes = json["resource_changes"].as_array().expect("resource_changes");
+    let changes = json["resource_changes"]
+        .as_array()
+        .expect("resource_changes");
     let at = |address: &str| {
         changes
             .iter()
@@ -494,7 +496,9 @@ fn seed_mesh_across_four_accounts() {
     );
     assert_eq!(at("aws_vpclattice_service.b")["account_id"], SERVICE_B);
     assert!(
-        changes.iter().all(|c| c["trellis_location"]["account_id"].is_string()),
+        changes
+            .iter()
+            .all(|c| c["trellis_location"]["account_id"].is_string()),
         "every change has its account"
     );
 

@@ -655,7 +655,11 @@ fn group_rules(f: &Fixture, account: &str, group: &str, egress: bool) -> Vec<Str
             let ports = if r.ip_protocol() == Some("-1") {
                 String::new()
             } else {
-                format!(" {}-{}", r.from_port().unwrap_or(-1), r.to_port().unwrap_or(-1))
+                format!(
+                    " {}-{}",
+                    r.from_port().unwrap_or(-1),
+                    r.to_port().unwrap_or(-1)
+                )
             };
             format!(
                 "{}{ports} {source}{}",
@@ -756,7 +760,10 @@ resource "aws_vpc_security_group_ingress_rule" "open" {{
             "tcp 443-443 10.1.0.0/16 (https)".to_string(),
         ]
     );
-    assert_eq!(group_rules(&f, SERVICE_B, &group, true), vec!["-1 0.0.0.0/0"]);
+    assert_eq!(
+        group_rules(&f, SERVICE_B, &group, true),
+        vec!["-1 0.0.0.0/0"]
+    );
     f.assert_no_changes(&[]);
 
     // The same rules in another order, grouping and spelling: no change.
@@ -835,8 +842,14 @@ data "aws_ec2_managed_prefix_list" "lattice" {
     f.apply(&[]);
     let rules = group_rules(&f, SERVICE_B, &group, false);
     assert_eq!(rules.len(), 3, "{rules:?}");
-    assert!(rules.iter().any(|r| r.starts_with("tcp 8080-8080 pl-")), "{rules:?}");
-    assert!(!rules.iter().any(|r| r.starts_with("-1 ")), "self rule removed: {rules:?}");
+    assert!(
+        rules.iter().any(|r| r.starts_with("tcp 8080-8080 pl-")),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.iter().any(|r| r.starts_with("-1 ")),
+        "self rule removed: {rules:?}"
+    );
     f.assert_no_changes(&[]);
 
     // A rule added outside trellis is drift, and the next apply removes it.
@@ -916,7 +929,10 @@ resource "aws_vpclattice_service_network_vpc_association" "client" {
     write("  ingress = []", "");
     f.apply(&[]);
     assert!(group_rules(&f, SERVICE_B, &group, false).is_empty());
-    assert_eq!(group_rules(&f, SERVICE_B, &group, true), vec!["-1 0.0.0.0/0"]);
+    assert_eq!(
+        group_rules(&f, SERVICE_B, &group, true),
+        vec!["-1 0.0.0.0/0"]
+    );
     f.assert_no_changes(&[]);
 
     f.destroy(&[]);
@@ -982,11 +998,15 @@ resource "aws_route53_zone_association" "client" {
     assert!(
         run.text.contains("has not authorized VPC vpc-")
             && run.text.contains(&format!("of account {SERVICE_A}"))
-            && run.text.contains("add an aws_route53_vpc_association_authorization"),
+            && run
+                .text
+                .contains("add an aws_route53_vpc_association_authorization"),
         "{}",
         run.text
     );
-    assert!(!f.ok(&["state", "list"]).contains("aws_route53_zone_association"));
+    assert!(!f
+        .ok(&["state", "list"])
+        .contains("aws_route53_zone_association"));
 
     // With the authorization, made by the zone's account, the association follows it.
     write(
@@ -1038,11 +1058,13 @@ resource "aws_route53_zone_association" "client" {
                 .send(),
         )
         .unwrap();
-    let authorized: Vec<&str> = authorized.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
+    let authorized: Vec<&str> = authorized
+        .vpcs()
+        .iter()
+        .filter_map(|v| v.vpc_id())
+        .collect();
     assert_eq!(authorized, vec![client_vpc.as_str()]);
-    let seen = f
-        .block(owner.get_hosted_zone().id(&zone).send())
-        .unwrap();
+    let seen = f.block(owner.get_hosted_zone().id(&zone).send()).unwrap();
     assert_eq!(seen.vpcs().len(), 2, "the zone's own VPC and the client's");
     let by_vpc = f
         .block(
@@ -1068,7 +1090,11 @@ resource "aws_route53_zone_association" "client" {
     f.assert_no_changes(&[]);
 
     // Import IDs: ZONEID:VPCID for both, ZONEID:VPCID:REGION for the association.
-    f.ok(&["state", "rm", "aws_route53_vpc_association_authorization.client"]);
+    f.ok(&[
+        "state",
+        "rm",
+        "aws_route53_vpc_association_authorization.client",
+    ]);
     f.ok(&["state", "rm", "aws_route53_zone_association.client"]);
     let bad = f.run(&[
         "import",

@@ -416,7 +416,20 @@ impl Drop for Emulator {
 }
 
 /// `tools/aws-emulator` of this repository.
+///
+/// Found from the crate being run by cargo (`CARGO_MANIFEST_DIR` at run time, so a build
+/// cached in a target directory shared between checkouts still finds the checkout it runs
+/// in), falling back to this crate's own checkout. `TRELLIS_EMULATOR_DIR` overrides both.
 fn emulator_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("TRELLIS_EMULATOR_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(crate_dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        let dir = Path::new(&crate_dir).join("../../tools/aws-emulator");
+        if dir.join("trellis_emulator").is_dir() {
+            return dir;
+        }
+    }
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/aws-emulator")
 }
 

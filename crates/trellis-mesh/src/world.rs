@@ -64,7 +64,12 @@ impl<'a> Obj<'a> {
 
     /// The account: from the provider's location, else from a known ARN.
     pub fn account(&self) -> Option<String> {
-        if let Some(account) = self.change.location.as_ref().and_then(|l| l.account.clone()) {
+        if let Some(account) = self
+            .change
+            .location
+            .as_ref()
+            .and_then(|l| l.account.clone())
+        {
             return Some(account);
         }
         self.str("arn").and_then(arn_account)

@@ -183,7 +183,10 @@ fn locations_table(plan: &Plan) -> String {
         let region = location.as_ref().and_then(|l| l.region.as_deref());
         let mut row = format!(
             "| {} | {} | {} | {} | {} |",
-            account.map_or(unknown.to_string(), |a| format!("`{}`", a.replace('`', "'"))),
+            account.map_or(unknown.to_string(), |a| format!(
+                "`{}`",
+                a.replace('`', "'")
+            )),
             region.map_or(unknown.to_string(), escape_table),
             counts.add,
             counts.change,
@@ -220,7 +223,9 @@ fn escape_table(text: &str) -> String {
 /// ` in account 1111, us-east-1`, or nothing when the change's provider did not say.
 fn location_suffix(c: &Change) -> String {
     match &c.location {
-        Some(location) if !location.is_empty() => format!(" in {}", escape_html(&location.to_string())),
+        Some(location) if !location.is_empty() => {
+            format!(" in {}", escape_html(&location.to_string()))
+        }
         _ => String::new(),
     }
 }

@@ -77,12 +77,7 @@ fn every_change_says_its_account_and_region() {
         c.location = Some(trellis_types::Location::new(account, region));
         c
     };
-    let mut imported = located(
-        "aws_vpc.client",
-        Action::NoOp,
-        "222222222222",
-        "eu-west-1",
-    );
+    let mut imported = located("aws_vpc.client", Action::NoOp, "222222222222", "eu-west-1");
     imported.importing = Some("vpc-0abc".into());
     let mut replaced = located(
         "aws_vpclattice_listener.b",

@@ -321,7 +321,10 @@ fn atom_of(r: &SecurityGroupRule, group: &str) -> (Atom, String) {
             from,
             to,
             source,
-            description: r.description().filter(|d| !d.is_empty()).map(str::to_string),
+            description: r
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
         },
         spelled,
     )
@@ -387,8 +390,10 @@ pub async fn fill(
                 if atoms(wanted, owner).as_ref() == Some(&have) {
                     wanted.clone()
                 } else {
-                    let pairs: Vec<(Atom, String)> =
-                        rules.into_iter().map(|(a, spelled, _)| (a, spelled)).collect();
+                    let pairs: Vec<(Atom, String)> = rules
+                        .into_iter()
+                        .map(|(a, spelled, _)| (a, spelled))
+                        .collect();
                     blocks_of(&pairs)
                 }
             }
@@ -590,7 +595,10 @@ mod tests {
             account: Some("111111111111"),
         };
         assert_eq!(owner.group("sg-1"), Source::SelfGroup);
-        assert_eq!(owner.group("111111111111/sg-2"), Source::Group("sg-2".into()));
+        assert_eq!(
+            owner.group("111111111111/sg-2"),
+            Source::Group("sg-2".into())
+        );
         assert_eq!(
             owner.group("222222222222/sg-3"),
             Source::Group("222222222222/sg-3".into())

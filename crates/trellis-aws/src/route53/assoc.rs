@@ -59,7 +59,8 @@ pub fn plan_change(region: &str, prior: Option<&Value>, planned: &mut Value) {
     {
         planned.set_path(&Path::from_keys(["vpc_region"]), Value::string(region));
     }
-    if let (Some(now), Some(before)) = (s(planned, "zone_id"), prior.and_then(|p| s(p, "zone_id"))) {
+    if let (Some(now), Some(before)) = (s(planned, "zone_id"), prior.and_then(|p| s(p, "zone_id")))
+    {
         if now != before && zone_id(&now) == zone_id(&before) {
             planned.set_path(&Path::from_keys(["zone_id"]), Value::string(before));
         }
@@ -185,7 +186,13 @@ pub async fn read(
 
 /// The error of an association that its zone's owner has not authorized: what is missing,
 /// and AWS's words after it.
-fn unauthorized(zone: &str, vpc_id: &str, region: &str, me: Option<&str>, error: &ProviderError) -> ProviderError {
+fn unauthorized(
+    zone: &str,
+    vpc_id: &str,
+    region: &str,
+    me: Option<&str>,
+    error: &ProviderError,
+) -> ProviderError {
     let of = me.map(|a| format!(" of account {a}")).unwrap_or_default();
     ProviderError::new(
         ErrorKind::AccessDenied,
@@ -200,11 +207,7 @@ fn unauthorized(zone: &str, vpc_id: &str, region: &str, me: Option<&str>, error:
     )
 }
 
-pub async fn create(
-    c: &Clients,
-    type_name: &str,
-    planned: &Value,
-) -> Result<Value, ProviderError> {
+pub async fn create(c: &Clients, type_name: &str, planned: &Value) -> Result<Value, ProviderError> {
     let (zone, vpc_id, region) = parts(c, planned)?;
     let limit = timeout(planned, "create", WAIT);
     match type_name {
@@ -241,7 +244,10 @@ pub async fn create(
         other => return Err(invalid(format!("unknown resource type {other}"))),
     }
     read(c, type_name, planned).await?.ok_or_else(|| {
-        ProviderError::new(ErrorKind::NotFound, format!("{type_name} vanished after create"))
+        ProviderError::new(
+            ErrorKind::NotFound,
+            format!("{type_name} vanished after create"),
+        )
     })
 }
 
