@@ -63,7 +63,9 @@ fn custom_domains_without_certificate(world: &World<'_>, out: &mut Vec<Finding>)
                 service.address
             ),
             detail: format!(
-                "without a certificate for {domain}, VPC Lattice serves its own, which names                  only the generated domain, so HTTPS clients of {domain} fail the TLS                  handshake ({}); set certificate_arn to an ACM certificate for the domain",
+                "without a certificate for {domain}, VPC Lattice serves its own, which names \
+                 only the generated domain, so HTTPS clients of {domain} fail the TLS \
+                 handshake ({}); set certificate_arn to an ACM certificate for the domain",
                 listener.address
             ),
         });
