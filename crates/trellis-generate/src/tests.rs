@@ -160,12 +160,16 @@ fn arn_arguments_refer_to_arn() {
         taken: &[],
     });
     assert!(
-        generated.text.contains("share_arn        = t_share.mesh.arn"),
+        generated
+            .text
+            .contains("share_arn        = t_share.mesh.arn"),
         "{}",
         generated.text
     );
     assert!(
-        generated.text.contains("share_identifier = t_share.mesh.id"),
+        generated
+            .text
+            .contains("share_identifier = t_share.mesh.id"),
         "{}",
         generated.text
     );
