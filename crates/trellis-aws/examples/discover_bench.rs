@@ -5,9 +5,9 @@
 //!   cargo run --release -p trellis-aws --example discover_bench -- 500
 //! ```
 //!
-//! Builds the mesh with SDK calls (one network; per service a target group with two
-//! targets, an HTTP listener forwarding to it, one path rule, and the association; a VPC
-//! association), then runs `Provider::discover` from the network, as
+//! Builds the mesh with SDK calls (one network shared with another account through a RAM
+//! share; per service a target group with two targets, an HTTP listener forwarding to it,
+//! one path rule, and the association; a VPC association), then runs `Provider::discover` from the network, as
 //! `trellis import -service-network=... -generate-config-out=FILE` does, and prints the
 //! time, the objects found and the emulator's per-operation call counts.
 
@@ -46,6 +46,15 @@ async fn main() {
         .await
         .expect("network");
     let network_id = network.id().unwrap().to_string();
+    aws_sdk_ram::Client::new(&config)
+        .create_resource_share()
+        .name("bench-mesh-share")
+        .allow_external_principals(true)
+        .resource_arns(network.arn().unwrap())
+        .principals("111111111111")
+        .send()
+        .await
+        .expect("resource share");
     c.create_service_network_vpc_association()
         .service_network_identifier(&network_id)
         .vpc_identifier(&vpc)
@@ -166,6 +175,7 @@ async fn main() {
                     Value::object([
                         ("vpclattice", Value::string(&url)),
                         ("sts", Value::string(&url)),
+                        ("ram", Value::string(&url)),
                     ]),
                 ),
             ]),

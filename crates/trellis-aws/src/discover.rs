@@ -15,8 +15,11 @@
 //! concurrently.
 //!
 //! Objects owned by another account (a service associated with a shared network, a target
-//! group of another account) are reported as skipped with their owner, not silently left
-//! out. RAM shares are not discovered: trellis has no `aws_ram_*` resource types yet.
+//! group of another account, an association that another account created, a network shared
+//! with this account) are reported as skipped with their owner, not silently left out.
+//!
+//! This is the Lattice half: the RAM shares that hold the discovered networks and services
+//! are found by [`crate::mesh`], which serves the RAM types ([`crate::ram::discover`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -71,7 +74,7 @@ impl Ctx {
 }
 
 /// The account in an ARN (`arn:aws:vpc-lattice:us-east-1:111122223333:service/svc-1`).
-fn arn_account(arn: &str) -> Option<&str> {
+pub(crate) fn arn_account(arn: &str) -> Option<&str> {
     let mut parts = arn.split(':');
     if parts.next() != Some("arn") {
         return None;
@@ -208,42 +211,89 @@ fn task_failed(e: tokio::task::JoinError) -> ProviderError {
 
 /// A network, its associations, policies and subscriptions. Also returns the services
 /// (ID to name) of this account that are associated with it.
+///
+/// A network of another account (shared with this one through RAM, and so given by its ARN)
+/// is listed as skipped with its owner, and only the associations this account can see are
+/// followed: its policies and subscriptions are the owner's.
 async fn network(
     ctx: &Arc<Ctx>,
     id: &str,
 ) -> Result<(Vec<Found>, Vec<SkippedObject>, BTreeMap<String, String>), ProviderError> {
-    let value = ctx
-        .import(SERVICE_NETWORK, id)
-        .await
-        .map_err(|e| ProviderError::new(e.kind, format!("cannot read service network {id}: {e}")))?
-        .ok_or_else(|| {
-            ProviderError::new(
-                ErrorKind::NotFound,
-                format!("service network {id} does not exist (or is not visible to this account)"),
-            )
-        })?;
-    let network_id = s(&value, "id").unwrap_or_else(|| short_id(id).to_string());
-    let network_arn = s(&value, "arn").unwrap_or_default();
-    let name = s(&value, "name").unwrap_or_else(|| network_id.clone());
-    let mut found = vec![Found {
-        type_name: SERVICE_NETWORK,
-        import_id: network_id.clone(),
-        name: name.clone(),
-        value,
-    }];
+    let mut found = Vec::new();
     let mut skipped = Vec::new();
     let mut services = BTreeMap::new();
+    let foreign = arn_account(id).filter(|a| *a != ctx.account);
+    let (network_id, name) = if let Some(owner) = foreign {
+        let o = ctx
+            .call(1, async {
+                ctx.inner
+                    .lattice
+                    .get_service_network()
+                    .service_network_identifier(id)
+                    .send()
+                    .await
+                    .map_err(sdk)
+            })
+            .await
+            .map_err(|e| {
+                ProviderError::new(
+                    e.kind,
+                    format!(
+                        "cannot read service network {id} of account {owner}: {e} (it must be \
+                         shared with this account through RAM, and the share accepted)"
+                    ),
+                )
+            })?;
+        skipped.push(SkippedObject {
+            kind: SERVICE_NETWORK.to_string(),
+            id: id.to_string(),
+            owner: Some(owner.to_string()),
+            reason: "owned by another account, which shares it with this one; import it, its \
+                     policies and its RAM share with that account's credentials"
+                .to_string(),
+        });
+        let network_id = o.id().unwrap_or_else(|| short_id(id)).to_string();
+        (id.to_string(), o.name().unwrap_or(&network_id).to_string())
+    } else {
+        let value = ctx
+            .import(SERVICE_NETWORK, id)
+            .await
+            .map_err(|e| {
+                ProviderError::new(e.kind, format!("cannot read service network {id}: {e}"))
+            })?
+            .ok_or_else(|| {
+                let hint = if id.starts_with("arn:") {
+                    ""
+                } else {
+                    " (a network shared with this account by another one is found by its ARN, \
+                     not its ID)"
+                };
+                ProviderError::new(
+                    ErrorKind::NotFound,
+                    format!("service network {id} does not exist in this account{hint}"),
+                )
+            })?;
+        let network_id = s(&value, "id").unwrap_or_else(|| short_id(id).to_string());
+        let network_arn = s(&value, "arn").unwrap_or_default();
+        let name = s(&value, "name").unwrap_or_else(|| network_id.clone());
+        found.push(Found {
+            type_name: SERVICE_NETWORK,
+            import_id: network_id.clone(),
+            name: name.clone(),
+            value,
+        });
+        let (logs, policies) = tokio::join!(
+            access_logs(ctx, &network_id, &name),
+            policies(ctx, &network_id, &network_arn, &name),
+        );
+        let (f, skip) = policies?;
+        found.extend(f);
+        skipped.extend(skip);
+        found.extend(logs?);
+        (network_id, name)
+    };
 
-    let (snsas, snvas, logs, policies) = tokio::join!(
-        list_snsas(ctx, &network_id),
-        list_snvas(ctx, &network_id),
-        access_logs(ctx, &network_id, &name),
-        policies(ctx, &network_id, &network_arn, &name),
-    );
-    let (f, skip) = policies?;
-    found.extend(f);
-    skipped.extend(skip);
-    found.extend(logs?);
+    let (snsas, snvas) = tokio::join!(list_snsas(ctx, &network_id), list_snvas(ctx, &network_id));
 
     let mut reads = JoinSet::new();
     for snsa in snsas? {
@@ -265,10 +315,22 @@ async fn network(
         } else {
             services.insert(service_id.clone(), service_name.clone());
         }
+        let import_id = s(&value, "id").unwrap_or_default();
+        // An association belongs to the account that created it (AWS gives it an ARN in
+        // that account and one in the network owner's, and either may delete it): the
+        // creator's configuration manages it, so another account's is listed, not imported.
+        if let Some(creator) = foreign_creator(ctx, &value) {
+            skipped.push(SkippedObject {
+                kind: SNSA.to_string(),
+                id: import_id,
+                owner: Some(creator),
+                reason: format!("{CREATED_ELSEWHERE} (service {service_arn})"),
+            });
+            continue;
+        }
         let ctx = ctx.clone();
         let assoc_name = format!("{service_name}-{name}");
         reads.spawn(async move {
-            let import_id = s(&value, "id").unwrap_or_default();
             match ctx.call(1, ctx.inner.with_tags(SNSA, value)).await {
                 Ok(value) => Ok(Some(Found {
                     type_name: SNSA,
@@ -285,12 +347,21 @@ async fn network(
             }
         });
     }
-    for (snva_id, vpc_id) in snvas? {
+    for snva in snvas? {
+        if !snva.created_by.is_empty() && snva.created_by != ctx.account {
+            skipped.push(SkippedObject {
+                kind: SNVA.to_string(),
+                id: snva.id,
+                owner: Some(snva.created_by),
+                reason: format!("{CREATED_ELSEWHERE} (VPC {})", snva.vpc_id),
+            });
+            continue;
+        }
         reads.spawn(read_one(
             ctx.clone(),
             SNVA,
-            snva_id,
-            format!("{name}-{vpc_id}"),
+            snva.id,
+            format!("{name}-{}", snva.vpc_id),
         ));
     }
     while let Some(joined) = reads.join_next().await {
@@ -449,8 +520,16 @@ async fn list_snsas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snsa>, Provider
     }
 }
 
-/// (association ID, VPC ID) of every VPC association.
-async fn list_snvas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<(String, String)>, ProviderError> {
+/// A VPC association from its list summary.
+struct Snva {
+    id: String,
+    vpc_id: String,
+    /// The account that created the association (empty when the API does not say).
+    created_by: String,
+}
+
+/// Every VPC association of a network.
+async fn list_snvas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snva>, ProviderError> {
     let mut out = Vec::new();
     let mut next: Option<String> = None;
     loop {
@@ -468,16 +547,26 @@ async fn list_snvas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<(String, String
             })
             .await?;
         for i in o.items() {
-            out.push((
-                i.id().unwrap_or_default().to_string(),
-                i.vpc_id().unwrap_or_default().to_string(),
-            ));
+            out.push(Snva {
+                id: i.id().unwrap_or_default().to_string(),
+                vpc_id: i.vpc_id().unwrap_or_default().to_string(),
+                created_by: i.created_by().unwrap_or_default().to_string(),
+            });
         }
         next = o.next_token().map(str::to_string);
         if next.is_none() {
             return Ok(out);
         }
     }
+}
+
+/// Why an association of another account is not imported.
+const CREATED_ELSEWHERE: &str = "created by another account, whose configuration manages it; \
+     import it with that account's credentials";
+
+/// The account that created an association, when it is not this one.
+fn foreign_creator(ctx: &Ctx, value: &Value) -> Option<String> {
+    s(value, "created_by").filter(|c| !c.is_empty() && *c != ctx.account)
 }
 
 /// The target groups an action forwards to.
@@ -697,7 +786,7 @@ async fn target_group(ctx: &Arc<Ctx>, identifier: &str) -> Result<Part, Provider
 
 /// The arguments a configuration sets for `value`: no computed-only attributes, no nulls,
 /// and no top-level arguments equal to the server's defaults.
-fn arguments(type_name: &str, value: &Value, schema: &Block) -> Value {
+pub(crate) fn arguments(type_name: &str, value: &Value, schema: &Block) -> Value {
     let mut out = strip(value, schema);
     let defaults: &[(&str, &str)] = match type_name {
         SERVICE_NETWORK | SERVICE => &[("auth_type", "NONE")],
@@ -718,6 +807,15 @@ fn arguments(type_name: &str, value: &Value, schema: &Block) -> Value {
             if let Some(Value::Map(config)) = map.get_mut("config") {
                 drop_target_group_defaults(config);
             }
+        }
+        // RAM's default: a share open to accounts of this organization only.
+        if type_name == crate::ram::SHARE
+            && map
+                .get("allow_external_principals")
+                .and_then(Value::as_bool)
+                == Some(false)
+        {
+            map.remove("allow_external_principals");
         }
         if map
             .get("tags")

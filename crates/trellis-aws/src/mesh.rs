@@ -15,9 +15,9 @@ use aws_sdk_vpclattice::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_vpclattice::operation::RequestId;
 use trellis_provider::{
     AttributeDiagnostic, CreateRequest, CreateResponse, DeleteRequest, DiscoverRequest,
-    DiscoverResponse, ErrorKind, ImportRequest, PlanChangeRequest, PlanChangeResponse, Provider,
-    ProviderError, ProviderSchema, ReadDataRequest, ReadObject, ReadRequest, ReadResponse,
-    ResourceSchema, SettleRequest, UpdateRequest, UpdateResponse,
+    DiscoverResponse, DiscoveredObject, ErrorKind, ImportRequest, PlanChangeRequest,
+    PlanChangeResponse, Provider, ProviderError, ProviderSchema, ReadDataRequest, ReadObject,
+    ReadRequest, ReadResponse, ResourceSchema, SettleRequest, UpdateRequest, UpdateResponse,
 };
 use trellis_types::{Path, Value};
 
@@ -251,6 +251,18 @@ fn foreign_owner(identifier: &str, account: &str) -> Option<String> {
 }
 
 impl MeshProvider {
+    /// An imported object's own tags: its tags less the provider's default tags.
+    fn own_tags(&self, mut v: Value) -> Value {
+        if let Some(all) = v.get("tags_all").cloned() {
+            let own: BTreeMap<String, String> = string_map(Some(&all))
+                .into_iter()
+                .filter(|(k, val)| self.c.inner.default_tags.get(k) != Some(val))
+                .collect();
+            v.set_path(&Path::from_keys(["tags"]), tags_value(&own));
+        }
+        v
+    }
+
     fn schema_of(&self, type_name: &str) -> Option<&'static ResourceSchema> {
         static SCHEMA: std::sync::OnceLock<ProviderSchema> = std::sync::OnceLock::new();
         SCHEMA
@@ -308,7 +320,49 @@ impl Provider for MeshProvider {
     }
 
     async fn discover(&self, request: DiscoverRequest) -> Result<DiscoverResponse, ProviderError> {
-        self.lattice.discover(request).await
+        let mut response = self.lattice.discover(request).await?;
+        // The RAM shares that hold the networks and services of this account, and the shares
+        // through which the networks of other accounts reach this one.
+        let mesh: BTreeMap<String, String> = response
+            .objects
+            .iter()
+            .filter(|o| {
+                o.owner.is_none()
+                    && matches!(
+                        o.type_name.as_str(),
+                        crate::resources::SERVICE_NETWORK | crate::resources::SERVICE
+                    )
+            })
+            .filter_map(|o| Some((s(&o.value, "arn")?, o.name.clone())))
+            .collect();
+        let foreign: Vec<String> = response
+            .skipped
+            .iter()
+            .filter(|s| s.kind == crate::resources::SERVICE_NETWORK && s.id.starts_with("arn:"))
+            .map(|s| s.id.clone())
+            .collect();
+        let ram = ram::discover(&self.c, &mesh, &foreign).await;
+        for f in ram.found {
+            let Some(schema) = self.schema_of(f.type_name) else {
+                continue;
+            };
+            let value = self.own_tags(f.value);
+            response.objects.push(DiscoveredObject {
+                type_name: f.type_name.to_string(),
+                import_id: f.import_id,
+                name: f.name,
+                arguments: crate::discover::arguments(f.type_name, &value, &schema.block),
+                value,
+                owner: None,
+            });
+        }
+        response.skipped.extend(ram.skipped);
+        response
+            .skipped
+            .sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
+        response.skipped.dedup();
+        response.calls = response.calls.map(|n| n + ram.calls);
+        Ok(response)
     }
 
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
@@ -487,17 +541,7 @@ impl Provider for MeshProvider {
             Err(e) if not_found(&e) => return Ok(None),
             other => other?,
         };
-        // An imported object's own tags are its tags less the provider's default tags.
-        Ok(found.map(|mut v| {
-            if let Some(all) = v.get("tags_all").cloned() {
-                let own: BTreeMap<String, String> = string_map(Some(&all))
-                    .into_iter()
-                    .filter(|(k, val)| c.inner.default_tags.get(k) != Some(val))
-                    .collect();
-                v.set_path(&Path::from_keys(["tags"]), tags_value(&own));
-            }
-            v
-        }))
+        Ok(found.map(|v| self.own_tags(v)))
     }
 
     async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError> {

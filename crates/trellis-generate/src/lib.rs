@@ -155,15 +155,21 @@ fn assign_names(objects: &[DiscoveredObject], taken: &[Address]) -> Vec<Address>
         .collect()
 }
 
-/// Which attribute of which generated resource holds each identifier value.
-type References = HashMap<String, (Address, String)>;
+/// Which attribute of which generated resource holds each identifier value, and which
+/// resource's `arn` holds it (an object whose `id` is its ARN is referred to by `.arn` from
+/// arguments named `*_arn`).
+#[derive(Default)]
+struct References {
+    by_value: HashMap<String, (Address, String)>,
+    arns: HashMap<String, Address>,
+}
 
 fn reference_index(
     objects: &[DiscoveredObject],
     addresses: &[Address],
     schema: &ProviderSchema,
 ) -> References {
-    let mut index: References = HashMap::new();
+    let mut index = References::default();
     for (object, address) in objects.iter().zip(addresses) {
         let Some(resource) = schema.resources.get(&object.type_name) else {
             continue;
@@ -189,8 +195,15 @@ fn reference_index(
             if let Some(v) = map.get(name).and_then(Value::as_str) {
                 if v.len() >= 4 {
                     index
+                        .by_value
                         .entry(v.to_string())
                         .or_insert_with(|| (address.clone(), name.clone()));
+                    if name == "arn" {
+                        index
+                            .arns
+                            .entry(v.to_string())
+                            .or_insert_with(|| address.clone());
+                    }
                 }
             }
         }
@@ -221,7 +234,7 @@ impl BodyWriter<'_> {
                 continue;
             }
             let ty = &block.attributes[key].ty;
-            let _ = writeln!(out, "{indent}{key} = {}", self.value(v, ty, depth));
+            let _ = writeln!(out, "{indent}{key} = {}", self.value(key, v, ty, depth));
         }
         for (key, nested) in &block.blocks {
             let Some(v) = map.get(key) else {
@@ -244,7 +257,8 @@ impl BodyWriter<'_> {
         }
     }
 
-    fn value(&self, v: &Value, ty: &AttrType, depth: usize) -> String {
+    /// The expression for `v`, the value (or part of the value) of argument `key`.
+    fn value(&self, key: &str, v: &Value, ty: &AttrType, depth: usize) -> String {
         if matches!(ty, AttrType::Json) {
             if let Some(text) = v.as_str() {
                 if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
@@ -257,15 +271,24 @@ impl BodyWriter<'_> {
             other => other,
         };
         match v {
-            Value::String(s) => match self.references.get(s) {
+            Value::String(s) => match self.references.by_value.get(s) {
+                Some((address, _))
+                    if address != self.own
+                        && key.ends_with("_arn")
+                        && self.references.arns.get(s) == Some(address) =>
+                {
+                    format!("{address}.arn")
+                }
                 Some((address, attribute)) if address != self.own => {
                     format!("{address}.{attribute}")
                 }
                 _ => quote(s),
             },
             Value::List(items) => {
-                let parts: Vec<String> =
-                    items.iter().map(|i| self.value(i, inner, depth)).collect();
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|i| self.value(key, i, inner, depth))
+                    .collect();
                 format!("[{}]", parts.join(", "))
             }
             Value::Map(map) => {
@@ -278,8 +301,8 @@ impl BodyWriter<'_> {
                     let _ = writeln!(
                         s,
                         "{indent}{} = {}",
-                        key(k),
-                        self.value(item, inner, depth + 1)
+                        map_key(k),
+                        self.value(key, item, inner, depth + 1)
                     );
                 }
                 s.push_str(&"  ".repeat(depth));
@@ -354,7 +377,7 @@ fn json_hcl(json: &serde_json::Value, depth: usize) -> String {
 }
 
 /// A map key: bare when it is an identifier, quoted otherwise.
-fn key(k: &str) -> String {
+fn map_key(k: &str) -> String {
     let bare = k
         .chars()
         .next()

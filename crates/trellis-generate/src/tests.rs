@@ -97,3 +97,80 @@ fn references_names_and_imports() {
     );
     insta::assert_snapshot!(generated.text);
 }
+
+/// An object whose `id` is its ARN (a RAM share) is referred to by `.arn` from an argument
+/// named `*_arn`, and by `.id` from others.
+#[test]
+fn arn_arguments_refer_to_arn() {
+    use trellis_provider::{AttrType, Attribute, Block, ResourceSchema};
+    let resource = |block: Block| ResourceSchema {
+        version: 0,
+        block,
+        description: String::new(),
+        import_id: None,
+    };
+    let mut schema = ProviderSchema::default();
+    schema.resources.insert(
+        "t_share".into(),
+        resource(
+            Block::new()
+                .attr("id", Attribute::computed(AttrType::String))
+                .attr("arn", Attribute::computed(AttrType::String))
+                .attr("name", Attribute::required(AttrType::String)),
+        ),
+    );
+    schema.resources.insert(
+        "t_member".into(),
+        resource(
+            Block::new()
+                .attr("share_arn", Attribute::required(AttrType::String))
+                .attr("share_identifier", Attribute::required(AttrType::String)),
+        ),
+    );
+    let arn = "arn:aws:ram:us-east-1:000000000000:resource-share/1234";
+    let share = DiscoveredObject {
+        type_name: "t_share".into(),
+        import_id: arn.into(),
+        name: "mesh".into(),
+        value: Value::object([
+            ("id", Value::string(arn)),
+            ("arn", Value::string(arn)),
+            ("name", Value::string("mesh")),
+        ]),
+        arguments: Value::object([("name", Value::string("mesh"))]),
+        owner: None,
+    };
+    let member_args = Value::object([
+        ("share_arn", Value::string(arn)),
+        ("share_identifier", Value::string(arn)),
+    ]);
+    let member = DiscoveredObject {
+        type_name: "t_member".into(),
+        import_id: "m".into(),
+        name: "m".into(),
+        value: member_args.clone(),
+        arguments: member_args,
+        owner: None,
+    };
+    let generated = generate(&GenerateInput {
+        objects: &[share, member],
+        skipped: &[],
+        schema: &schema,
+        provider: None,
+        taken: &[],
+    });
+    assert!(
+        generated
+            .text
+            .contains("share_arn        = t_share.mesh.arn"),
+        "{}",
+        generated.text
+    );
+    assert!(
+        generated
+            .text
+            .contains("share_identifier = t_share.mesh.id"),
+        "{}",
+        generated.text
+    );
+}
