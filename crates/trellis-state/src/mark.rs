@@ -193,7 +193,10 @@ mod tests {
             assert_eq!(parse_slot(&zeroed), None);
         }
         let line = String::from_utf8(slot(42).to_vec()).unwrap();
-        assert!(line.starts_with("trellis-mark 1 00000000000000000042 "), "{line}");
+        assert!(
+            line.starts_with("trellis-mark 1 00000000000000000042 "),
+            "{line}"
+        );
     }
 
     #[test]

@@ -873,12 +873,23 @@ fn log_cut_short_inside_its_data_is_found_by_the_high_water_mark() {
     let control = tempfile::tempdir().unwrap();
     copy_dir(&dir, &state_dir(&control));
     assert_eq!(
-        SledStore::open(&state_dir(&control)).unwrap().load().unwrap(),
+        SledStore::open(&state_dir(&control))
+            .unwrap()
+            .load()
+            .unwrap(),
         full
     );
 
     let mut failures = Vec::new();
-    for cut in [len / 20, len / 5, len * 2 / 5, len * 3 / 5, len * 4 / 5, len * 19 / 20, len - 64] {
+    for cut in [
+        len / 20,
+        len / 5,
+        len * 2 / 5,
+        len * 3 / 5,
+        len * 4 / 5,
+        len * 19 / 20,
+        len - 64,
+    ] {
         let other = tempfile::tempdir().unwrap();
         let copy = state_dir(&other);
         copy_dir(&dir, &copy);
@@ -939,7 +950,11 @@ fn high_water_mark_crash_windows_and_damage() {
     fs::write(Mark::path(&dir), &bytes).unwrap();
     assert_eq!(Mark::read(&dir).unwrap(), Found::Seq(flushes - 1));
     assert_eq!(SledStore::open(&dir).unwrap().load().unwrap(), full);
-    assert_eq!(Mark::read(&dir).unwrap(), Found::Seq(flushes), "rewritten whole");
+    assert_eq!(
+        Mark::read(&dir).unwrap(),
+        Found::Seq(flushes),
+        "rewritten whole"
+    );
 
     // Both slots damaged, the file cut short, the file deleted: damage, named.
     fs::write(Mark::path(&dir), vec![b'x'; 128]).unwrap();
@@ -986,7 +1001,9 @@ fn kills_at_any_moment_never_look_like_damage() {
                         .contains_key(&address(&format!("aws_x.n[{i}]")))
                 });
                 if n == 0 || !prefix {
-                    failures.push(format!("killed after {delay_ms} ms: {n} resources, prefix {prefix}"));
+                    failures.push(format!(
+                        "killed after {delay_ms} ms: {n} resources, prefix {prefix}"
+                    ));
                 }
             }
             Err(e) => failures.push(format!("killed after {delay_ms} ms: {e}")),
