@@ -545,7 +545,9 @@ impl StatePaths {
     /// `<state>.damaged-<unix seconds>`, and a new, empty store is made in its place. Returns
     /// the store, the state it held (`None` when it was damaged) and where the damaged
     /// directory went. Other stores open and load as usual.
-    pub fn open_for_restore(&self) -> Outcome<(Arc<dyn StateStore>, Option<State>, Option<PathBuf>)> {
+    pub fn open_for_restore(
+        &self,
+    ) -> Outcome<(Arc<dyn StateStore>, Option<State>, Option<PathBuf>)> {
         let Location::Local { store: dir, .. } = &self.location else {
             let store = self.open()?;
             let state = store.load()?;
