@@ -8,7 +8,8 @@
 #
 # Each account is one `provider "aws"` alias that assumes a role in it; every resource says
 # with `provider = aws.<account>` where it lives, and the plan shows the account of every
-# change. See README.md beside this file and docs/multi-account.md.
+# change. `max_retries = 10` rides out throttling and transient 500s (docs/reliability.md,
+# Faults). See README.md beside this file and docs/multi-account.md.
 
 variable "region" {
   type    = string
@@ -56,8 +57,9 @@ variable "service_b_port" {
 }
 
 provider "aws" {
-  alias  = "network"
-  region = var.region
+  alias       = "network"
+  region      = var.region
+  max_retries = 10
   assume_role {
     role_arn     = "arn:aws:iam::${var.accounts.network}:role/${var.role_name}"
     session_name = "trellis-seed-mesh"
@@ -68,8 +70,9 @@ provider "aws" {
 }
 
 provider "aws" {
-  alias  = "service_a"
-  region = var.region
+  alias       = "service_a"
+  region      = var.region
+  max_retries = 10
   assume_role {
     role_arn     = "arn:aws:iam::${var.accounts.service_a}:role/${var.role_name}"
     session_name = "trellis-seed-mesh"
@@ -80,8 +83,9 @@ provider "aws" {
 }
 
 provider "aws" {
-  alias  = "service_b"
-  region = var.region
+  alias       = "service_b"
+  region      = var.region
+  max_retries = 10
   assume_role {
     role_arn     = "arn:aws:iam::${var.accounts.service_b}:role/${var.role_name}"
     session_name = "trellis-seed-mesh"
@@ -92,8 +96,9 @@ provider "aws" {
 }
 
 provider "aws" {
-  alias  = "service_c"
-  region = var.region
+  alias       = "service_c"
+  region      = var.region
+  max_retries = 10
   assume_role {
     role_arn     = "arn:aws:iam::${var.accounts.service_c}:role/${var.role_name}"
     session_name = "trellis-seed-mesh"

@@ -853,10 +853,21 @@ async fn state_command(
             };
             let mut restored = trellis_state::read_backup(&chosen.path)?;
             let _lock = paths.lock("state restore", lock_timeout)?;
-            let store = paths.open()?;
-            trellis_state::write_backup(&paths.backups, &store.load()?, DEFAULT_BACKUPS_KEPT)?;
+            let (store, current, aside) = paths.open_for_restore()?;
+            if let Some(current) = &current {
+                trellis_state::write_backup(&paths.backups, current, DEFAULT_BACKUPS_KEPT)?;
+            }
             let meta = store.begin_write()?;
             restored.meta.serial = meta.serial;
+            if let Some(aside) = &aside {
+                // A new history: the new store's lineage, so that no plan saved against the
+                // damaged state (whose serial is unknown) can be applied to this one.
+                restored.meta.lineage = meta.lineage;
+                eprintln!(
+                    "The state was damaged; it was moved aside to {} (kept, not deleted).",
+                    aside.display()
+                );
+            }
             store.replace_all(&restored)?;
             println!("Restored the state from {}.", chosen.path.display());
             Ok(0)

@@ -502,7 +502,9 @@ impl StatePaths {
         self.unresolved()?;
         self.ensure_parent()?;
         match &self.location {
-            Location::Local { store, .. } => Ok(Arc::new(SledStore::open(store)?)),
+            Location::Local { store, .. } => Ok(Arc::new(
+                SledStore::open(store).map_err(|e| self.damaged(e))?,
+            )),
             Location::S3(backend) => {
                 let store = trellis_backend_s3::S3Store::open(backend)?;
                 let recovered = store.recovery().entries;
@@ -524,7 +526,9 @@ impl StatePaths {
     pub fn open_read(&self) -> Outcome<Arc<dyn StateStore>> {
         self.unresolved()?;
         match &self.location {
-            Location::Local { store, .. } => Ok(Arc::new(SledStore::open(store)?)),
+            Location::Local { store, .. } => Ok(Arc::new(
+                SledStore::open(store).map_err(|e| self.damaged(e))?,
+            )),
             Location::S3(backend) => match trellis_backend_s3::S3Store::open_existing(backend)? {
                 Some(store) => Ok(Arc::new(store)),
                 None => Err(Failure::Error(anyhow::anyhow!(
@@ -536,14 +540,71 @@ impl StatePaths {
         }
     }
 
+    /// Loads a local state for `state restore`, which must work when that state is damaged:
+    /// a store that cannot be opened or read is moved aside (never deleted) to a sibling
+    /// `<state>.damaged-<unix seconds>`, and a new, empty store is made in its place. Returns
+    /// the store, the state it held (`None` when it was damaged) and where the damaged
+    /// directory went. Other stores open and load as usual.
+    pub fn open_for_restore(
+        &self,
+    ) -> Outcome<(Arc<dyn StateStore>, Option<State>, Option<PathBuf>)> {
+        let Location::Local { store: dir, .. } = &self.location else {
+            let store = self.open()?;
+            let state = store.load()?;
+            return Ok((store, Some(state), None));
+        };
+        self.ensure_parent()?;
+        let opened = SledStore::open(dir).and_then(|store| {
+            let state = store.load()?;
+            Ok((store, state))
+        });
+        match opened {
+            Ok((store, state)) => Ok((Arc::new(store), Some(state), None)),
+            Err(e @ (StateError::Corrupt { .. } | StateError::RolledBack { .. })) => {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                let mut aside = dir.clone().into_os_string();
+                aside.push(format!(".damaged-{secs}"));
+                let aside = PathBuf::from(aside);
+                std::fs::rename(dir, &aside).with_context(|| {
+                    format!(
+                        "the state is damaged ({e}) and cannot be moved aside to {}",
+                        aside.display()
+                    )
+                })?;
+                tracing::warn!(from = %dir.display(), to = %aside.display(), "moved a damaged state aside");
+                let store = SledStore::open(dir)?;
+                Ok((Arc::new(store), None, Some(aside)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Adds to a damaged local state's error what to do about it.
+    fn damaged(&self, e: StateError) -> Failure {
+        match e {
+            StateError::Corrupt { .. } | StateError::RolledBack { .. } => {
+                Failure::Error(anyhow::anyhow!(
+                    "{e}\n\ntrellis never reads a damaged state as empty or as an older state. Restore a backup: trellis state restore lists the backups in {}, and trellis state restore NAME installs one (the damaged directory is kept beside the new one)",
+                    self.backups.display()
+                ))
+            }
+            other => Failure::Error(other.into()),
+        }
+    }
+
     /// Loads the state, or an empty one when there is none yet.
     pub fn load_or_empty(&self) -> Outcome<State> {
         self.unresolved()?;
         match &self.location {
-            Location::Local { store, .. } => match SledStore::open_existing(store)? {
-                Some(store) => Ok(store.load()?),
-                None => Ok(State::default()),
-            },
+            Location::Local { store, .. } => {
+                match SledStore::open_existing(store).map_err(|e| self.damaged(e))? {
+                    Some(store) => Ok(store.load().map_err(|e| self.damaged(e))?),
+                    None => Ok(State::default()),
+                }
+            }
             Location::S3(backend) => match trellis_backend_s3::S3Store::open_existing(backend)? {
                 Some(store) => Ok(store.load()?),
                 None => Ok(State::default()),

@@ -1,14 +1,17 @@
 //! Faults: with the emulator throttling 20 percent of calls and failing 5 percent with 500s,
-//! the flagship example (`examples/quickstart`) applies, re-plans clean and destroys with no
-//! manual step. An error that persists past the retries names the resource address, the AWS
-//! error code and the request ID.
+//! the flagship example (`examples/seed-mesh`, four accounts) applies, re-plans clean and
+//! destroys with no manual step, and each account holds exactly what it should after each
+//! step. An error that persists past the retries names the resource address, the AWS error
+//! code and the request ID.
 
 #![allow(clippy::print_stderr)]
+
+mod mesh;
 
 use std::path::Path;
 use std::process::Command;
 
-use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+use trellis_emulator::Emulator;
 
 fn trellis(dir: &Path, emulator: &Emulator, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_trellis"))
@@ -35,31 +38,35 @@ fn trellis(dir: &Path, emulator: &Emulator, args: &[&str]) -> (i32, String) {
     )
 }
 
-fn quickstart(dir: &Path) {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart/main.tf");
-    std::fs::copy(example, dir.join("main.tf")).expect("copy the flagship example");
+/// The state, as `state pull` prints it.
+fn pull(dir: &Path, emulator: &Emulator) -> trellis_state::State {
+    let (code, text) = trellis(dir, emulator, &["state", "pull"]);
+    assert_eq!(code, 0, "state pull:\n{text}");
+    let json = &text[text.find('{').expect("a JSON snapshot")..];
+    trellis_state::from_json(json).expect("a snapshot")
 }
 
 #[test]
 fn flagship_example_converges_under_throttling_and_server_errors() {
     let emulator = Emulator::start().expect("emulator starts");
-    let vpc = emulator
-        .create_vpc(DEFAULT_ACCOUNT, "us-east-1", "10.0.0.0/16")
-        .expect("vpc");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
     let tmp = tempfile::tempdir().expect("temp dir");
-    quickstart(tmp.path());
-    let var = format!("vpc_id={vpc}");
-    emulator
-        .set_faults(&serde_json::json!({"throttle_rate": 0.2, "error_rate": 0.05, "seed": 8}))
-        .expect("faults");
+    mesh::write_seed_mesh(tmp.path(), None, 0);
+    let expected = mesh::expected(0);
 
     let mut injected = std::collections::BTreeMap::<String, u64>::new();
     let mut calls = 0;
-    for args in [
-        &["apply", "-auto-approve", "-var", &var][..],
-        &["plan", "-detailed-exitcode", "-var", &var],
-        &["destroy", "-auto-approve", "-var", &var],
+    for (step, args) in [
+        ("apply", &["apply", "-auto-approve"][..]),
+        ("plan", &["plan", "-detailed-exitcode"]),
+        ("destroy", &["destroy", "-auto-approve"]),
     ] {
+        // Counts restart with each configuration: set it for each command.
+        emulator
+            .set_faults(
+                &serde_json::json!({"throttle_rate": 0.2, "error_rate": 0.05, "seed": 8 + calls}),
+            )
+            .expect("faults");
         emulator.reset_calls().expect("reset calls");
         let (code, text) = trellis(tmp.path(), &emulator, args);
         assert_eq!(code, 0, "trellis {args:?} converges under faults:\n{text}");
@@ -72,12 +79,26 @@ fn flagship_example_converges_under_throttling_and_server_errors() {
             .values()
             .flat_map(|ops| ops.values())
             .sum::<u64>();
-        // Counts restart with each configuration: set it again for the next command.
-        emulator
-            .set_faults(
-                &serde_json::json!({"throttle_rate": 0.2, "error_rate": 0.05, "seed": calls}),
-            )
-            .expect("faults");
+        // Read the four accounts without faults.
+        emulator.set_faults(&serde_json::json!({})).expect("faults");
+        let census = rt.block_on(mesh::census(&emulator)).expect("census");
+        if step == "destroy" {
+            let problems = mesh::check_census(&census, &[], None);
+            assert!(
+                problems.is_empty(),
+                "every account is empty again: {problems:#?}"
+            );
+            continue;
+        }
+        // Exactly the configured objects in every account, none twice, and the state
+        // holds exactly their IDs.
+        let mut problems = mesh::check_census(&census, &expected, None);
+        problems.extend(mesh::check_state(
+            &pull(tmp.path(), &emulator),
+            &census,
+            mesh::resource_count(0),
+        ));
+        assert!(problems.is_empty(), "after {step}: {problems:#?}");
     }
     eprintln!("faults: {calls} calls, injected {injected:?}");
     assert!(
@@ -88,26 +109,6 @@ fn flagship_example_converges_under_throttling_and_server_errors() {
         injected.get("error").copied().unwrap_or(0) > 0,
         "{injected:?}"
     );
-    // Everything is gone again.
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let config = rt
-        .block_on(emulator.sdk_config(DEFAULT_ACCOUNT, "us-east-1"))
-        .expect("sdk config");
-    let client = aws_sdk_vpclattice::Client::new(&config);
-    emulator.set_faults(&serde_json::json!({})).expect("faults");
-    let (networks, services) = rt.block_on(async {
-        (
-            client
-                .list_service_networks()
-                .send()
-                .await
-                .unwrap()
-                .items()
-                .len(),
-            client.list_services().send().await.unwrap().items().len(),
-        )
-    });
-    assert_eq!((networks, services), (0, 0));
 }
 
 #[test]

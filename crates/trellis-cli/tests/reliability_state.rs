@@ -109,6 +109,15 @@ fn backups_keep_the_last_ten_and_state_restore_brings_one_back() {
         .contains("no backup named no-such-backup");
 }
 
+fn truncate(path: &Path, len: u64) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(len)
+        .unwrap();
+}
+
 /// Ways a state directory gets damaged, each applied to a freshly applied directory.
 fn damage(kind: &str, store: &Path) {
     let db = store.join("db");
@@ -134,6 +143,10 @@ fn damage(kind: &str, store: &Path) {
             std::fs::remove_dir_all(store).unwrap();
             std::fs::write(store, b"not a directory").unwrap();
         }
+        "db cut short inside its data" => {
+            let len = std::fs::metadata(&db).unwrap().len();
+            truncate(&db, len * 3 / 4);
+        }
         "bytes flipped in the db" => {
             let mut bytes = std::fs::read(&db).unwrap();
             let len = bytes.len();
@@ -156,6 +169,7 @@ fn damaged_state_stops_every_command_and_is_never_empty() {
         "directory emptied",
         "directory replaced by a file",
         "bytes flipped in the db",
+        "db cut short inside its data",
     ];
     let mut failures = Vec::new();
     for kind in kinds {
@@ -223,4 +237,84 @@ fn state_backups_plans_and_locks_are_owner_only() {
     std::fs::set_permissions(dir.join("tf.plan"), std::fs::Permissions::from_mode(0o644)).unwrap();
     dir.run(&["plan", "-out=tf.plan"]).ok();
     assert_eq!(mode(&dir.join("tf.plan")), 0o600);
+}
+
+fn many_things() -> String {
+    format!(
+        r#"{PROVIDER}
+variable "v" {{
+  type    = string
+  default = "v0"
+}}
+resource "trellis_test_thing" "n" {{
+  count = 30
+  name  = "n${{count.index}}"
+  value = var.v
+}}
+"#
+    )
+}
+
+/// A state log cut short inside its data opens in sled as an older state; the high-water
+/// mark makes every command stop, naming the directory, the flush recorded and the flush
+/// found, and pointing to `state restore` and the backups. `state restore` then works: the
+/// damaged directory is kept aside and a backup installed, and nothing is created again.
+#[test]
+fn log_cut_short_inside_its_data_stops_every_command_and_restore_recovers() {
+    let dir = Dir::with_main(&many_things());
+    dir.apply(&[]);
+    dir.apply(&["-var", "v=v1"]);
+    let world = dir.read("world.json");
+    let store = dir.join(".trellis/state");
+    let db = store.join("db");
+    let len = std::fs::metadata(&db).unwrap().len();
+    truncate(&db, len * 3 / 4);
+
+    let store_text = store.display().to_string();
+    for args in [
+        &["plan"][..],
+        &["apply", "-auto-approve"],
+        &["destroy", "-auto-approve"],
+        &["state", "list"],
+        &["state", "pull"],
+        &["show"],
+        &["output"],
+    ] {
+        let run = dir.run(args);
+        run.expect_code(1)
+            .contains(&store_text)
+            .contains("its log ends at flush")
+            .contains("its high-water mark")
+            .contains("trellis state restore")
+            .contains(".trellis/backups")
+            .lacks("will be created")
+            .lacks("The state is empty");
+    }
+    assert_eq!(dir.read("world.json"), world, "the world is untouched");
+
+    // Restore the newest backup (the state before the second apply).
+    let newest = backups(&dir).last().cloned().expect("a backup");
+    dir.run(&["state", "restore", &newest])
+        .ok()
+        .contains("moved aside to")
+        .contains("Restored the state");
+    let aside: Vec<String> = std::fs::read_dir(dir.join(".trellis"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("state.damaged-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "the damaged directory is kept: {aside:?}");
+    assert_eq!(dir.state_list().len(), 30);
+    // The world has v1 (the second apply); the restored state has v0, so refresh finds the
+    // drift and the plan for v1 creates nothing.
+    dir.run(&["plan", "-var", "v=v1"])
+        .ok()
+        .lacks("will be created");
+    dir.apply(&["-var", "v=v2"]);
+    assert_eq!(
+        dir.objects("trellis_test_thing").len(),
+        30,
+        "nothing made twice"
+    );
 }

@@ -26,6 +26,17 @@ pub enum StateError {
     #[error("state is locked: {0}")]
     Locked(Box<LockInfo>),
 
+    /// The store's log holds fewer flushes than its high-water mark recorded: writes that were
+    /// once durable are gone (a log cut short inside its data), and what sled recovers is an
+    /// older state. It is not opened; see [`crate::mark`].
+    #[error("state is damaged: {}: its log ends at flush {found}, but its high-water mark ({}) records flush {expected}: the log lost writes that were made durable, and reading it would roll the state back", dir.display(), mark.display())]
+    RolledBack {
+        dir: PathBuf,
+        mark: PathBuf,
+        expected: u64,
+        found: u64,
+    },
+
     /// A record or snapshot written by a newer trellis (or of a version that never existed).
     #[error("{what} has version {found}, this trellis reads versions 1 to {supported}")]
     UnsupportedVersion {

@@ -11,13 +11,17 @@
 //! included; the store, lock and backup files are created owner-only (0700 directories,
 //! 0600 files), and a snapshot printed by `state pull` must be handled as a secret.
 //!
-//! A state that cannot be read is an error ([`StateError::Corrupt`]), never an empty state.
+//! A state that cannot be read is an error ([`StateError::Corrupt`]), never an empty state,
+//! and a sled store whose log lost durable writes is an error too
+//! ([`StateError::RolledBack`], found by the high-water mark of [`mark`]), never an older
+//! state.
 //!
 //! This crate does not plan, does not call providers and does not print.
 
 pub mod backup;
 pub mod error;
 pub mod lock;
+pub mod mark;
 pub mod model;
 pub mod record;
 pub mod snapshot;

@@ -10,15 +10,24 @@
 //! | `outputs`        | all outputs, a map of name to [`OutputState`]     |
 //! | `r/<address>`    | one [`ResourceState`] per resource instance       |
 //! | `i/<address>`    | one [`Intent`] per create in flight               |
+//! | `seq`            | the number of the last flush, 8 bytes big-endian  |
 //!
-//! Every value is a versioned record (see [`crate::record`]: a version byte, then JSON).
-//! The version byte of `meta` is also the version of the layout as a whole.
+//! Every value but `seq` is a versioned record (see [`crate::record`]: a version byte, then
+//! JSON). The version byte of `meta` is also the version of the layout as a whole. Beside
+//! sled's files the directory holds `high-water-mark` (see [`crate::mark`]); a store without
+//! `seq` and without that file was made by an older trellis and gets its mark when opened.
 //!
 //! # Durability and cost
 //!
 //! Every write method inserts (or removes) its own keys and then flushes sled once, so when it
 //! returns the change survives a kill of the process. No write reads or rewrites any other
 //! record, so the cost of a write does not grow with the size of the state.
+//!
+//! Each flush also bumps `seq` (inside the same flush) and, once sled's flush has returned,
+//! writes the same number to the high-water mark and syncs it: a second, small sync per
+//! flush, shared like the flush by every write it covers. On opening, a `seq` lower than the
+//! mark means the log lost writes that were durable once, and the store refuses to open
+//! ([`StateError::RolledBack`]) rather than show an older state as the current one.
 //!
 //! # Secrets
 //!
@@ -36,6 +45,7 @@ use std::time::{Duration, Instant};
 
 use trellis_types::Address;
 
+use crate::mark::{Found, Mark};
 use crate::model::{Intent, OutputState, ResourceState, State, StateMeta};
 use crate::record::{decode_named, encode_record, Record};
 use crate::sys;
@@ -45,6 +55,7 @@ const META_KEY: &str = "meta";
 const OUTPUTS_KEY: &str = "outputs";
 const RESOURCE_PREFIX: &str = "r/";
 const INTENT_PREFIX: &str = "i/";
+const SEQ_KEY: &str = "seq";
 
 /// A store the executor writes through as each change completes.
 ///
@@ -139,9 +150,20 @@ pub struct SledStore {
     /// processes are kept out by the state lock).
     meta_lock: Mutex<()>,
     /// Group commit: the number of writes inserted so far, and (under the mutex) the number
-    /// that a completed flush covers. See [`SledStore::flush`].
+    /// that a completed flush covers and the number of that flush. See [`SledStore::flush`].
     written: AtomicU64,
-    flushed: Mutex<u64>,
+    flushed: Mutex<Flushed>,
+    /// The high-water mark, written after every flush.
+    mark: Mark,
+}
+
+/// What the last completed flush covered.
+#[derive(Debug)]
+struct Flushed {
+    /// Writes counted in `written` that it made durable.
+    covered: u64,
+    /// Its number, the `seq` key's value.
+    seq: u64,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -219,16 +241,69 @@ impl SledStore {
         }
         let db = open_sled(dir).map_err(|e| open_error(dir, e))?;
         sys::restrict_tree(dir)?;
-        let store = SledStore {
+        let corrupt = |detail: String| StateError::corrupt(dir.display().to_string(), detail);
+        // Reading meta checks that this is a trellis store that this trellis can read.
+        let meta = db.get(META_KEY).map_err(|e| open_error(dir, e))?;
+        let what = format!("{} key {META_KEY}", dir.display());
+        match meta {
+            None => return Err(StateError::corrupt(what, "missing")),
+            Some(bytes) => decode_named::<StateMeta>(&what, &bytes).map(drop)?,
+        }
+        let seq = match db.get(SEQ_KEY).map_err(|e| open_error(dir, e))? {
+            None => 0,
+            Some(bytes) => match <[u8; 8]>::try_from(bytes.as_ref()) {
+                Ok(b) => u64::from_be_bytes(b),
+                Err(_) => {
+                    return Err(StateError::corrupt(
+                        format!("{} key {SEQ_KEY}", dir.display()),
+                        format!("{} bytes, not 8", bytes.len()),
+                    ))
+                }
+            },
+        };
+        let mark = match Mark::read(dir)? {
+            Found::Seq(mark) if seq < mark => {
+                return Err(StateError::RolledBack {
+                    dir: dir.to_path_buf(),
+                    mark: Mark::path(dir),
+                    expected: mark,
+                    found: seq,
+                })
+            }
+            Found::Seq(mark) => {
+                let file = Mark::open(dir)?;
+                // sled is ahead when the last run stopped between its flush and the mark.
+                if seq > mark {
+                    file.write(seq)?;
+                }
+                file
+            }
+            // A store of a trellis from before the mark: it gets one now.
+            Found::Missing if seq == 0 => {
+                Mark::create(dir, 0)?;
+                Mark::open(dir)?
+            }
+            Found::Missing => {
+                return Err(corrupt(format!(
+                    "its high-water mark file {} is missing, and the store has made {seq} flushes",
+                    Mark::path(dir).display()
+                )))
+            }
+            Found::Damaged => {
+                return Err(corrupt(format!(
+                    "its high-water mark file {} is damaged",
+                    Mark::path(dir).display()
+                )))
+            }
+        };
+        Ok(SledStore {
             db,
             dir: dir.to_path_buf(),
             meta_lock: Mutex::new(()),
             written: AtomicU64::new(0),
-            flushed: Mutex::new(0),
-        };
-        // Reading meta checks that this is a trellis store that this trellis can read.
-        store.meta()?;
-        Ok(store)
+            flushed: Mutex::new(Flushed { covered: 0, seq }),
+            mark,
+        })
     }
 
     #[cfg(test)]
@@ -270,21 +345,32 @@ impl SledStore {
         Ok(())
     }
 
-    /// Makes every write inserted so far durable (group commit).
+    /// Makes every write inserted so far durable (group commit), then records the flush in
+    /// the high-water mark.
     ///
     /// Each write counts itself in `written` after its insert. A writer that finds a
     /// completed flush covering its count returns at once; otherwise it flushes everything
     /// inserted up to now, on behalf of every writer waiting behind it. Concurrent writers
     /// thus share one flush, and each still returns only once its own write is durable.
+    ///
+    /// The flush's number goes into sled (`seq`) after every write it covers and before
+    /// sled's flush, so it is durable with them; the mark is written only once sled's flush
+    /// has returned, so it never claims more than sled holds (see [`crate::mark`]).
     fn flush(&self) -> Result<(), StateError> {
         let mine = self.written.fetch_add(1, Ordering::SeqCst) + 1;
         let mut flushed = self.flushed.lock().unwrap_or_else(|p| p.into_inner());
-        if *flushed >= mine {
+        if flushed.covered >= mine {
             return Ok(());
         }
         let upto = self.written.load(Ordering::SeqCst);
+        let seq = flushed.seq + 1;
+        self.db
+            .insert(SEQ_KEY, &seq.to_be_bytes())
+            .map_err(|e| self.sled_err(e))?;
         self.db.flush().map_err(|e| self.sled_err(e))?;
-        *flushed = upto;
+        flushed.seq = seq;
+        self.mark.write(seq)?;
+        flushed.covered = upto;
         Ok(())
     }
 
@@ -370,6 +456,9 @@ fn create_store(dir: &Path) -> Result<(), StateError> {
         .and_then(|_| db.flush());
     drop(db);
     result.map_err(|e| StateError::corrupt(dir.display().to_string(), e))?;
+    // The mark is made before the directory is renamed into place, so every store made by
+    // this trellis has one.
+    Mark::create(dir, 0)?;
     sys::restrict_tree(dir)
 }
 

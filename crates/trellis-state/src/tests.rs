@@ -258,9 +258,10 @@ fn put_touches_only_its_own_key() {
             "outputs",
             "r/aws_x.n[4]",
             "r/aws_x.n[7]",
-            "r/aws_x.new"
+            "r/aws_x.new",
+            "seq"
         ],
-        "n[7] differs from `before` only because the test damaged it"
+        "n[7] differs from `before` only because the test damaged it; `seq` counts flushes"
     );
     assert_eq!(after[b"r/aws_x.n[7]".as_slice()], b"\x01{damaged");
     // put_resource of n[3] wrote the same bytes it had: it is not in `touched`, yet was
@@ -628,7 +629,7 @@ const CHILD_PATH_ENV: &str = "TRELLIS_STATE_TEST_PATH";
 /// The other process of the two-process tests: this test binary run again with
 /// `CHILD_ENV` set (run directly, it has nothing to do). It prints `READY <lock id>` once it
 /// holds what it was asked to hold, then waits: for its stdin to close (`hold-lock`) or to
-/// be killed (`hold-lock-hang`, `write-hang`).
+/// be killed (`hold-lock-hang`, `write-hang`, `write-loop`, which writes until then).
 #[test]
 fn child_process_entry() {
     let Ok(role) = std::env::var(CHILD_ENV) else {
@@ -664,6 +665,18 @@ fn child_process_entry() {
             out.flush().unwrap();
             loop {
                 std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+        "write-loop" => {
+            let store = SledStore::open(&path).unwrap();
+            store.begin_write().unwrap();
+            store.put_resource(&sample_resource("aws_x.n[0]")).unwrap();
+            writeln!(out, "READY -").unwrap();
+            out.flush().unwrap();
+            for i in 1.. {
+                store
+                    .put_resource(&sample_resource(&format!("aws_x.n[{i}]")))
+                    .unwrap();
             }
         }
         other => panic!("unknown child role {other}"),
@@ -806,4 +819,195 @@ fn meta_check_compares_lineage_then_serial() {
         check_meta(&a, &b),
         Err(StateError::LineageMismatch { .. })
     ));
+}
+
+// ---------------------------------------------------------------- high-water mark
+
+/// Copies a state directory (sled's files and the mark) to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// A store of `n` resources written one flush each, closed; returns its state.
+fn written_store(dir: &Path, n: usize) -> State {
+    let store = SledStore::open(dir).unwrap();
+    store.begin_write().unwrap();
+    for i in 0..n {
+        store
+            .put_resource(&sample_resource(&format!("aws_x.n[{i}]")))
+            .unwrap();
+    }
+    store.load().unwrap()
+}
+
+fn truncate(path: &Path, len: u64) {
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(len)
+        .unwrap();
+}
+
+/// sled reads a log cut short inside its data as a crash before the lost writes; the
+/// high-water mark makes that an error naming the directory and both flush numbers, never an
+/// older state.
+#[test]
+fn log_cut_short_inside_its_data_is_found_by_the_high_water_mark() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = state_dir(&tmp);
+    let full = written_store(&dir, 300);
+    // One flush for begin_write, one per resource.
+    let flushes = 301;
+    let len = fs::metadata(dir.join("db")).unwrap().len();
+    // The intact copy opens as it was.
+    let control = tempfile::tempdir().unwrap();
+    copy_dir(&dir, &state_dir(&control));
+    assert_eq!(
+        SledStore::open(&state_dir(&control))
+            .unwrap()
+            .load()
+            .unwrap(),
+        full
+    );
+
+    let mut failures = Vec::new();
+    for cut in [
+        len / 20,
+        len / 5,
+        len * 2 / 5,
+        len * 3 / 5,
+        len * 4 / 5,
+        len * 19 / 20,
+        len - 64,
+    ] {
+        let other = tempfile::tempdir().unwrap();
+        let copy = state_dir(&other);
+        copy_dir(&dir, &copy);
+        truncate(&copy.join("db"), cut);
+        match SledStore::open(&copy) {
+            Err(
+                ref err @ StateError::RolledBack {
+                    ref dir,
+                    expected,
+                    found,
+                    ..
+                },
+            ) => {
+                let message = err.to_string();
+                if *dir != copy
+                    || expected != flushes
+                    || found >= expected
+                    || !message.contains(&copy.display().to_string())
+                    || !message.contains(&format!("flush {expected}"))
+                    || !message.contains(&format!("flush {found}"))
+                {
+                    failures.push(format!("cut at {cut} of {len}: {message}"));
+                }
+            }
+            Err(other) => failures.push(format!("cut at {cut} of {len}: {other:?}")),
+            Ok(store) => failures.push(format!(
+                "cut at {cut} of {len}: opened, with {:?} of 300 resources",
+                store.load().map(|s| s.resources.len())
+            )),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The crash windows of the mark: sled ahead of it (a kill between sled's flush and the
+/// mark's write) and a torn slot (a kill during the mark's write) are not damage, and the
+/// next opening moves the mark up; a mark with no valid slot, or none at all once the store
+/// has flushed, is damage.
+#[test]
+fn high_water_mark_crash_windows_and_damage() {
+    use crate::mark::{Found, Mark};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = state_dir(&tmp);
+    let full = written_store(&dir, 20);
+    let flushes = 21;
+    assert_eq!(Mark::read(&dir).unwrap(), Found::Seq(flushes));
+
+    // Killed after sled's flush, before the mark's write.
+    Mark::create(&dir, flushes - 1).unwrap();
+    assert_eq!(SledStore::open(&dir).unwrap().load().unwrap(), full);
+    assert_eq!(Mark::read(&dir).unwrap(), Found::Seq(flushes), "caught up");
+
+    // Killed while writing the mark: the slot of `flushes` is torn, the other holds the one
+    // before.
+    let slot = (flushes % 2) * 64;
+    let mut bytes = fs::read(Mark::path(&dir)).unwrap();
+    bytes[slot as usize + 30..slot as usize + 64].fill(0);
+    fs::write(Mark::path(&dir), &bytes).unwrap();
+    assert_eq!(Mark::read(&dir).unwrap(), Found::Seq(flushes - 1));
+    assert_eq!(SledStore::open(&dir).unwrap().load().unwrap(), full);
+    assert_eq!(
+        Mark::read(&dir).unwrap(),
+        Found::Seq(flushes),
+        "rewritten whole"
+    );
+
+    // Both slots damaged, the file cut short, the file deleted: damage, named.
+    fs::write(Mark::path(&dir), vec![b'x'; 128]).unwrap();
+    expect_corrupt(SledStore::open(&dir).unwrap_err(), "high-water mark");
+    truncate(&Mark::path(&dir), 100);
+    expect_corrupt(SledStore::open(&dir).unwrap_err(), "high-water mark");
+    fs::remove_file(Mark::path(&dir)).unwrap();
+    expect_corrupt(SledStore::open(&dir).unwrap_err(), "is missing");
+
+    // A store of a trellis from before the mark (no `seq`, no file) gets one, and from then
+    // on every flush moves it.
+    let db = crate::store::open_sled(&dir).unwrap();
+    db.remove("seq").unwrap();
+    db.flush().unwrap();
+    drop(db);
+    let store = SledStore::open(&dir).unwrap();
+    assert_eq!(store.load().unwrap(), full);
+    assert_eq!(Mark::read(&dir).unwrap(), Found::Seq(0));
+    store.put_resource(&sample_resource("aws_x.later")).unwrap();
+    assert_eq!(Mark::read(&dir).unwrap(), Found::Seq(1));
+    drop(store);
+    assert_owner_only(&tmp.path().join(".trellis"));
+}
+
+/// Kills at many moments of a writing process never leave a store that looks damaged: what
+/// opens is the state as of some flush, every acknowledged write included.
+#[test]
+fn kills_at_any_moment_never_look_like_damage() {
+    let mut failures = Vec::new();
+    for delay_ms in [0, 1, 2, 3, 5, 8, 13, 21] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = state_dir(&tmp);
+        let (mut child, _) = spawn_child("write-loop", &dir);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        match SledStore::open(&dir).and_then(|s| s.load()) {
+            Ok(state) => {
+                // The child writes n[0], n[1], ... in order: what survives is a prefix.
+                let n = state.resources.len();
+                let prefix = (0..n).all(|i| {
+                    state
+                        .resources
+                        .contains_key(&address(&format!("aws_x.n[{i}]")))
+                });
+                if n == 0 || !prefix {
+                    failures.push(format!(
+                        "killed after {delay_ms} ms: {n} resources, prefix {prefix}"
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("killed after {delay_ms} ms: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
