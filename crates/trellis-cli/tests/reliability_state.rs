@@ -109,6 +109,13 @@ fn backups_keep_the_last_ten_and_state_restore_brings_one_back() {
         .contains("no backup named no-such-backup");
 }
 
+/// How far sled's log holds data: sled allocates the file a segment at a time (512 KiB), so
+/// the bytes after the last write are zeros, and a cut there loses nothing.
+fn data_len(path: &Path) -> u64 {
+    let bytes = std::fs::read(path).unwrap();
+    bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i as u64 + 1)
+}
+
 fn truncate(path: &Path, len: u64) {
     std::fs::OpenOptions::new()
         .write(true)
@@ -143,10 +150,7 @@ fn damage(kind: &str, store: &Path) {
             std::fs::remove_dir_all(store).unwrap();
             std::fs::write(store, b"not a directory").unwrap();
         }
-        "db cut short inside its data" => {
-            let len = std::fs::metadata(&db).unwrap().len();
-            truncate(&db, len * 3 / 4);
-        }
+        "db cut short inside its data" => truncate(&db, data_len(&db) * 3 / 4),
         "bytes flipped in the db" => {
             let mut bytes = std::fs::read(&db).unwrap();
             let len = bytes.len();
@@ -267,10 +271,8 @@ fn log_cut_short_inside_its_data_stops_every_command_and_restore_recovers() {
     let world = dir.read("world.json");
     let store = dir.join(".trellis/state");
     let db = store.join("db");
-    let len = std::fs::metadata(&db).unwrap().len();
-    truncate(&db, len * 3 / 4);
+    truncate(&db, data_len(&db) * 3 / 4);
 
-    let store_text = store.display().to_string();
     for args in [
         &["plan"][..],
         &["apply", "-auto-approve"],
@@ -282,8 +284,7 @@ fn log_cut_short_inside_its_data_stops_every_command_and_restore_recovers() {
     ] {
         let run = dir.run(args);
         run.expect_code(1)
-            .contains(&store_text)
-            .contains("its log ends at flush")
+            .contains(".trellis/state: its log ends at flush")
             .contains("its high-water mark")
             .contains("trellis state restore")
             .contains(".trellis/backups")

@@ -592,7 +592,7 @@ async fn lattice_census(
 }
 
 async fn ram_census(account: &str, ram: &aws_sdk_ram::Client, out: &mut Vec<Object>) -> Res<()> {
-    use aws_sdk_ram::types::{ResourceOwner, ResourceShareInvitationStatus, ResourceShareStatus};
+    use aws_sdk_ram::types::{ResourceOwner, ResourceShareStatus};
     let obj = |kind, name: &str, id: &str, tags| Object {
         account: account.to_string(),
         kind,
@@ -646,22 +646,25 @@ async fn ram_census(account: &str, ram: &aws_sdk_ram::Client, out: &mut Vec<Obje
             ));
         }
     }
-    let invitations = ram
-        .get_resource_share_invitations()
+    // A share this account accepted and still belongs to: one of another account that
+    // lists this account as an associated principal (an accepted invitation alone is
+    // history: it stays ACCEPTED after the account leaves or the share is deleted).
+    let received = ram
+        .get_resource_shares()
+        .resource_owner(ResourceOwner::OtherAccounts)
         .send()
         .await
         .map_err(err)?;
-    for i in invitations.resource_share_invitations() {
-        if i.receiver_account_id() == Some(account)
-            && i.status() == Some(&ResourceShareInvitationStatus::Accepted)
-        {
-            out.push(obj(
-                "accepted share",
-                i.resource_share_name().unwrap_or_default(),
-                i.resource_share_arn().unwrap_or_default(),
-                None,
-            ));
+    for s in received.resource_shares() {
+        if s.status() == Some(&ResourceShareStatus::Deleted) {
+            continue;
         }
+        out.push(obj(
+            "accepted share",
+            s.name().unwrap_or_default(),
+            s.resource_share_arn().unwrap_or_default(),
+            None,
+        ));
     }
     Ok(())
 }
