@@ -205,23 +205,23 @@ fn with_empty_expansions(mut values: Values, config: &Config, plan: &Plan) -> Va
         }
     }
     for (module, module_config) in instances {
-    for resource in &module_config.resources {
-        let mut address = resource.address();
-        address.module = module.clone();
-        if values.resources.contains_key(&address)
-            || plan.changes.iter().any(|c| c.address.resource() == address)
-        {
-            continue;
+        for resource in &module_config.resources {
+            let mut address = resource.address();
+            address.module = module.clone();
+            if values.resources.contains_key(&address)
+                || plan.changes.iter().any(|c| c.address.resource() == address)
+            {
+                continue;
+            }
+            let empty = if resource.count.is_some() {
+                Instances::Count(Vec::new())
+            } else if resource.for_each.is_some() {
+                Instances::ForEach(BTreeMap::new())
+            } else {
+                continue;
+            };
+            values.resources.insert(address, empty);
         }
-        let empty = if resource.count.is_some() {
-            Instances::Count(Vec::new())
-        } else if resource.for_each.is_some() {
-            Instances::ForEach(BTreeMap::new())
-        } else {
-            continue;
-        };
-        values.resources.insert(address, empty);
-    }
     }
     values
 }
@@ -496,17 +496,14 @@ impl Shared {
         if !after.contains_unknown() {
             return Ok(after);
         }
-        let (module_config, resource) = trellis_plan::planner::lookup_resource(
-            &self.config,
-            &self.index,
-            &change.address,
-        )
-        .ok_or_else(|| {
-                format!(
-                    "{} is no longer in the configuration",
-                    change.address.resource()
-                )
-            })?;
+        let (module_config, resource) =
+            trellis_plan::planner::lookup_resource(&self.config, &self.index, &change.address)
+                .ok_or_else(|| {
+                    format!(
+                        "{} is no longer in the configuration",
+                        change.address.resource()
+                    )
+                })?;
         let schema = self
             .providers
             .registry

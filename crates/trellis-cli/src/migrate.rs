@@ -140,7 +140,10 @@ pub fn parse_tfstate(text: &str) -> Result<TfState, String> {
                         .filter(|a| a.mode == Mode::Managed)
                         .map(|mut a: Address| {
                             let same_module = a.module.len() == module_names.len()
-                                && a.module.iter().zip(&module_names).all(|(s, n)| s.name == *n);
+                                && a.module
+                                    .iter()
+                                    .zip(&module_names)
+                                    .all(|(s, n)| s.name == *n);
                             if same_module {
                                 a.module = base.module.clone();
                             }

@@ -97,7 +97,8 @@ fn read_module_dir(
     module_dir: &str,
 ) -> std::result::Result<Vec<trellis_types::SourceFile>, String> {
     let full = dir.join(module_dir);
-    let entries = std::fs::read_dir(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+    let entries =
+        std::fs::read_dir(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))

@@ -139,12 +139,21 @@ output "ids" {
             "module.svc[\"orders\"].trellis_test_service.this",
         ]
     );
-    assert!(dir.object_named("trellis_test_service", "billing").is_none());
-    assert!(dir.object_named("trellis_test_network", "billing-net").is_none());
+    assert!(dir
+        .object_named("trellis_test_service", "billing")
+        .is_none());
+    assert!(dir
+        .object_named("trellis_test_network", "billing-net")
+        .is_none());
     assert!(dir.object_named("trellis_test_service", "orders").is_some());
     assert_eq!(dir.objects("trellis_test_association").len(), 1);
-    dir.run(&["plan", "-detailed-exitcode", "-var", "services=[\"orders\"]"])
-        .expect_code(0);
+    dir.run(&[
+        "plan",
+        "-detailed-exitcode",
+        "-var",
+        "services=[\"orders\"]",
+    ])
+    .expect_code(0);
 }
 
 #[test]
@@ -256,7 +265,9 @@ resource "trellis_test_thing" "t" {
 "#,
     );
     dir.apply(&[]);
-    assert!(dir.object_named("trellis_test_thing", "inherited").is_some());
+    assert!(dir
+        .object_named("trellis_test_thing", "inherited")
+        .is_some());
     assert!(dir.object_named("trellis_test_thing", "passed").is_none());
     let other: serde_json::Value = serde_json::from_str(&dir.read("other.json")).unwrap();
     let names: Vec<String> = other["objects"]
@@ -366,7 +377,9 @@ resource "trellis_test_thing" "t" {
     let module_config = dir.read("main.tf");
     dir.write(
         "main.tf",
-        &format!("{PROVIDER}\nresource \"trellis_test_thing\" \"seed\" {{\n  name = \"adopted\"\n}}\n"),
+        &format!(
+            "{PROVIDER}\nresource \"trellis_test_thing\" \"seed\" {{\n  name = \"adopted\"\n}}\n"
+        ),
     );
     dir.apply(&[]);
     dir.run(&["state", "rm", "trellis_test_thing.seed"]).ok();
@@ -382,10 +395,16 @@ resource "trellis_test_thing" "t" {
     dir.apply(&["-var", &format!("existing={id}")]);
     assert_eq!(dir.state_list(), vec!["module.a.trellis_test_thing.t"]);
 
-    dir.run(&["state", "mv", "module.a.trellis_test_thing.t", "module.a.trellis_test_thing.u"])
-        .ok();
+    dir.run(&[
+        "state",
+        "mv",
+        "module.a.trellis_test_thing.t",
+        "module.a.trellis_test_thing.u",
+    ])
+    .ok();
     assert_eq!(dir.state_list(), vec!["module.a.trellis_test_thing.u"]);
-    dir.run(&["state", "rm", "module.a.trellis_test_thing.u"]).ok();
+    dir.run(&["state", "rm", "module.a.trellis_test_thing.u"])
+        .ok();
     assert!(dir.state_list().is_empty());
 
     // `trellis import ADDR ID` into the module's resource.
@@ -558,7 +577,10 @@ fn deep_module_nesting_is_refused() {
     // Each level calls the next one down, a fresh directory every time.
     let mut path = String::from("m");
     for _ in 0..20 {
-        dir.write(&format!("{path}/main.tf"), "module \"m\" {\n  source = \"./m\"\n}\n");
+        dir.write(
+            &format!("{path}/main.tf"),
+            "module \"m\" {\n  source = \"./m\"\n}\n",
+        );
         path.push_str("/m");
     }
     dir.write(&format!("{path}/main.tf"), "");

@@ -92,7 +92,12 @@ fn terraform_state_migrates_and_plan_shows_no_changes() {
             }
         }
         // The service and association of module.edge["east"].
-        let gateway = c.create_service().name("gateway-east").send().await.unwrap();
+        let gateway = c
+            .create_service()
+            .name("gateway-east")
+            .send()
+            .await
+            .unwrap();
         subst.push(("@GATEWAY_ID@".into(), gateway.id().unwrap().into()));
         subst.push(("@GATEWAY_ARN@".into(), gateway.arn().unwrap().into()));
         let assoc = c

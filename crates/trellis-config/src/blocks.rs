@@ -944,7 +944,11 @@ fn valid_import_target(r: &Reference) -> bool {
         && is_identifier(root)
         && matches!(
             steps,
-            [Step::Attr(_)] | [Step::Attr(_), Step::Index(_) | Step::Key(_) | Step::Dynamic(_)]
+            [Step::Attr(_)]
+                | [
+                    Step::Attr(_),
+                    Step::Index(_) | Step::Key(_) | Step::Dynamic(_)
+                ]
         )
 }
 
@@ -1031,10 +1035,16 @@ pub(crate) fn module_call(cx: &mut FileCx, block: &mut Block) -> Option<ModuleCa
         let ident = b.ident.as_str();
         let span = cx.span_of(&b.ident);
         let detail = match ident {
-            "lifecycle" => "module blocks have no lifecycle; set it on the resources inside the module",
+            "lifecycle" => {
+                "module blocks have no lifecycle; set it on the resources inside the module"
+            }
             _ => "module arguments are written as `name = value`",
         };
-        cx.error_with(format!("unsupported block `{ident}` in a module block"), detail, span);
+        cx.error_with(
+            format!("unsupported block `{ident}` in a module block"),
+            detail,
+            span,
+        );
     }
     let source = match body.get_attribute("source") {
         None => {

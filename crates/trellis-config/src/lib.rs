@@ -26,9 +26,9 @@ mod modules;
 mod parse;
 mod typeexpr;
 
+pub use blocks::is_local_source;
 pub use diag::render_plain;
 pub use fmt::format_source;
-pub use blocks::is_local_source;
 pub use model::*;
 pub use modules::{join_dir, load_modules, MAX_MODULE_DEPTH};
 pub use parse::{parse, MAX_FILE_SIZE};

@@ -332,8 +332,7 @@ fn decode_block(cx: &mut FileCx, mut block: Block, config: &mut Config, seen: &m
         }
         "module" => {
             if let Some(m) = blocks::module_call(cx, &mut block) {
-                if first_definition(cx, &mut seen.modules, m.name.clone(), "module call", header)
-                {
+                if first_definition(cx, &mut seen.modules, m.name.clone(), "module call", header) {
                     config.modules.insert(m.name.clone(), m);
                 }
             }

@@ -86,17 +86,29 @@ fn cycles_and_deep_nesting_are_refused() {
     let (_, _, diags) = load(
         "module \"a\" {\n  source = \"./a\"\n}\n",
         &[
-            ("a", &[("main.tf", "module \"b\" {\n  source = \"../b\"\n}\n")]),
-            ("b", &[("main.tf", "module \"a\" {\n  source = \"../a\"\n}\n")]),
+            (
+                "a",
+                &[("main.tf", "module \"b\" {\n  source = \"../b\"\n}\n")],
+            ),
+            (
+                "b",
+                &[("main.tf", "module \"a\" {\n  source = \"../a\"\n}\n")],
+            ),
         ],
     );
     assert!(diags.contains("b/main.tf:2:12"), "{diags}");
-    assert!(diags.contains("module cycle: module.a.module.b.module.a calls \"a\""), "{diags}");
+    assert!(
+        diags.contains("module cycle: module.a.module.b.module.a calls \"a\""),
+        "{diags}"
+    );
 
     let nested: Vec<(String, Vec<(&str, &str)>)> = (0..20)
         .map(|i| {
             let dir = vec!["d"; i + 1].join("/");
-            (dir, vec![("main.tf", "module \"d\" {\n  source = \"./d\"\n}\n")])
+            (
+                dir,
+                vec![("main.tf", "module \"d\" {\n  source = \"./d\"\n}\n")],
+            )
         })
         .collect();
     let dirs: Vec<(&str, &[(&str, &str)])> = nested
@@ -114,9 +126,15 @@ fn provider_blocks_in_called_modules_are_refused() {
         "module \"m\" {\n  source = \"./m\"\n}\n",
         &[(
             "m",
-            &[("main.tf", "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n")],
+            &[(
+                "main.tf",
+                "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n",
+            )],
         )],
     );
     assert!(diags.contains("m/main.tf:1:1"), "{diags}");
-    assert!(diags.contains("provider configuration aws inside module.m"), "{diags}");
+    assert!(
+        diags.contains("provider configuration aws inside module.m"),
+        "{diags}"
+    );
 }

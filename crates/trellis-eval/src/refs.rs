@@ -241,7 +241,8 @@ impl<'a> RefWalker<'a> {
             "module" => match attr(0) {
                 Some(a) => {
                     let (output, used) = attribute_path(&ops[1..]);
-                    let output = output.map(|o| o.split('.').next().unwrap_or_default().to_string());
+                    let output =
+                        output.map(|o| o.split('.').next().unwrap_or_default().to_string());
                     let used = if output.is_some() {
                         // The index (if any) and the output name, not what follows.
                         used.min(match ops.get(1).map(|o| o.value()) {

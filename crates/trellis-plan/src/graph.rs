@@ -351,15 +351,19 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
                 continue;
             };
             if !index.contains_key(&NodeId::Provider(root_key.clone())) {
-                if let (Some(explicit), true) = (&r.provider, path.is_empty() || root_key.contains('.')) {
+                if let (Some(explicit), true) =
+                    (&r.provider, path.is_empty() || root_key.contains('.'))
+                {
                     diags.push(
-                        Diagnostic::error(format!("provider configuration {root_key} is not declared"))
-                            .with_detail(format!(
-                                "add a provider \"{}\" block with alias = \"{}\"",
-                                explicit.name,
-                                explicit.alias.as_deref().unwrap_or_default()
-                            ))
-                            .with_span(Some(explicit.span.clone())),
+                        Diagnostic::error(format!(
+                            "provider configuration {root_key} is not declared"
+                        ))
+                        .with_detail(format!(
+                            "add a provider \"{}\" block with alias = \"{}\"",
+                            explicit.name,
+                            explicit.alias.as_deref().unwrap_or_default()
+                        ))
+                        .with_span(Some(explicit.span.clone())),
                     );
                     continue;
                 }
@@ -483,10 +487,30 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
             // Every item of the module waits for its call: the call's expansion says which
             // instances the module has, and its depends_on holds for everything inside.
             let mut inner: Vec<NodeId> = Vec::new();
-            inner.extend(child.variables.keys().map(|n| NodeId::Variable(child_path.clone(), n.clone())));
-            inner.extend(child.locals.keys().map(|n| NodeId::Local(child_path.clone(), n.clone())));
-            inner.extend(child.outputs.keys().map(|n| NodeId::Output(child_path.clone(), n.clone())));
-            inner.extend(child.modules.keys().map(|n| NodeId::Module(child_path.clone(), n.clone())));
+            inner.extend(
+                child
+                    .variables
+                    .keys()
+                    .map(|n| NodeId::Variable(child_path.clone(), n.clone())),
+            );
+            inner.extend(
+                child
+                    .locals
+                    .keys()
+                    .map(|n| NodeId::Local(child_path.clone(), n.clone())),
+            );
+            inner.extend(
+                child
+                    .outputs
+                    .keys()
+                    .map(|n| NodeId::Output(child_path.clone(), n.clone())),
+            );
+            inner.extend(
+                child
+                    .modules
+                    .keys()
+                    .map(|n| NodeId::Module(child_path.clone(), n.clone())),
+            );
             inner.extend(
                 child
                     .resources
@@ -728,10 +752,9 @@ impl Resolver<'_> {
                     let outputs: Vec<&String> = match output {
                         Some(o) if child.outputs.contains_key(o) => vec![o],
                         Some(o) => {
-                            let mut d = Diagnostic::error(format!(
-                                "module.{name} has no output {o:?}"
-                            ))
-                            .with_span(Some(r.span.clone()));
+                            let mut d =
+                                Diagnostic::error(format!("module.{name} has no output {o:?}"))
+                                    .with_span(Some(r.span.clone()));
                             let names = child.outputs.keys().map(String::as_str);
                             d = match closest(o, names) {
                                 Some(best) => d.with_detail(format!("did you mean {best:?}?")),
@@ -743,7 +766,12 @@ impl Resolver<'_> {
                                     } else {
                                         format!(
                                             "the outputs {}",
-                                            child.outputs.keys().cloned().collect::<Vec<_>>().join(", ")
+                                            child
+                                                .outputs
+                                                .keys()
+                                                .cloned()
+                                                .collect::<Vec<_>>()
+                                                .join(", ")
                                         )
                                     }
                                 )),

@@ -81,8 +81,7 @@ pub fn targets(
                 Diagnostic::error("import block names another provider than its resource")
                     .with_detail(format!(
                         "{} uses provider {}, the import block {provider}; they must be the same",
-                        address,
-                        resource_provider
+                        address, resource_provider
                     ))
                     .with_span(Some(import.span.clone())),
             );

@@ -77,7 +77,10 @@ pub fn module_variable(
     let value = match argument {
         Some(argument) => {
             let file = caller.sources.get(&call.file).ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(format!("source file {} is missing", call.file)))
+                Diagnostics::from(Diagnostic::error(format!(
+                    "source file {} is missing",
+                    call.file
+                )))
             })?;
             eval_expr(&argument.expr, caller, file)?
         }
@@ -132,7 +135,8 @@ pub fn module_variable(
     let value = match &variable.ty {
         Some(ty) if !value.is_null() && !value.is_unknown() => {
             let sensitive = value.contains_sensitive();
-            let converted = convert(&value, &crate::variables::to_eval_type(ty)).map_err(invalid)?;
+            let converted =
+                convert(&value, &crate::variables::to_eval_type(ty)).map_err(invalid)?;
             if sensitive && !converted.contains_sensitive() {
                 converted.into_sensitive()
             } else {
@@ -241,7 +245,9 @@ pub fn variable_on_demand(scope: &EvalScope<'_>, name: &str) -> Value {
 pub fn call_keys(call: &ModuleCall, scope: &EvalScope<'_>) -> Option<Vec<Option<InstanceKey>>> {
     let file = scope.sources.get(&call.file)?;
     if let Some(count) = &call.count {
-        let n = eval_expr(count, &scope.with_key(None), file).ok()?.as_number()?;
+        let n = eval_expr(count, &scope.with_key(None), file)
+            .ok()?
+            .as_number()?;
         if n < 0.0 || n.fract() != 0.0 || n >= 1.0e6 {
             return None;
         }
@@ -250,7 +256,11 @@ pub fn call_keys(call: &ModuleCall, scope: &EvalScope<'_>) -> Option<Vec<Option<
     if let Some(for_each) = &call.for_each {
         let value = eval_expr(for_each, &scope.with_key(None), file).ok()?;
         return match value.unmarked() {
-            Value::Map(map) => Some(map.keys().map(|k| Some(InstanceKey::Str(k.clone()))).collect()),
+            Value::Map(map) => Some(
+                map.keys()
+                    .map(|k| Some(InstanceKey::Str(k.clone())))
+                    .collect(),
+            ),
             Value::List(items) => {
                 let mut keys: Vec<String> = items
                     .iter()
@@ -258,7 +268,11 @@ pub fn call_keys(call: &ModuleCall, scope: &EvalScope<'_>) -> Option<Vec<Option<
                     .collect::<Option<_>>()?;
                 keys.sort();
                 keys.dedup();
-                Some(keys.into_iter().map(|k| Some(InstanceKey::Str(k))).collect())
+                Some(
+                    keys.into_iter()
+                        .map(|k| Some(InstanceKey::Str(k)))
+                        .collect(),
+                )
             }
             _ => None,
         };

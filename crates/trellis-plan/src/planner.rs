@@ -28,8 +28,8 @@ use trellis_types::{
 };
 
 use crate::graph::{Graph, ModPath, NodeId};
-use crate::modules::{static_address, static_path};
 use crate::model::{Action, Change, OutputChange, Plan, PlanOptions, Reason, PLAN_FORMAT_VERSION};
+use crate::modules::{static_address, static_path};
 use crate::providers::Providers;
 use crate::scope::{EvalScope, Files, Instances, KeyContext, ModuleValues, Values};
 use crate::shape::{check_body, shape};
@@ -1199,12 +1199,8 @@ impl<'a> Walk<'a> {
             .input
             .graph
             .provider_key(&static_path(&address.module), resource);
-        let targets = crate::imports::targets(
-            &self.scope(None),
-            address,
-            &provider_key,
-            &mut diags,
-        );
+        let targets =
+            crate::imports::targets(&self.scope(None), address, &provider_key, &mut diags);
         self.diags.extend(diags);
         for target in targets {
             if !keys.contains(&target.address.key) {
@@ -1456,8 +1452,7 @@ impl<'a> Walk<'a> {
                 }
                 continue;
             }
-            let in_config =
-                lookup_resource(config, &self.index, &resource_address).map(|(_, r)| r);
+            let in_config = lookup_resource(config, &self.index, &resource_address).map(|(_, r)| r);
             let reason = match (in_config, &address.key) {
                 (None, _) => Reason::DeleteBecauseNoResourceConfig,
                 (Some(_), Some(InstanceKey::Int(_))) => Reason::DeleteBecauseCountIndex,
