@@ -192,21 +192,36 @@ fn operations(changes: &[Change]) -> Vec<Op> {
 /// a `for_each` over them unknown at apply time although the plan knew it).
 fn with_empty_expansions(mut values: Values, config: &Config, plan: &Plan) -> Values {
     use trellis_plan::scope::Instances;
-    for resource in &config.resources {
-        let address = resource.address();
-        if values.resources.contains_key(&address)
-            || plan.changes.iter().any(|c| c.address.resource() == address)
-        {
+    // The root module, and every module instance the plan touches.
+    let mut instances: Vec<(Vec<trellis_types::ModuleStep>, &Config)> = vec![(Vec::new(), config)];
+    let mut seen = std::collections::HashSet::new();
+    for change in &plan.changes {
+        let module = &change.address.module;
+        if module.is_empty() || !seen.insert(module.clone()) {
             continue;
         }
-        let empty = if resource.count.is_some() {
-            Instances::Count(Vec::new())
-        } else if resource.for_each.is_some() {
-            Instances::ForEach(BTreeMap::new())
-        } else {
-            continue;
-        };
-        values.resources.insert(address, empty);
+        if let Some(c) = config.module(&trellis_plan::modules::static_path(module)) {
+            instances.push((module.clone(), c));
+        }
+    }
+    for (module, module_config) in instances {
+        for resource in &module_config.resources {
+            let mut address = resource.address();
+            address.module = module.clone();
+            if values.resources.contains_key(&address)
+                || plan.changes.iter().any(|c| c.address.resource() == address)
+            {
+                continue;
+            }
+            let empty = if resource.count.is_some() {
+                Instances::Count(Vec::new())
+            } else if resource.for_each.is_some() {
+                Instances::ForEach(BTreeMap::new())
+            } else {
+                continue;
+            };
+            values.resources.insert(address, empty);
+        }
     }
     values
 }
@@ -431,8 +446,8 @@ struct Shared {
     intents: BTreeMap<Address, Intent>,
     lineage: String,
     counter: AtomicU64,
-    /// Position of each resource in `config.resources`, by address.
-    index: HashMap<Address, usize>,
+    /// Where each resource block is, by static address.
+    index: trellis_plan::planner::ResourceIndex,
     /// Provider private data for the changes recorded without a provider call, by address.
     private: HashMap<Address, serde_json::Value>,
 }
@@ -525,16 +540,14 @@ impl Shared {
         if !after.contains_unknown() {
             return Ok(after);
         }
-        let resource = self
-            .index
-            .get(&change.address.resource())
-            .map(|i| &self.config.resources[*i])
-            .ok_or_else(|| {
-                format!(
-                    "{} is no longer in the configuration",
-                    change.address.resource()
-                )
-            })?;
+        let (module_config, resource) =
+            trellis_plan::planner::lookup_resource(&self.config, &self.index, &change.address)
+                .ok_or_else(|| {
+                    format!(
+                        "{} is no longer in the configuration",
+                        change.address.resource()
+                    )
+                })?;
         let schema = self
             .providers
             .registry
@@ -542,7 +555,9 @@ impl Shared {
             .ok_or_else(|| format!("unknown resource type {}", change.type_name))?;
         let values = self.values.read().unwrap_or_else(|p| p.into_inner());
         let scope = EvalScope {
-            config: &self.config,
+            config: module_config,
+            root: &self.config,
+            module: &change.address.module,
             sources: &self.sources,
             values: &values,
             files: self.files.as_ref(),
@@ -879,6 +894,8 @@ fn evaluate_outputs(shared: &Shared, plan: &Plan, complete: bool) -> BTreeMap<St
     let values = shared.values.read().unwrap_or_else(|p| p.into_inner());
     let scope = EvalScope {
         config: &shared.config,
+        root: &shared.config,
+        module: &[],
         sources: &shared.sources,
         values: &values,
         files: shared.files.as_ref(),

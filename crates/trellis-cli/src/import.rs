@@ -34,31 +34,71 @@ fn fail(summary: impl Into<String>, detail: Option<String>) -> Failure {
     Failure::Diagnostics(Diagnostics::from(d), Arc::new(SourceMap::new()))
 }
 
+/// Each module step of `address` names a declared module call, with an instance key exactly
+/// when the call sets `count` or `for_each`.
+fn check_module_keys(config: &trellis_config::Config, address: &Address) -> Outcome<()> {
+    let mut at = config;
+    for (i, step) in address.module.iter().enumerate() {
+        let shown = Address {
+            module: address.module[..=i].to_vec(),
+            ..address.clone()
+        }
+        .module_path();
+        let Some(call) = at.modules.get(&step.name) else {
+            return Err(fail(
+                format!("module call {shown} is not in the configuration"),
+                None,
+            ));
+        };
+        let keyed = call.count.is_some() || call.for_each.is_some();
+        if keyed != step.key.is_some() {
+            return Err(fail(
+                format!(
+                    "{shown} {}",
+                    if keyed {
+                        "needs an instance key"
+                    } else {
+                        "has an instance key"
+                    }
+                ),
+                Some(if keyed {
+                    format!("module.{} sets count or for_each: name one instance, such as module.{}[0] or module.{}[\"key\"]", step.name, step.name, step.name)
+                } else {
+                    format!("module.{} sets neither count nor for_each", step.name)
+                }),
+            ));
+        }
+        let Some(child) = at.children.get(&step.name) else {
+            return Err(fail(format!("module {shown} could not be loaded"), None));
+        };
+        at = child;
+    }
+    Ok(())
+}
+
 /// Imports one object into one address: reads it through the provider and writes one
 /// state record, under the state lock. Nothing is written when anything is wrong.
 async fn import_one(ui: &Ui, args: &ImportArgs, address: &str, id: &str) -> Outcome<i32> {
     let ws = Workspace::load(&ui.dir)?;
     let address =
         Address::parse(address).map_err(|e| fail(format!("invalid address: {e}"), None))?;
-    if address.mode != Mode::Managed || !address.module.is_empty() {
+    if address.mode != Mode::Managed {
         return Err(fail(
             format!("cannot import into {address}"),
-            Some("import targets a managed resource of the root module, such as aws_vpclattice_service.orders".into()),
+            Some("import targets a managed resource, such as aws_vpclattice_service.orders or module.network.aws_vpclattice_service.orders".into()),
         ));
     }
-    let Some(resource) = ws
-        .config
-        .resources
-        .iter()
-        .find(|r| r.mode == Mode::Managed && r.address() == address.resource())
+    check_module_keys(&ws.config, &address)?;
+    let index = trellis_plan::planner::resource_index(&ws.config);
+    let Some((_, resource)) = trellis_plan::planner::lookup_resource(&ws.config, &index, &address)
+        .filter(|(_, r)| r.mode == Mode::Managed)
     else {
-        let known: Vec<String> = ws
-            .config
-            .resources
-            .iter()
-            .filter(|r| r.mode == Mode::Managed)
-            .map(|r| r.address().to_string())
+        let mut known: Vec<String> = index
+            .keys()
+            .filter(|a| a.mode == Mode::Managed)
+            .map(ToString::to_string)
             .collect();
+        known.sort();
         let hint = trellis_plan::graph::closest(
             &address.resource().to_string(),
             known.iter().map(String::as_str),
@@ -108,7 +148,8 @@ async fn import_one(ui: &Ui, args: &ImportArgs, address: &str, id: &str) -> Outc
         ));
     }
     let variables = ws.variables(&args.var_files, &args.vars)?;
-    let provider_key = resource.provider_key();
+    let static_path = trellis_plan::modules::static_path(&address.module);
+    let provider_key = ws.graph.provider_key(&static_path, resource);
     let providers =
         configure_providers(&ws, &variables, std::iter::once(provider_key.clone())).await?;
     let provider = providers
@@ -140,10 +181,19 @@ async fn import_one(ui: &Ui, args: &ImportArgs, address: &str, id: &str) -> Outc
         }
         Err(e) => return Err(fail(format!("cannot import {address}: {e}"), Some(format))),
     };
+    // The graph is static; resources of the same module instance get its keys.
     let dependencies: Vec<Address> = ws
         .graph
-        .resource_dependencies(&NodeId::Resource(address.resource()))
+        .resource_dependencies(&NodeId::Resource(trellis_plan::modules::static_address(
+            &address,
+        )))
         .into_iter()
+        .map(|mut a| {
+            if trellis_plan::modules::static_path(&a.module) == static_path {
+                a.module = address.module.clone();
+            }
+            a
+        })
         .collect();
     let record = ResourceState {
         address: address.clone(),

@@ -1,8 +1,10 @@
 //! `trellis state migrate -from-terraform=terraform.tfstate`: moves the resources of a
 //! Terraform state (format version 4) that trellis supports into trellis state.
 //!
-//! Resources inside modules are parsed with their module address but skipped, because
-//! trellis does not evaluate `module` blocks yet and would plan to delete them.
+//! Resources inside modules keep their module address (`module.edge["east"].aws_x.y`),
+//! which is the address trellis plans them at when the configuration calls the same local
+//! module. Terraform records a module resource's dependencies without the module's instance
+//! keys; dependencies within the same module get the instance's keys back.
 //!
 //! Each supported instance is read again through its provider's `import`, with the import
 //! ID made from its Terraform attributes, so that the record has trellis's shape (Terraform's
@@ -113,6 +115,7 @@ pub fn parse_tfstate(text: &str) -> Result<TfState, String> {
             .and_then(serde_json::Value::as_array)
             .cloned()
             .unwrap_or_default();
+        let module_names: Vec<String> = base.module.iter().map(|m| m.name.clone()).collect();
         for i in instances {
             let key = match i.get("index_key") {
                 None | Some(serde_json::Value::Null) => None,
@@ -135,6 +138,17 @@ pub fn parse_tfstate(text: &str) -> Result<TfState, String> {
                         .filter_map(serde_json::Value::as_str)
                         .filter_map(|a| Address::parse(a).ok())
                         .filter(|a| a.mode == Mode::Managed)
+                        .map(|mut a: Address| {
+                            let same_module = a.module.len() == module_names.len()
+                                && a.module
+                                    .iter()
+                                    .zip(&module_names)
+                                    .all(|(s, n)| s.name == *n);
+                            if same_module {
+                                a.module = base.module.clone();
+                            }
+                            a
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -176,15 +190,6 @@ pub async fn migrate(
     let mut skipped: Vec<(String, String)> = tf.ignored.clone();
     let mut wanted = Vec::new();
     for i in &tf.instances {
-        if !i.address.module.is_empty() {
-            // Recording it would make the next plan delete it: trellis does not evaluate
-            // module blocks yet, so the resource would look removed from the configuration.
-            skipped.push((
-                i.address.to_string(),
-                "in a module: trellis does not evaluate module blocks yet; move it to the root module first (terraform state mv and a root resource block)".to_string(),
-            ));
-            continue;
-        }
         if registry.resource_schema(&i.type_name, false).is_none() {
             skipped.push((
                 i.address.to_string(),

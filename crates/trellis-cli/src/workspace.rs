@@ -90,8 +90,59 @@ pub fn read_sources(dir: &Path) -> Outcome<SourceMap> {
     Ok(sources)
 }
 
+/// The `*.tf` files of a module directory (`module_dir` relative to the working directory
+/// `dir`), named by their path relative to `dir`, for `trellis_config::load_modules`.
+fn read_module_dir(
+    dir: &Path,
+    module_dir: &str,
+) -> std::result::Result<Vec<trellis_types::SourceFile>, String> {
+    let full = dir.join(module_dir);
+    let entries =
+        std::fs::read_dir(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".tf"))
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for name in names {
+        let path = full.join(&name);
+        let shown = if module_dir.is_empty() {
+            name.clone()
+        } else {
+            format!("{module_dir}/{name}")
+        };
+        let metadata = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        if metadata.len() > trellis_config::MAX_FILE_SIZE as u64 {
+            return Err(format!(
+                "{shown} is too large ({} bytes; the limit is {})",
+                metadata.len(),
+                trellis_config::MAX_FILE_SIZE
+            ));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+        match trellis_config::decode_source(&shown, &bytes) {
+            Ok(file) => out.push(file),
+            Err(d) => {
+                return Err(d
+                    .iter()
+                    .map(|d| match &d.span {
+                        Some(span) => format!("{span}: {}", d.summary),
+                        None => d.summary.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "))
+            }
+        }
+    }
+    Ok(out)
+}
+
 impl Workspace {
-    /// Loads, parses and builds the graph; every problem is a diagnostic.
+    /// Loads, parses (the modules it calls too) and builds the graph; every problem is a
+    /// diagnostic.
     pub fn load(dir: &Path) -> Outcome<Workspace> {
         let sources = read_sources(dir)?;
         if sources.files().is_empty() {
@@ -100,6 +151,18 @@ impl Workspace {
                 display_dir(dir)
             )));
         }
+        let (mut config, mut diags) = trellis_config::parse(&sources);
+        let mut sources = sources;
+        if config.has_modules() && !diags.has_errors() {
+            let mut read = |module_dir: &str| read_module_dir(dir, module_dir);
+            diags.extend(trellis_config::load_modules(
+                &mut config,
+                &mut sources,
+                &mut read,
+            ));
+        }
+        // The hash covers the files of every module, so that a saved plan is stale when a
+        // module changed.
         let mut hasher = Sha256::new();
         for f in sources.files() {
             hasher.update(f.name.as_bytes());
@@ -112,7 +175,6 @@ impl Workspace {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>();
-        let (config, diags) = trellis_config::parse(&sources);
         let sources = Arc::new(sources);
         if diags.has_errors() {
             return Err(Failure::Diagnostics(diags, sources));

@@ -1,5 +1,6 @@
 //! `trellis state migrate -from-terraform` against the emulator: the fixture under
-//! testdata/tfstate/mesh is a Terraform v4 state (with count, for_each, an unsupported type,
+//! testdata/tfstate/mesh is a Terraform v4 state (with count, for_each, resources in a
+//! module called with for_each, an unsupported type,
 //! a data source and an object that no longer exists) of a mesh that the test builds in the
 //! emulator with SDK calls; its placeholders are replaced by the IDs the emulator gave.
 
@@ -90,6 +91,24 @@ fn terraform_state_migrates_and_plan_shows_no_changes() {
                 subst.push(("@LISTENER_ARN@".into(), l.arn().unwrap().into()));
             }
         }
+        // The service and association of module.edge["east"].
+        let gateway = c
+            .create_service()
+            .name("gateway-east")
+            .send()
+            .await
+            .unwrap();
+        subst.push(("@GATEWAY_ID@".into(), gateway.id().unwrap().into()));
+        subst.push(("@GATEWAY_ARN@".into(), gateway.arn().unwrap().into()));
+        let assoc = c
+            .create_service_network_service_association()
+            .service_identifier(gateway.id().unwrap())
+            .service_network_identifier(net.id().unwrap())
+            .send()
+            .await
+            .unwrap();
+        subst.push(("@ASSOC_GATEWAY_ID@".into(), assoc.id().unwrap().into()));
+        subst.push(("@ASSOC_GATEWAY_ARN@".into(), assoc.arn().unwrap().into()));
     });
     let dir = tempfile::tempdir().unwrap();
     let url = emulator.endpoint_url();
@@ -99,6 +118,12 @@ fn terraform_state_migrates_and_plan_shows_no_changes() {
     )
     .unwrap();
     std::fs::copy(fixture_dir().join("main.tf"), dir.path().join("main.tf")).unwrap();
+    std::fs::create_dir_all(dir.path().join("modules/edge")).unwrap();
+    std::fs::copy(
+        fixture_dir().join("modules/edge/main.tf"),
+        dir.path().join("modules/edge/main.tf"),
+    )
+    .unwrap();
     let mut state = std::fs::read_to_string(fixture_dir().join("terraform.tfstate")).unwrap();
     for (k, v) in &subst {
         state = state.replace(k, v);
@@ -112,16 +137,22 @@ fn terraform_state_migrates_and_plan_shows_no_changes() {
         &["state", "migrate", "-from-terraform=terraform.tfstate"],
     );
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("Migrated 6 resource instances"), "{out}");
+    assert!(out.contains("Migrated 8 resource instances"), "{out}");
+    assert!(
+        out.contains("  module.edge[\"east\"].aws_vpclattice_service.gateway\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  module.edge[\"east\"].aws_vpclattice_service_network_service_association.this\n"
+        ),
+        "{out}"
+    );
     assert!(
         out.contains("aws_iam_role.lattice_invoke: trellis does not support aws_iam_role"),
         "{out}"
     );
     assert!(out.contains("data.aws_caller_identity.current"), "{out}");
-    assert!(
-        out.contains("module.edge.aws_vpclattice_service.gateway: in a module"),
-        "{out}"
-    );
     assert!(
         out.contains("aws_vpclattice_service.svc[\"gamma\"]: the object"),
         "{out}"
@@ -134,6 +165,23 @@ fn terraform_state_migrates_and_plan_shows_no_changes() {
         "{list}"
     );
     assert!(list.contains("aws_vpclattice_listener.http[0]"), "{list}");
+    assert_eq!(
+        list.lines()
+            .filter(|l| l.starts_with("module.edge[\"east\"]."))
+            .count(),
+        2,
+        "{list}"
+    );
+    let (code, shown) = run(
+        dir.path(),
+        &emulator,
+        &[
+            "state",
+            "show",
+            "module.edge[\"east\"].aws_vpclattice_service_network_service_association.this",
+        ],
+    );
+    assert_eq!(code, Some(0), "{shown}");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap(),
         state,

@@ -919,6 +919,39 @@ pub(crate) fn moved(cx: &mut FileCx, block: &Block) -> Option<Moved> {
     })
 }
 
+/// `aws_x.a`, `aws_x.a[KEY]`, each optionally behind `module.NAME` or `module.NAME[KEY]`
+/// steps (module keys literal, only the resource's key may be an expression).
+fn valid_import_target(r: &Reference) -> bool {
+    let mut root = r.root.as_str();
+    let mut steps: &[Step] = &r.steps;
+    while root == "module" {
+        match steps {
+            [Step::Attr(_), rest @ ..] => steps = rest,
+            _ => return false,
+        }
+        if let [Step::Index(_) | Step::Key(_), rest @ ..] = steps {
+            steps = rest;
+        }
+        match steps {
+            [Step::Attr(next), rest @ ..] => {
+                root = next;
+                steps = rest;
+            }
+            _ => return false,
+        }
+    }
+    !RESERVED_ROOTS.contains(&root)
+        && is_identifier(root)
+        && matches!(
+            steps,
+            [Step::Attr(_)]
+                | [
+                    Step::Attr(_),
+                    Step::Index(_) | Step::Key(_) | Step::Dynamic(_)
+                ]
+        )
+}
+
 pub(crate) fn import(cx: &mut FileCx, block: &Block) -> Option<Import> {
     no_labels(cx, block);
     check_body(
@@ -940,18 +973,7 @@ pub(crate) fn import(cx: &mut FileCx, block: &Block) -> Option<Import> {
         Some(attr) => {
             let span = cx.span_of(&attr.value);
             let r = reference(&attr.value, &cx.file.text);
-            let valid = r.as_ref().is_some_and(|r| {
-                !RESERVED_ROOTS.contains(&r.root.as_str())
-                    && is_identifier(&r.root)
-                    && matches!(
-                        r.steps.as_slice(),
-                        [Step::Attr(_)]
-                            | [
-                                Step::Attr(_),
-                                Step::Index(_) | Step::Key(_) | Step::Dynamic(_)
-                            ]
-                    )
-            });
+            let valid = r.as_ref().is_some_and(valid_import_target);
             match r {
                 Some(r) if valid => Some(Traversal {
                     text: r.text(),
@@ -960,7 +982,7 @@ pub(crate) fn import(cx: &mut FileCx, block: &Block) -> Option<Import> {
                 _ => {
                     cx.error_with(
                         "invalid import `to` address",
-                        "expected a managed resource address such as `aws_x.a` or `aws_x.a[each.key]`",
+                        "expected a managed resource address such as `aws_x.a`, `aws_x.a[each.key]` or `module.m.aws_x.a`",
                         span,
                     );
                     None
@@ -996,4 +1018,165 @@ pub(crate) fn import(cx: &mut FileCx, block: &Block) -> Option<Import> {
         file: cx.file.name.clone(),
         span: cx.span_of(block),
     })
+}
+
+/// Whether a module `source` is a local path, the only kind trellis loads.
+pub fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+}
+
+/// Reads a `module` block: its meta-arguments, and every other argument as a value for one
+/// of the module's input variables (checked against them when the module is loaded).
+pub(crate) fn module_call(cx: &mut FileCx, block: &mut Block) -> Option<ModuleCall> {
+    let [name] = <[String; 1]>::try_from(labels(cx, block, &["name"])?).ok()?;
+    let header = header_span(cx, block);
+    let body = std::mem::take(&mut block.body);
+    for b in body.blocks() {
+        let ident = b.ident.as_str();
+        let span = cx.span_of(&b.ident);
+        let detail = match ident {
+            "lifecycle" => {
+                "module blocks have no lifecycle; set it on the resources inside the module"
+            }
+            _ => "module arguments are written as `name = value`",
+        };
+        cx.error_with(
+            format!("unsupported block `{ident}` in a module block"),
+            detail,
+            span,
+        );
+    }
+    let source = match body.get_attribute("source") {
+        None => {
+            cx.error_with(
+                format!("module `{name}` has no `source`"),
+                "set source to the module's directory, such as source = \"./modules/network\"",
+                header.clone(),
+            );
+            None
+        }
+        Some(attr) => {
+            let span = cx.span_of(&attr.value);
+            match literal_string(&attr.value) {
+                None => {
+                    cx.error("`source` must be a literal string", span);
+                    None
+                }
+                Some(s) if !is_local_source(&s) => {
+                    cx.error_with(
+                        format!("unsupported module source {s:?}"),
+                        "only local module sources are supported: a path that starts with ./ or ../ (registry, git and http sources are not)",
+                        span,
+                    );
+                    None
+                }
+                Some(s) => Some((s, span)),
+            }
+        }
+    };
+    if let Some(attr) = body.get_attribute("version") {
+        let span = cx.span_of(&attr.key);
+        cx.error_with(
+            "`version` is not supported for local modules",
+            "a version constraint applies only to registry modules; remove it",
+            span,
+        );
+    }
+    let count = body.get_attribute("count").map(|a| a.value.clone());
+    let for_each = body.get_attribute("for_each").map(|a| a.value.clone());
+    if let (Some(_), Some(attr)) = (&count, body.get_attribute("for_each")) {
+        let span = cx.span_of(&attr.key);
+        cx.error_with(
+            "count and for_each cannot both be set",
+            "use one of them to make several instances",
+            span,
+        );
+    }
+    let depends = body
+        .get_attribute("depends_on")
+        .map(|a| depends_on(cx, a))
+        .unwrap_or_default();
+    let providers = body
+        .get_attribute("providers")
+        .map(|a| providers_map(cx, a))
+        .unwrap_or_default();
+    let mut arguments = BTreeMap::new();
+    for attr in body.attributes() {
+        let key = attr.key.as_str();
+        if matches!(
+            key,
+            "source" | "version" | "count" | "for_each" | "depends_on" | "providers"
+        ) {
+            continue;
+        }
+        if RESERVED_VARIABLE_NAMES.contains(&key) {
+            let span = cx.span_of(&attr.key);
+            cx.error_with(
+                format!("unsupported argument `{key}` in a module block"),
+                "this name is reserved for a meta-argument",
+                span,
+            );
+            continue;
+        }
+        arguments.insert(
+            key.to_string(),
+            ModuleArgument {
+                name: key.to_string(),
+                expr: attr.value.clone(),
+                span: cx.span_of(&attr.key),
+            },
+        );
+    }
+    let (source, source_span) = source?;
+    Some(ModuleCall {
+        name,
+        source,
+        source_span,
+        count,
+        for_each,
+        depends_on: depends,
+        providers,
+        arguments,
+        file: cx.file.name.clone(),
+        span: cx.span_of(block),
+        header,
+    })
+}
+
+/// `providers = { aws = aws.network, aws.west = aws.eu }`.
+fn providers_map(cx: &mut FileCx, attr: &Attribute) -> Vec<(ProviderRef, ProviderRef)> {
+    let Expression::Object(object) = &attr.value else {
+        let span = cx.span_of(&attr.value);
+        cx.error_with(
+            "`providers` must be a map",
+            "write providers = { aws = aws.network }: the name inside the module, then a provider configuration of this module",
+            span,
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<(ProviderRef, ProviderRef)> = Vec::new();
+    for (key, value) in object.iter() {
+        let child = match key {
+            hcl_edit::expr::ObjectKey::Ident(ident) => Some(ProviderRef {
+                name: ident.as_str().to_string(),
+                alias: None,
+                span: cx.span_of(ident),
+            }),
+            hcl_edit::expr::ObjectKey::Expression(e) => provider_ref(cx, e),
+        };
+        let parent = provider_ref(cx, value.expr());
+        if let (Some(child), Some(parent)) = (child, parent) {
+            if let Some((first, _)) = out.iter().find(|(c, _)| c.key() == child.key()) {
+                let detail = format!("first passed at {}", first.span);
+                cx.error_with(
+                    format!("provider {} is passed twice", child.key()),
+                    detail,
+                    child.span.clone(),
+                );
+                continue;
+            }
+            out.push((child, parent));
+        }
+    }
+    out
 }

@@ -6,9 +6,11 @@
 //! duplicates, malformed meta-arguments. It goes on after the first problem, and every
 //! diagnostic carries a span so that it can be shown as `file:line:col` with a snippet.
 //! [`format_source`] rewrites a file in `terraform fmt` style; [`render_plain`] turns
-//! diagnostics into plain text lines.
+//! diagnostics into plain text lines. [`load_modules`] reads the local modules that `module`
+//! blocks call (through a function the caller gives it for reading a directory) into
+//! [`Config::children`], checking sources, cycles, nesting depth and module arguments.
 //!
-//! What this crate is not: it does no I/O (the caller reads the files; [`decode_source`] turns
+//! What this crate is not: it does no I/O (the caller reads the files, also a module's; [`decode_source`] turns
 //! their bytes into a [`trellis_types::SourceFile`]), it does not evaluate expressions (they
 //! stay hcl-edit syntax trees, evaluated later with the values the planner knows), it knows
 //! no provider schema (unknown resource types and attributes are found by the planner), and
@@ -20,12 +22,15 @@ mod exprs;
 mod fmt;
 mod lex;
 pub mod model;
+mod modules;
 mod parse;
 mod typeexpr;
 
+pub use blocks::is_local_source;
 pub use diag::render_plain;
 pub use fmt::format_source;
 pub use model::*;
+pub use modules::{join_dir, load_modules, MAX_MODULE_DEPTH};
 pub use parse::{parse, MAX_FILE_SIZE};
 
 use trellis_types::{Diagnostic, Diagnostics, SourceFile};

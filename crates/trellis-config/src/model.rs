@@ -11,9 +11,13 @@ pub use hcl_edit::expr::Expression;
 pub use hcl_edit::structure::Body;
 use trellis_types::{Address, Mode, Path, Span};
 
-/// A whole configuration directory (one module).
+/// A whole configuration directory (one module), with the modules it calls once
+/// [`crate::load_modules`] has read them.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
+    /// The directory of this module relative to the working directory (`modules/net`);
+    /// empty for the root module.
+    pub module_dir: String,
     pub terraform: Terraform,
     pub providers: Vec<ProviderConfig>,
     pub variables: BTreeMap<String, Variable>,
@@ -23,6 +27,84 @@ pub struct Config {
     pub resources: Vec<Resource>,
     pub moved: Vec<Moved>,
     pub imports: Vec<Import>,
+    /// `module "NAME" { ... }` blocks, by name.
+    pub modules: BTreeMap<String, ModuleCall>,
+    /// The configuration each module call loads, by call name (filled by
+    /// [`crate::load_modules`]; a call whose module could not be loaded has none).
+    pub children: BTreeMap<String, Config>,
+}
+
+impl Config {
+    /// The module at a static path of call names (`["net", "inner"]` is
+    /// `module.net.module.inner`); the empty path is this module.
+    pub fn module(&self, path: &[String]) -> Option<&Config> {
+        let mut at = self;
+        for name in path {
+            at = at.children.get(name)?;
+        }
+        Some(at)
+    }
+
+    /// Whether this configuration calls any module.
+    pub fn has_modules(&self) -> bool {
+        !self.modules.is_empty()
+    }
+
+    /// This module and every module below it, each with its static path, parents before
+    /// their children.
+    pub fn all_modules(&self) -> Vec<(Vec<String>, &Config)> {
+        let mut out = Vec::new();
+        let mut stack: Vec<(Vec<String>, &Config)> = vec![(Vec::new(), self)];
+        while let Some((path, config)) = stack.pop() {
+            for (name, child) in config.children.iter().rev() {
+                let mut p = path.clone();
+                p.push(name.clone());
+                stack.push((p, child));
+            }
+            out.push((path, config));
+        }
+        out
+    }
+
+    /// The directory of this module as `path.module` shows it: `.` for the root module.
+    pub fn dir(&self) -> &str {
+        if self.module_dir.is_empty() {
+            "."
+        } else {
+            &self.module_dir
+        }
+    }
+}
+
+/// `module "NAME" { source = "./modules/x" ... }`.
+#[derive(Debug, Clone)]
+pub struct ModuleCall {
+    pub name: String,
+    /// The `source` as written (a local path starting with `./` or `../`).
+    pub source: String,
+    pub source_span: Span,
+    pub count: Option<Expression>,
+    pub for_each: Option<Expression>,
+    pub depends_on: Vec<Traversal>,
+    /// `providers = { aws = aws.network }`: (the name inside the module, the configuration
+    /// of the calling module it stands for).
+    pub providers: Vec<(ProviderRef, ProviderRef)>,
+    /// Every other argument: a value for the module's input variable of that name.
+    pub arguments: BTreeMap<String, ModuleArgument>,
+    pub file: String,
+    /// The whole block.
+    pub span: Span,
+    /// The block's type and label.
+    pub header: Span,
+}
+
+/// One argument of a module call.
+#[derive(Debug, Clone)]
+pub struct ModuleArgument {
+    pub name: String,
+    pub expr: Expression,
+    /// The argument's name.
+    pub span: Span,
 }
 
 /// The `terraform { }` block(s), merged.

@@ -204,6 +204,7 @@ struct Seen {
     locals: HashMap<String, Span>,
     moved: HashMap<String, Span>,
     imports: HashMap<String, Span>,
+    modules: HashMap<String, Span>,
 }
 
 /// Records `key` as defined at `span`; when it already was, reports the duplicate and
@@ -329,7 +330,13 @@ fn decode_block(cx: &mut FileCx, mut block: Block, config: &mut Config, seen: &m
                 }
             }
         }
-        "module" => cx.error("modules are not supported yet", header),
+        "module" => {
+            if let Some(m) = blocks::module_call(cx, &mut block) {
+                if first_definition(cx, &mut seen.modules, m.name.clone(), "module call", header) {
+                    config.modules.insert(m.name.clone(), m);
+                }
+            }
+        }
         kind @ ("check" | "removed") => {
             cx.error(format!("{kind} blocks are not supported yet"), header)
         }

@@ -887,7 +887,15 @@ impl<'a> Evaluator<'a> {
                 Some("workspace") => Ok((Value::string("default"), 1)),
                 _ => Err(self.err(through(1), "unsupported \"terraform\" attribute; only terraform.workspace exists")),
             },
-            "module" => Err(self.err(through(attr(0).map_or(0, |_| 1)), "module outputs are not supported yet")),
+            "module" => {
+                let Some(n) = attr(0) else {
+                    return Err(missing("a module name", "module.network.arn"));
+                };
+                let v = self.scope.module(n).ok_or_else(|| {
+                    self.err(through(1), format!("reference to undeclared module \"module.{n}\""))
+                })?;
+                Ok((v, 1))
+            }
             "data" => {
                 let (Some(type_name), Some(n)) = (attr(0), attr(1)) else {
                     return Err(missing("a data source type and name", "data.aws_x.name"));

@@ -46,6 +46,11 @@ pub trait Scope {
     /// The value of a whole resource: an object for a single instance, a list (count) or a
     /// map (for_each) of objects; [`Value::Unknown`] when the instance set isn't known.
     fn resource(&self, mode: Mode, type_name: &str, name: &str) -> Option<Value>;
+    /// The value of `module.NAME`: an object of the module's outputs, or a list (count) or
+    /// map (for_each) of such objects; `None` when no such module call is declared.
+    fn module(&self, _name: &str) -> Option<Value> {
+        None
+    }
     /// `count.index`, inside a resource with `count`.
     fn count_index(&self) -> Option<Value> {
         None
@@ -90,8 +95,11 @@ pub enum RefKind {
         /// one), as dot-separated attribute names up to the first index; best effort.
         attribute: Option<String>,
     },
-    /// `module.NAME...`.
-    Module(String),
+    /// `module.NAME...`, with the output named after it (after an index, if there is one).
+    Module {
+        name: String,
+        output: Option<String>,
+    },
     /// `count.index`.
     CountIndex,
     /// `each.key`.

@@ -239,7 +239,21 @@ impl<'a> RefWalker<'a> {
                 None => (RefKind::Unknown("path".to_string()), 0),
             },
             "module" => match attr(0) {
-                Some(a) => (RefKind::Module(a), usize::from(attr(1).is_some()) + 1),
+                Some(a) => {
+                    let (output, used) = attribute_path(&ops[1..]);
+                    let output =
+                        output.map(|o| o.split('.').next().unwrap_or_default().to_string());
+                    let used = if output.is_some() {
+                        // The index (if any) and the output name, not what follows.
+                        used.min(match ops.get(1).map(|o| o.value()) {
+                            Some(TraversalOperator::GetAttr(_)) => 1,
+                            _ => 2,
+                        })
+                    } else {
+                        0
+                    };
+                    (RefKind::Module { name: a, output }, 1 + used)
+                }
                 None => (RefKind::Unknown("module".to_string()), 0),
             },
             "terraform" => match attr(0) {

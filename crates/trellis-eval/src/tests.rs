@@ -1127,7 +1127,13 @@ fn references_are_found_with_spans() {
             (RefKind::SelfRef, "self".into()),
             (RefKind::Path("module".into()), "path.module".into()),
             (RefKind::Unknown("terraform.workspace".into()), "terraform.workspace".into()),
-            (RefKind::Module("m".into()), "module.m.out".into()),
+            (
+                RefKind::Module {
+                    name: "m".into(),
+                    output: Some("out".into()),
+                },
+                "module.m.out".into(),
+            ),
         ]
     );
     assert_eq!(

@@ -1,11 +1,12 @@
 //! The dependency graph of a configuration.
 //!
-//! Nodes are variables, locals, resources (and data sources), outputs and provider
+//! Nodes are variables, locals, resources (and data sources), outputs and module calls of
+//! every module (one node per item, not per module instance), and the root module's provider
 //! configurations. An edge `a -> b` means `b` refers to `a` (or names it in `depends_on`), so a
 //! topological order is an evaluation order. Building the graph checks every reference: a
 //! reference to something undeclared, or a cycle, is a diagnostic with its position.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use petgraph::algo::{tarjan_scc, toposort};
@@ -13,27 +14,57 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use trellis_config::{Config, Resource};
 use trellis_eval::{body_references, expr_references, RefKind, Reference};
-use trellis_types::{Address, Diagnostic, Diagnostics, Mode, SourceFile, SourceMap, Span};
+use trellis_types::{
+    Address, Diagnostic, Diagnostics, Mode, ModuleStep, SourceFile, SourceMap, Span,
+};
 
-/// What a graph node stands for.
+/// A static module path: the names of the module calls from the root (`["net", "inner"]`
+/// is `module.net.module.inner`); empty for the root module.
+pub type ModPath = Vec<String>;
+
+/// What a graph node stands for. Nodes are static: one per item of each module, however
+/// many instances `count` and `for_each` on module calls make of it (the walk evaluates a
+/// node once per instance of its module).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NodeId {
-    Variable(String),
-    Local(String),
-    /// A resource or data source (all its instances).
+    Variable(ModPath, String),
+    Local(ModPath, String),
+    /// A resource or data source (all its instances), its module path without keys.
     Resource(Address),
-    Output(String),
-    /// A provider configuration, by key (`aws`, `aws.network`).
+    Output(ModPath, String),
+    /// A module call: the calling module's path and the call's name.
+    Module(ModPath, String),
+    /// A provider configuration of the root module, by key (`aws`, `aws.network`).
     Provider(String),
+}
+
+impl NodeId {
+    /// The static path of the module this node belongs to (the caller's, for a module call).
+    pub fn module_path(&self) -> ModPath {
+        match self {
+            NodeId::Variable(p, _)
+            | NodeId::Local(p, _)
+            | NodeId::Output(p, _)
+            | NodeId::Module(p, _) => p.clone(),
+            NodeId::Resource(a) => a.module.iter().map(|s| s.name.clone()).collect(),
+            NodeId::Provider(_) => Vec::new(),
+        }
+    }
+}
+
+/// `module.a.module.b.` for a static path, empty for the root.
+pub fn path_prefix(path: &[String]) -> String {
+    path.iter().map(|n| format!("module.{n}.")).collect()
 }
 
 impl std::fmt::Display for NodeId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            NodeId::Variable(n) => write!(f, "var.{n}"),
-            NodeId::Local(n) => write!(f, "local.{n}"),
+            NodeId::Variable(p, n) => write!(f, "{}var.{n}", path_prefix(p)),
+            NodeId::Local(p, n) => write!(f, "{}local.{n}", path_prefix(p)),
             NodeId::Resource(a) => write!(f, "{a}"),
-            NodeId::Output(n) => write!(f, "output.{n}"),
+            NodeId::Output(p, n) => write!(f, "{}output.{n}", path_prefix(p)),
+            NodeId::Module(p, n) => write!(f, "{}module.{n}", path_prefix(p)),
             NodeId::Provider(k) => write!(f, "provider[\"{k}\"]"),
         }
     }
@@ -52,6 +83,9 @@ pub struct Graph {
     graph: DiGraph<Node, ()>,
     index: HashMap<NodeId, NodeIndex>,
     order: Vec<NodeIndex>,
+    /// For each called module: the provider key inside the module to the root module's
+    /// provider configuration it stands for (`providers = { ... }` and inheritance).
+    provider_maps: HashMap<ModPath, BTreeMap<String, String>>,
 }
 
 impl Graph {
@@ -99,6 +133,16 @@ impl Graph {
         self.graph.node_count()
     }
 
+    /// The root module's provider configuration (`aws`, `aws.network`) that serves
+    /// `resource` of the module at `path`.
+    pub fn provider_key(&self, path: &[String], resource: &Resource) -> String {
+        let key = resource.provider_key();
+        if path.is_empty() {
+            return key;
+        }
+        resolve_provider(&self.provider_maps, path, &key).unwrap_or(key)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.graph.node_count() == 0
     }
@@ -138,7 +182,46 @@ struct Edge {
     to: NodeId,
 }
 
-/// Builds the graph of `config` and checks its references.
+/// The root key a provider key of the module at `path` stands for: passed by the call's
+/// `providers`, else (for a default configuration, without alias) inherited from the caller.
+fn resolve_provider(
+    maps: &HashMap<ModPath, BTreeMap<String, String>>,
+    path: &[String],
+    key: &str,
+) -> Option<String> {
+    if path.is_empty() {
+        return Some(key.to_string());
+    }
+    if let Some(root) = maps.get(path).and_then(|m| m.get(key)) {
+        return Some(root.clone());
+    }
+    if key.contains('.') {
+        return None;
+    }
+    resolve_provider(maps, &path[..path.len() - 1], key)
+}
+
+fn resource_address(path: &[String], mode: Mode, type_name: &str, name: &str) -> Address {
+    let mut address = match mode {
+        Mode::Managed => Address::managed(type_name, name),
+        Mode::Data => Address::data(type_name, name),
+    };
+    address.module = path
+        .iter()
+        .map(|n| ModuleStep {
+            name: n.clone(),
+            key: None,
+        })
+        .collect();
+    address
+}
+
+/// The static address of a resource of the module at `path`.
+pub fn static_resource_address(path: &[String], resource: &Resource) -> Address {
+    resource_address(path, resource.mode, &resource.type_name, &resource.name)
+}
+
+/// Builds the graph of `config` (and of the modules it calls) and checks its references.
 pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut graph = DiGraph::new();
@@ -155,37 +238,48 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
         });
         index.insert(id, i);
     }
-    for v in config.variables.values() {
-        add(
-            &mut graph,
-            &mut index,
-            NodeId::Variable(v.name.clone()),
-            Some(v.span.clone()),
-        );
-    }
-    for l in config.locals.values() {
-        add(
-            &mut graph,
-            &mut index,
-            NodeId::Local(l.name.clone()),
-            Some(l.span.clone()),
-        );
-    }
-    for o in config.outputs.values() {
-        add(
-            &mut graph,
-            &mut index,
-            NodeId::Output(o.name.clone()),
-            Some(o.span.clone()),
-        );
-    }
-    for r in &config.resources {
-        add(
-            &mut graph,
-            &mut index,
-            NodeId::Resource(r.address()),
-            Some(r.span.clone()),
-        );
+    let modules = config.all_modules();
+    for (path, cfg) in &modules {
+        for v in cfg.variables.values() {
+            add(
+                &mut graph,
+                &mut index,
+                NodeId::Variable(path.clone(), v.name.clone()),
+                Some(v.span.clone()),
+            );
+        }
+        for l in cfg.locals.values() {
+            add(
+                &mut graph,
+                &mut index,
+                NodeId::Local(path.clone(), l.name.clone()),
+                Some(l.span.clone()),
+            );
+        }
+        for o in cfg.outputs.values() {
+            add(
+                &mut graph,
+                &mut index,
+                NodeId::Output(path.clone(), o.name.clone()),
+                Some(o.span.clone()),
+            );
+        }
+        for r in &cfg.resources {
+            add(
+                &mut graph,
+                &mut index,
+                NodeId::Resource(static_resource_address(path, r)),
+                Some(r.span.clone()),
+            );
+        }
+        for m in cfg.modules.values() {
+            add(
+                &mut graph,
+                &mut index,
+                NodeId::Module(path.clone(), m.name.clone()),
+                Some(m.header.clone()),
+            );
+        }
     }
     for p in &config.providers {
         add(
@@ -195,93 +289,255 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
             Some(p.span.clone()),
         );
     }
-    for r in &config.resources {
-        let key = r.provider_key();
-        if !index.contains_key(&NodeId::Provider(key.clone())) {
-            if let Some(explicit) = &r.provider {
+
+    // What each called module's provider names stand for, parents before children.
+    let mut provider_maps: HashMap<ModPath, BTreeMap<String, String>> = HashMap::new();
+    for (path, cfg) in &modules {
+        for (name, call) in &cfg.modules {
+            if !cfg.children.contains_key(name) {
+                continue;
+            }
+            let mut child_path = path.clone();
+            child_path.push(name.clone());
+            let mut map = BTreeMap::new();
+            for (inner, outer) in &call.providers {
+                let found = resolve_provider(&provider_maps, path, &outer.key()).filter(|k| {
+                    !k.contains('.') || index.contains_key(&NodeId::Provider(k.clone()))
+                });
+                match found {
+                    Some(root_key) => {
+                        map.insert(inner.key(), root_key);
+                    }
+                    None => diags.push(
+                        Diagnostic::error(format!(
+                            "provider configuration {} is not declared",
+                            outer.key()
+                        ))
+                        .with_detail(if path.is_empty() {
+                            format!(
+                                "add a provider \"{}\" block with alias = \"{}\"",
+                                outer.name,
+                                outer.alias.as_deref().unwrap_or_default()
+                            )
+                        } else {
+                            format!(
+                                "{} does not pass {} to its module; add it to the providers of its module block",
+                                path_prefix(path).trim_end_matches('.'),
+                                outer.key()
+                            )
+                        })
+                        .with_span(Some(outer.span.clone())),
+                    ),
+                }
+            }
+            provider_maps.insert(child_path, map);
+        }
+    }
+    for (path, cfg) in &modules {
+        for r in &cfg.resources {
+            let key = r.provider_key();
+            let Some(root_key) = resolve_provider(&provider_maps, path, &key) else {
+                let shown = path_prefix(path);
                 diags.push(
-                    Diagnostic::error(format!("provider configuration {key} is not declared"))
+                    Diagnostic::error(format!(
+                        "provider configuration {key} is not passed to {}",
+                        shown.trim_end_matches('.')
+                    ))
+                    .with_detail(format!(
+                        "a module gets configurations with an alias only through providers = {{ {key} = ... }} in its module block"
+                    ))
+                    .with_span(r.provider.as_ref().map(|p| p.span.clone()).or(Some(r.span.clone()))),
+                );
+                continue;
+            };
+            if !index.contains_key(&NodeId::Provider(root_key.clone())) {
+                if let (Some(explicit), true) =
+                    (&r.provider, path.is_empty() || root_key.contains('.'))
+                {
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "provider configuration {root_key} is not declared"
+                        ))
                         .with_detail(format!(
                             "add a provider \"{}\" block with alias = \"{}\"",
                             explicit.name,
                             explicit.alias.as_deref().unwrap_or_default()
                         ))
                         .with_span(Some(explicit.span.clone())),
-                );
-                continue;
+                    );
+                    continue;
+                }
+                add(&mut graph, &mut index, NodeId::Provider(root_key), None);
             }
-            add(&mut graph, &mut index, NodeId::Provider(key), None);
         }
     }
 
     let mut edges = Vec::new();
-    let declared: std::collections::HashSet<(Mode, &str, &str)> = config
-        .resources
-        .iter()
-        .map(|r| (r.mode, r.type_name.as_str(), r.name.as_str()))
-        .collect();
-    let resolver = Resolver { config, declared };
-    for l in config.locals.values() {
-        let Some(file) = sources.get(&l.file) else {
-            continue;
+    for (path, cfg) in &modules {
+        let declared: std::collections::HashSet<(Mode, &str, &str)> = cfg
+            .resources
+            .iter()
+            .map(|r| (r.mode, r.type_name.as_str(), r.name.as_str()))
+            .collect();
+        let resolver = Resolver {
+            config: cfg,
+            path,
+            declared,
         };
-        let refs = expr_references(&l.expr, file);
-        resolver.resolve(
-            &NodeId::Local(l.name.clone()),
-            &refs,
-            None,
-            &mut edges,
-            &mut diags,
-        );
-    }
-    for o in config.outputs.values() {
-        let Some(file) = sources.get(&o.file) else {
-            continue;
-        };
-        let id = NodeId::Output(o.name.clone());
-        let refs = expr_references(&o.value, file);
-        resolver.resolve(&id, &refs, None, &mut edges, &mut diags);
-        for t in &o.depends_on {
-            resolver.depends_on(&id, t, &mut edges, &mut diags);
+        for l in cfg.locals.values() {
+            let Some(file) = sources.get(&l.file) else {
+                continue;
+            };
+            let refs = expr_references(&l.expr, file);
+            resolver.resolve(
+                &NodeId::Local(path.clone(), l.name.clone()),
+                &refs,
+                NO_KEYS,
+                &mut edges,
+                &mut diags,
+            );
         }
-    }
-    for p in &config.providers {
-        let Some(file) = sources.get(&p.file) else {
-            continue;
-        };
-        let refs = body_references(&p.body, &[], file);
-        resolver.resolve(
-            &NodeId::Provider(p.key()),
-            &refs,
-            None,
-            &mut edges,
-            &mut diags,
-        );
-    }
-    for r in &config.resources {
-        let Some(file) = sources.get(&r.file) else {
-            continue;
-        };
-        let id = NodeId::Resource(r.address());
-        let mut refs = body_references(&r.body, &[], file);
-        for e in r.count.iter().chain(r.for_each.iter()) {
-            refs.extend(expr_references(e, file));
+        for o in cfg.outputs.values() {
+            let Some(file) = sources.get(&o.file) else {
+                continue;
+            };
+            let id = NodeId::Output(path.clone(), o.name.clone());
+            let refs = expr_references(&o.value, file);
+            resolver.resolve(&id, &refs, NO_KEYS, &mut edges, &mut diags);
+            for t in &o.depends_on {
+                resolver.depends_on(&id, t, &mut edges, &mut diags);
+            }
         }
-        for e in &r.lifecycle.replace_triggered_by {
-            refs.extend(expr_references(e, file));
+        if path.is_empty() {
+            for p in &cfg.providers {
+                let Some(file) = sources.get(&p.file) else {
+                    continue;
+                };
+                let refs = body_references(&p.body, &[], file);
+                resolver.resolve(
+                    &NodeId::Provider(p.key()),
+                    &refs,
+                    NO_KEYS,
+                    &mut edges,
+                    &mut diags,
+                );
+            }
         }
-        resolver.resolve(&id, &refs, Some(r), &mut edges, &mut diags);
-        for t in &r.depends_on {
-            resolver.depends_on(&id, t, &mut edges, &mut diags);
+        for r in &cfg.resources {
+            let Some(file) = sources.get(&r.file) else {
+                continue;
+            };
+            let id = NodeId::Resource(static_resource_address(path, r));
+            let mut refs = body_references(&r.body, &[], file);
+            for e in r.count.iter().chain(r.for_each.iter()) {
+                refs.extend(expr_references(e, file));
+            }
+            for e in &r.lifecycle.replace_triggered_by {
+                refs.extend(expr_references(e, file));
+            }
+            resolver.resolve(
+                &id,
+                &refs,
+                (r.count.is_some(), r.for_each.is_some()),
+                &mut edges,
+                &mut diags,
+            );
+            for t in &r.depends_on {
+                resolver.depends_on(&id, t, &mut edges, &mut diags);
+            }
+            if let Some(key) = resolve_provider(&provider_maps, path, &r.provider_key()) {
+                edges.push(Edge {
+                    from: NodeId::Provider(key),
+                    to: id,
+                });
+            }
         }
-        edges.push(Edge {
-            from: NodeId::Provider(r.provider_key()),
-            to: id,
-        });
+        for (name, call) in &cfg.modules {
+            let Some(file) = sources.get(&call.file) else {
+                continue;
+            };
+            let id = NodeId::Module(path.clone(), name.clone());
+            let mut refs = Vec::new();
+            for e in call.count.iter().chain(call.for_each.iter()) {
+                refs.extend(expr_references(e, file));
+            }
+            resolver.resolve(&id, &refs, NO_KEYS, &mut edges, &mut diags);
+            for t in &call.depends_on {
+                resolver.depends_on(&id, t, &mut edges, &mut diags);
+            }
+            let Some(child) = cfg.children.get(name) else {
+                continue;
+            };
+            let mut child_path = path.clone();
+            child_path.push(name.clone());
+            let keys = (call.count.is_some(), call.for_each.is_some());
+            for (arg, argument) in &call.arguments {
+                if !child.variables.contains_key(arg) {
+                    continue;
+                }
+                let refs = expr_references(&argument.expr, file);
+                resolver.resolve(
+                    &NodeId::Variable(child_path.clone(), arg.clone()),
+                    &refs,
+                    keys,
+                    &mut edges,
+                    &mut diags,
+                );
+            }
+            // Every item of the module waits for its call: the call's expansion says which
+            // instances the module has, and its depends_on holds for everything inside.
+            let mut inner: Vec<NodeId> = Vec::new();
+            inner.extend(
+                child
+                    .variables
+                    .keys()
+                    .map(|n| NodeId::Variable(child_path.clone(), n.clone())),
+            );
+            inner.extend(
+                child
+                    .locals
+                    .keys()
+                    .map(|n| NodeId::Local(child_path.clone(), n.clone())),
+            );
+            inner.extend(
+                child
+                    .outputs
+                    .keys()
+                    .map(|n| NodeId::Output(child_path.clone(), n.clone())),
+            );
+            inner.extend(
+                child
+                    .modules
+                    .keys()
+                    .map(|n| NodeId::Module(child_path.clone(), n.clone())),
+            );
+            inner.extend(
+                child
+                    .resources
+                    .iter()
+                    .map(|r| NodeId::Resource(static_resource_address(&child_path, r))),
+            );
+            for to in inner {
+                edges.push(Edge {
+                    from: id.clone(),
+                    to,
+                });
+            }
+        }
     }
     // The expressions of an import block are evaluated when the walk reaches the resource
     // it targets, so what they refer to must come before that resource.
     crate::imports::check_targets(config, &mut diags);
+    let root_declared: std::collections::HashSet<(Mode, &str, &str)> = config
+        .resources
+        .iter()
+        .map(|r| (r.mode, r.type_name.as_str(), r.name.as_str()))
+        .collect();
+    let root_resolver = Resolver {
+        config,
+        path: &Vec::new(),
+        declared: root_declared,
+    };
     for import in &config.imports {
         let (Some(file), Some(target)) = (
             sources.get(&import.file),
@@ -289,6 +545,7 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
         ) else {
             continue;
         };
+        let target = crate::modules::static_address(&target);
         if !index.contains_key(&NodeId::Resource(target.clone())) {
             continue;
         }
@@ -299,10 +556,10 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
         if import.for_each.is_some() {
             refs.retain(|r| !matches!(r.kind, RefKind::EachKey | RefKind::EachValue));
         }
-        resolver.resolve(
+        root_resolver.resolve(
             &NodeId::Resource(target),
             &refs,
-            None,
+            NO_KEYS,
             &mut edges,
             &mut diags,
         );
@@ -323,8 +580,12 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
         graph,
         index,
         order,
+        provider_maps,
     })
 }
+
+/// Neither `count` nor `for_each` (for references made outside resource and module blocks).
+const NO_KEYS: (bool, bool) = (false, false);
 
 fn cycle_diagnostics(graph: &DiGraph<Node, ()>) -> Diagnostics {
     let mut diags = Diagnostics::new();
@@ -375,19 +636,24 @@ fn cycle_diagnostics(graph: &DiGraph<Node, ()>) -> Diagnostics {
 
 struct Resolver<'a> {
     config: &'a Config,
-    /// Every declared resource, for constant-time reference checks.
+    /// The static path of the module `config` is.
+    path: &'a ModPath,
+    /// Every declared resource of the module, for constant-time reference checks.
     declared: std::collections::HashSet<(Mode, &'a str, &'a str)>,
 }
 
 impl Resolver<'_> {
+    /// Resolves references made in this module into edges. `keys` says whether the block
+    /// they are in sets `count` and `for_each` (so `count.index` and `each` are valid).
     fn resolve(
         &self,
         from: &NodeId,
         refs: &[Reference],
-        resource: Option<&Resource>,
+        keys: (bool, bool),
         edges: &mut Vec<Edge>,
         diags: &mut Diagnostics,
     ) {
+        let path = self.path;
         for r in refs {
             let target = match &r.kind {
                 RefKind::Variable(name) => {
@@ -401,7 +667,7 @@ impl Resolver<'_> {
                         ));
                         continue;
                     }
-                    NodeId::Variable(name.clone())
+                    NodeId::Variable(path.clone(), name.clone())
                 }
                 RefKind::Local(name) => {
                     if !self.config.locals.contains_key(name) {
@@ -414,7 +680,7 @@ impl Resolver<'_> {
                         ));
                         continue;
                     }
-                    NodeId::Local(name.clone())
+                    NodeId::Local(path.clone(), name.clone())
                 }
                 RefKind::Resource {
                     mode,
@@ -443,24 +709,20 @@ impl Resolver<'_> {
                         ));
                         continue;
                     }
-                    let address = match mode {
-                        Mode::Managed => Address::managed(type_name, name),
-                        Mode::Data => Address::data(type_name, name),
-                    };
-                    NodeId::Resource(address)
+                    NodeId::Resource(resource_address(path, *mode, type_name, name))
                 }
                 RefKind::CountIndex => {
-                    if resource.is_none_or(|r| r.count.is_none()) {
+                    if !keys.0 {
                         diags.push(
                             Diagnostic::error("count.index used where count is not set")
-                                .with_detail("count.index is only valid in a resource or data block that sets count")
+                                .with_detail("count.index is only valid in a resource, data or module block that sets count")
                                 .with_span(Some(r.span.clone())),
                         );
                     }
                     continue;
                 }
                 RefKind::EachKey | RefKind::EachValue => {
-                    if resource.is_none_or(|r| r.for_each.is_none()) {
+                    if !keys.1 {
                         diags.push(
                             Diagnostic::error("each used where for_each is not set")
                                 .with_detail("each.key and each.value are only valid in a block that sets for_each")
@@ -469,14 +731,63 @@ impl Resolver<'_> {
                     }
                     continue;
                 }
-                RefKind::Module(name) => {
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "reference to module.{name}: modules are not supported yet"
-                        ))
-                        .with_span(Some(r.span.clone())),
-                    );
-                    continue;
+                RefKind::Module { name, output } => {
+                    if !self.config.modules.contains_key(name) {
+                        diags.push(undeclared(
+                            "module call",
+                            &format!("module.{name}"),
+                            name,
+                            self.config.modules.keys().map(String::as_str),
+                            &r.span,
+                        ));
+                        continue;
+                    }
+                    let call = NodeId::Module(path.clone(), name.clone());
+                    // A module that could not be loaded has its own diagnostic.
+                    let Some(child) = self.config.children.get(name) else {
+                        continue;
+                    };
+                    let mut child_path = path.clone();
+                    child_path.push(name.clone());
+                    let outputs: Vec<&String> = match output {
+                        Some(o) if child.outputs.contains_key(o) => vec![o],
+                        Some(o) => {
+                            let mut d =
+                                Diagnostic::error(format!("module.{name} has no output {o:?}"))
+                                    .with_span(Some(r.span.clone()));
+                            let names = child.outputs.keys().map(String::as_str);
+                            d = match closest(o, names) {
+                                Some(best) => d.with_detail(format!("did you mean {best:?}?")),
+                                None => d.with_detail(format!(
+                                    "the module in {} declares {}",
+                                    child.dir(),
+                                    if child.outputs.is_empty() {
+                                        "no outputs".to_string()
+                                    } else {
+                                        format!(
+                                            "the outputs {}",
+                                            child
+                                                .outputs
+                                                .keys()
+                                                .cloned()
+                                                .collect::<Vec<_>>()
+                                                .join(", ")
+                                        )
+                                    }
+                                )),
+                            };
+                            diags.push(d);
+                            continue;
+                        }
+                        None => child.outputs.keys().collect(),
+                    };
+                    for o in outputs {
+                        edges.push(Edge {
+                            from: NodeId::Output(child_path.clone(), o.clone()),
+                            to: from.clone(),
+                        });
+                    }
+                    call
                 }
                 RefKind::SelfRef
                 | RefKind::Path(_)
@@ -505,13 +816,57 @@ impl Resolver<'_> {
         diags: &mut Diagnostics,
     ) {
         let text = traversal.text.trim();
+        if let Some(name) = text.strip_prefix("module.") {
+            if let Some(child) = self.config.children.get(name) {
+                // Everything inside the module (and the modules it calls) comes first.
+                let mut child_path = self.path.clone();
+                child_path.push(name.to_string());
+                edges.push(Edge {
+                    from: NodeId::Module(self.path.clone(), name.to_string()),
+                    to: from.clone(),
+                });
+                let mut stack = vec![(child_path, child)];
+                while let Some((p, c)) = stack.pop() {
+                    for r in &c.resources {
+                        edges.push(Edge {
+                            from: NodeId::Resource(static_resource_address(&p, r)),
+                            to: from.clone(),
+                        });
+                    }
+                    for (n, grandchild) in &c.children {
+                        let mut q = p.clone();
+                        q.push(n.clone());
+                        stack.push((q, grandchild));
+                    }
+                }
+                return;
+            }
+            if self.config.modules.contains_key(name) {
+                return;
+            }
+            diags.push(undeclared(
+                "module call",
+                text,
+                name,
+                self.config.modules.keys().map(String::as_str),
+                &traversal.span,
+            ));
+            return;
+        }
         let found = Address::parse(text).ok().filter(|a| {
-            self.declared
-                .contains(&(a.mode, a.type_name.as_str(), a.name.as_str()))
+            a.module.is_empty()
+                && self
+                    .declared
+                    .contains(&(a.mode, a.type_name.as_str(), a.name.as_str()))
         });
         match found {
             Some(address) => edges.push(Edge {
-                from: NodeId::Resource(address.resource()),
+                from: NodeId::Resource(resource_address(
+                    self.path,
+                    address.mode,
+                    &address.type_name,
+                    &address.name,
+                )),
                 to: from.clone(),
             }),
             None => {

@@ -39,29 +39,35 @@ pub fn target_resource(import: &Import) -> Option<Address> {
     };
     Address::parse(base)
         .ok()
-        .filter(|a| a.module.is_empty() && a.mode == trellis_types::Mode::Managed)
+        .filter(|a| a.mode == trellis_types::Mode::Managed)
         .map(|a| a.resource())
 }
 
-/// The import blocks of `config` that target `resource`.
-pub fn blocks_for<'c>(config: &'c Config, resource: &Resource) -> Vec<&'c Import> {
-    let address = resource.address();
+/// The import blocks of `config` (the root module: import blocks are only read there) that
+/// target the resource with the static address `address` (in any instance of its module).
+pub fn blocks_for<'c>(config: &'c Config, address: &Address) -> Vec<&'c Import> {
     config
         .imports
         .iter()
-        .filter(|i| target_resource(i).as_ref() == Some(&address))
+        .filter(|i| {
+            target_resource(i).is_some_and(|t| crate::modules::static_address(&t) == *address)
+        })
         .collect()
 }
 
-/// Evaluates the import blocks that target `resource` into instances to import.
-/// Problems are diagnostics pointing at the block; the targets found are returned anyway.
+/// Evaluates the import blocks that target the resource `address` (no instance key; its
+/// module instance keys kept) into instances to import. `scope` is the root
+/// module's; `provider` the configuration that serves the resource. Problems are
+/// diagnostics pointing at the block; the targets found are returned anyway.
 pub fn targets(
     scope: &EvalScope<'_>,
-    resource: &Resource,
+    address: &Address,
+    provider: &str,
     diags: &mut Diagnostics,
 ) -> Vec<ImportTarget> {
+    let resource_provider = provider.to_string();
     let mut out: Vec<ImportTarget> = Vec::new();
-    for import in blocks_for(scope.config, resource) {
+    for import in blocks_for(scope.root, &crate::modules::static_address(address)) {
         let Some(file) = scope.sources.get(&import.file) else {
             continue;
         };
@@ -69,14 +75,13 @@ pub fn targets(
             .provider
             .as_ref()
             .map(|p| p.key())
-            .unwrap_or_else(|| resource.provider_key());
-        if provider != resource.provider_key() {
+            .unwrap_or_else(|| resource_provider.clone());
+        if provider != resource_provider {
             diags.push(
                 Diagnostic::error("import block names another provider than its resource")
                     .with_detail(format!(
                         "{} uses provider {}, the import block {provider}; they must be the same",
-                        resource.address(),
-                        resource.provider_key()
+                        address, resource_provider
                     ))
                     .with_span(Some(import.span.clone())),
             );
@@ -113,6 +118,7 @@ pub fn targets(
             }
         }
     }
+    out.retain(|t| t.address.resource() == *address);
     out
 }
 
@@ -258,10 +264,15 @@ fn one(
 /// holds the managed resources of the configuration.
 pub fn check_targets(config: &Config, diags: &mut Diagnostics) {
     let declared: BTreeMap<Address, &Resource> = config
-        .resources
-        .iter()
-        .filter(|r| r.mode == trellis_types::Mode::Managed)
-        .map(|r| (r.address(), r))
+        .all_modules()
+        .into_iter()
+        .flat_map(|(path, module)| {
+            module
+                .resources
+                .iter()
+                .filter(|r| r.mode == trellis_types::Mode::Managed)
+                .map(move |r| (crate::graph::static_resource_address(&path, r), r))
+        })
         .collect();
     for import in &config.imports {
         let Some(target) = target_resource(import) else {
@@ -272,7 +283,7 @@ pub fn check_targets(config: &Config, diags: &mut Diagnostics) {
             );
             continue;
         };
-        let Some(resource) = declared.get(&target) else {
+        let Some(resource) = declared.get(&crate::modules::static_address(&target)) else {
             let candidates: Vec<String> = declared.keys().map(ToString::to_string).collect();
             let mut detail = String::from(
                 "add a resource block for it, or let trellis write one: trellis import -generate-config-out=FILE",

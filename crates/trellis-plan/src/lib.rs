@@ -2,7 +2,7 @@
 //!
 //! The steps are named modules: [`graph`] (references to a dependency graph), [`variables`]
 //! (input values), [`providers`] (configuring provider blocks), [`imports`] (`import`
-//! blocks), [`planner`] (settle, move, refresh, walk, orphans, finish). [`scope`] is the evaluation scope that plan and apply
+//! blocks), [`modules`] (module instances, their inputs and outputs), [`planner`] (settle, move, refresh, walk, orphans, finish). [`scope`] is the evaluation scope that plan and apply
 //! share.
 //!
 //! This crate does no I/O of its own: files come through [`scope::Files`], remote objects
@@ -11,6 +11,7 @@
 pub mod graph;
 pub mod imports;
 pub mod model;
+pub mod modules;
 pub mod planner;
 pub mod providers;
 pub mod scope;

@@ -56,6 +56,9 @@ pub enum Reason {
     DeleteBecauseCountIndex,
     /// The instance key is no longer in `for_each`.
     DeleteBecauseEachKey,
+    /// The module instance it belongs to is no longer in the configuration (its module
+    /// block was removed, or its key left the call's `count` or `for_each`).
+    DeleteBecauseNoModule,
     /// `plan -destroy` or `trellis destroy`.
     DeleteBecauseDestroy,
     /// A data source whose configuration depends on pending changes.

@@ -12,7 +12,7 @@
 //!
 //! Providers are called only through the [`Provider`] trait; the planner does no other I/O.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use trellis_config::{Config, IgnoreChanges, Resource};
@@ -23,14 +23,15 @@ use trellis_provider::{
 };
 use trellis_state::{ResourceState, State};
 use trellis_types::{
-    Address, Diagnostic, Diagnostics, InstanceKey, Mode, Path, PathStep, SourceFile, SourceMap,
-    Value,
+    Address, Diagnostic, Diagnostics, InstanceKey, Mode, ModuleStep, Path, PathStep, SourceFile,
+    SourceMap, Value,
 };
 
-use crate::graph::{Graph, NodeId};
+use crate::graph::{Graph, ModPath, NodeId};
 use crate::model::{Action, Change, OutputChange, Plan, PlanOptions, Reason, PLAN_FORMAT_VERSION};
+use crate::modules::{static_address, static_path};
 use crate::providers::Providers;
-use crate::scope::{EvalScope, Files, Instances, KeyContext, Values};
+use crate::scope::{EvalScope, Files, Instances, KeyContext, ModuleValues, Values};
 use crate::shape::{check_body, shape};
 
 /// Everything a plan is made from.
@@ -234,7 +235,11 @@ fn check_schema_names(
             diags,
         );
     }
-    for r in &config.resources {
+    for r in config
+        .all_modules()
+        .into_iter()
+        .flat_map(|(_, c)| c.resources.iter())
+    {
         let Some(file) = sources.get(&r.file) else {
             continue;
         };
@@ -468,10 +473,17 @@ struct Walk<'a> {
     data_values: BTreeMap<Address, Change>,
     outputs: Vec<OutputChange>,
     diags: Diagnostics,
-    /// Resources (no key) the walk reached.
+    /// Resources (no key; module instance keys kept) the walk reached.
     visited: BTreeSet<Address>,
-    /// Position of each resource in `config.resources`, by address.
-    index: HashMap<Address, usize>,
+    /// Where each resource block is, by static address.
+    index: ResourceIndex,
+    /// The instances of each module (by static path) the walk expanded so far, each with
+    /// its `count.index` or `each`; the root module has one, with none.
+    module_instances: HashMap<ModPath, Vec<(Vec<ModuleStep>, Option<KeyContext>)>>,
+    /// Every module instance path in `module_instances`.
+    known_instances: HashSet<Vec<ModuleStep>>,
+    /// Module calls (caller's instance path, name) whose expansion the walk reached.
+    expanded_calls: HashSet<(Vec<ModuleStep>, String)>,
     /// `trellis validate`: no provider is configured, nothing is read, no change is
     /// recorded; resources take the values a create would plan.
     validate_only: bool,
@@ -498,6 +510,9 @@ impl<'a> Walk<'a> {
             diags,
             visited: BTreeSet::new(),
             index: resource_index(input.config),
+            module_instances: HashMap::from([(Vec::new(), vec![(Vec::new(), None)])]),
+            known_instances: HashSet::from([Vec::new()]),
+            expanded_calls: HashSet::new(),
             validate_only: false,
             imported: BTreeMap::new(),
         }
@@ -506,12 +521,49 @@ impl<'a> Walk<'a> {
     fn scope(&self, key: Option<KeyContext>) -> EvalScope<'_> {
         EvalScope {
             config: self.input.config,
+            root: self.input.config,
+            module: &[],
             sources: self.input.sources,
             values: &self.values,
             files: self.input.files,
             module_dir: ".",
             key,
         }
+    }
+
+    /// The scope of the module instance `module`, whose configuration is `config`.
+    fn scope_at<'s>(
+        &'s self,
+        config: &'s Config,
+        module: &'s [ModuleStep],
+        key: Option<KeyContext>,
+    ) -> EvalScope<'s> {
+        EvalScope {
+            config,
+            root: self.input.config,
+            module,
+            sources: self.input.sources,
+            values: &self.values,
+            files: self.input.files,
+            module_dir: ".",
+            key,
+        }
+    }
+
+    /// The module at a static path (it exists: the graph was built from it).
+    fn module(&self, path: &[String]) -> &'a Config {
+        self.input
+            .config
+            .module(path)
+            .expect("graph nodes name modules of the configuration")
+    }
+
+    /// The instances of the module at `path` that the walk knows.
+    fn instances(&self, path: &[String]) -> Vec<(Vec<ModuleStep>, Option<KeyContext>)> {
+        if path.is_empty() {
+            return vec![(Vec::new(), None)];
+        }
+        self.module_instances.get(path).cloned().unwrap_or_default()
     }
 
     fn file(&self, name: &str) -> &'a SourceFile {
@@ -525,45 +577,259 @@ impl<'a> Walk<'a> {
         let order: Vec<NodeId> = self.input.graph.order().map(|n| n.id.clone()).collect();
         for id in order {
             match &id {
-                NodeId::Local(name) => {
-                    let local = &self.input.config.locals[name];
-                    let result = eval_expr(&local.expr, &self.scope(None), self.file(&local.file));
-                    match result {
-                        Ok(v) => {
-                            self.values.locals.insert(name.clone(), v);
-                        }
-                        Err(d) => {
+                NodeId::Local(path, name) => {
+                    let config = self.module(path);
+                    let local = &config.locals[name];
+                    for (instance, _) in self.instances(path) {
+                        let result = eval_expr(
+                            &local.expr,
+                            &self.scope_at(config, &instance, None),
+                            self.file(&local.file),
+                        );
+                        let value = result.unwrap_or_else(|d| {
                             self.diags.extend(d);
-                            self.values.locals.insert(name.clone(), Value::Unknown);
+                            Value::Unknown
+                        });
+                        if instance.is_empty() {
+                            self.values.locals.insert(name.clone(), value);
+                        } else {
+                            self.values
+                                .modules
+                                .entry(instance)
+                                .or_default()
+                                .locals
+                                .insert(name.clone(), value);
                         }
                     }
                 }
                 NodeId::Resource(address) => {
-                    let resource = &self.input.config.resources[self.index[address]];
-                    self.visited.insert(address.clone());
-                    self.resource(resource, &id).await;
+                    let Some((config, resource)) =
+                        lookup_resource(self.input.config, &self.index, address)
+                    else {
+                        continue;
+                    };
+                    if address.module.is_empty() {
+                        self.visited.insert(address.clone());
+                        self.resource(config, resource, &id, &[]).await;
+                        continue;
+                    }
+                    for (instance, _) in self.instances(&static_path(&address.module)) {
+                        let mut concrete = address.clone();
+                        concrete.module = instance.clone();
+                        self.visited.insert(concrete);
+                        self.resource(config, resource, &id, &instance).await;
+                    }
                 }
-                NodeId::Output(name) => self.output(name),
-                NodeId::Variable(_) | NodeId::Provider(_) => {}
+                NodeId::Output(path, name) if path.is_empty() => self.output(name),
+                NodeId::Output(path, name) => self.module_output(path, name),
+                NodeId::Variable(path, name) if !path.is_empty() => {
+                    self.module_variable(path, name)
+                }
+                NodeId::Module(path, name) => self.module_call(path, name),
+                NodeId::Variable(..) | NodeId::Provider(_) => {}
             }
         }
     }
 
-    /// Expands `count` / `for_each` into instance keys. `None` when they are unknown or invalid.
-    fn expand(
+    /// Expands a module call in every instance of its calling module into the instances of
+    /// the called module.
+    fn module_call(&mut self, path: &[String], name: &str) {
+        let config = self.module(path);
+        let call = &config.modules[name];
+        let mut child_path = path.to_vec();
+        child_path.push(name.to_string());
+        for (instance, _) in self.instances(path) {
+            self.expanded_calls
+                .insert((instance.clone(), name.to_string()));
+            let keys = self.expand_meta(
+                call.count.as_ref(),
+                call.for_each.as_ref(),
+                config,
+                &instance,
+                &call.file,
+                &call.header,
+            );
+            let call_key = (instance.clone(), name.to_string());
+            let Some(keys) = keys else {
+                self.values.calls.insert(call_key, Instances::Unknown);
+                continue;
+            };
+            let mut container = if call.count.is_some() {
+                Instances::Count(Vec::new())
+            } else if call.for_each.is_some() {
+                Instances::ForEach(BTreeMap::new())
+            } else {
+                Instances::Single(Value::Map(BTreeMap::new()))
+            };
+            for (key, context) in keys {
+                if matches!(context, Some(KeyContext::Unknown)) {
+                    container = Instances::Unknown;
+                } else {
+                    container.set(key.as_ref(), Value::Map(BTreeMap::new()));
+                }
+                let mut child = instance.clone();
+                child.push(ModuleStep {
+                    name: name.to_string(),
+                    key,
+                });
+                self.known_instances.insert(child.clone());
+                self.module_instances
+                    .entry(child_path.clone())
+                    .or_default()
+                    .push((child, context));
+            }
+            self.values.calls.insert(call_key, container);
+        }
+    }
+
+    /// Evaluates one input variable of a called module, in every instance of the module.
+    fn module_variable(&mut self, path: &[String], name: &str) {
+        let child = self.module(path);
+        let variable = &child.variables[name];
+        let caller_path = &path[..path.len() - 1];
+        let caller_config = self.module(caller_path);
+        let call = &caller_config.modules[&path[path.len() - 1]];
+        for (instance, context) in self.instances(path) {
+            let caller = &instance[..instance.len() - 1];
+            let result = {
+                let scope = self.scope_at(caller_config, caller, context);
+                crate::modules::module_variable(&scope, call, variable).map(|value| {
+                    let problems =
+                        crate::modules::check_validations(child, call, variable, &value, &scope);
+                    (value, problems)
+                })
+            };
+            let value = match result {
+                Ok((value, problems)) => {
+                    self.diags.extend(problems);
+                    value
+                }
+                Err(d) => {
+                    self.diags.extend(d);
+                    Value::Unknown
+                }
+            };
+            self.values
+                .modules
+                .entry(instance)
+                .or_insert_with(ModuleValues::default)
+                .variables
+                .insert(name.to_string(), value);
+        }
+    }
+
+    /// Evaluates an output of a called module in every instance of the module, into the
+    /// `module.NAME` value its caller sees.
+    fn module_output(&mut self, path: &[String], name: &str) {
+        let child = self.module(path);
+        let output = &child.outputs[name];
+        for (instance, _) in self.instances(path) {
+            let result = eval_expr(
+                &output.value,
+                &self.scope_at(child, &instance, None),
+                self.file(&output.file),
+            );
+            let value = match result {
+                Ok(v) if v.contains_sensitive() && !output.sensitive => {
+                    self.diags.push(
+                        Diagnostic::error(format!("output {name:?} refers to sensitive values"))
+                            .with_detail("set sensitive = true in the output block to confirm that it may hold secrets")
+                            .with_span(Some(output.span.clone())),
+                    );
+                    Value::Unknown
+                }
+                Ok(v) if output.sensitive => v.into_sensitive(),
+                Ok(v) => v,
+                Err(d) => {
+                    self.diags.extend(d);
+                    Value::Unknown
+                }
+            };
+            let Some((step, caller)) = instance.split_last() else {
+                continue;
+            };
+            if let Some(instances) = self
+                .values
+                .calls
+                .get_mut(&(caller.to_vec(), step.name.clone()))
+            {
+                instances.set_field(step.key.as_ref(), name, value);
+            }
+        }
+    }
+
+    /// The resources (no instance key, module instance keys kept) that `id` in the module
+    /// instance `instance` depends on, directly or through locals, variables, outputs and
+    /// module calls (not through other resources).
+    fn dependencies(&self, id: &NodeId, instance: &[ModuleStep]) -> Vec<Address> {
+        if !self.input.config.has_modules() {
+            return self
+                .input
+                .graph
+                .resource_dependencies(id)
+                .into_iter()
+                .collect();
+        }
+        let mut out = BTreeSet::new();
+        let mut seen: HashSet<(NodeId, Vec<ModuleStep>)> = HashSet::new();
+        let mut stack: Vec<(NodeId, Vec<ModuleStep>)> = vec![(id.clone(), instance.to_vec())];
+        while let Some((node, at)) = stack.pop() {
+            for dep in self.input.graph.dependencies(&node) {
+                let dep_path = dep.module_path();
+                let instances: Vec<Vec<ModuleStep>> = if dep_path.len() <= at.len() {
+                    vec![at[..dep_path.len()].to_vec()]
+                } else {
+                    self.module_instances
+                        .get(&dep_path)
+                        .map(|list| {
+                            list.iter()
+                                .filter(|(p, _)| p.starts_with(&at))
+                                .map(|(p, _)| p.clone())
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                for inst in instances {
+                    match dep {
+                        NodeId::Resource(a) => {
+                            let mut concrete = a.clone();
+                            concrete.module = inst;
+                            out.insert(concrete);
+                        }
+                        NodeId::Provider(_) => {}
+                        other => {
+                            if seen.insert((other.clone(), inst.clone())) {
+                                stack.push((other.clone(), inst));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// Expands `count` / `for_each` (of a resource or module block in the module instance
+    /// `module`) into instance keys. `None` when they are unknown or invalid.
+    fn expand_meta(
         &mut self,
-        resource: &Resource,
+        count: Option<&trellis_config::Expression>,
+        for_each: Option<&trellis_config::Expression>,
+        config: &Config,
+        module: &[ModuleStep],
+        file_name: &str,
+        block_span: &trellis_types::Span,
     ) -> Option<Vec<(Option<InstanceKey>, Option<KeyContext>)>> {
-        let file = self.file(&resource.file);
-        if let Some(count) = &resource.count {
-            let value = match eval_expr(count, &self.scope(None), file) {
+        let file = self.file(file_name);
+        if let Some(count) = count {
+            let value = match eval_expr(count, &self.scope_at(config, module, None), file) {
                 Ok(v) => v,
                 Err(d) => {
                     self.diags.extend(d);
                     return None;
                 }
             };
-            let span = resource_expr_span(count, file).or(Some(resource.span.clone()));
+            let span = resource_expr_span(count, file).or(Some(block_span.clone()));
             if value.is_unknown() && self.validate_only {
                 return Some(vec![(None, Some(KeyContext::Unknown))]);
             }
@@ -594,15 +860,15 @@ impl<'a> Walk<'a> {
                     .collect(),
             );
         }
-        if let Some(for_each) = &resource.for_each {
-            let value = match eval_expr(for_each, &self.scope(None), file) {
+        if let Some(for_each) = for_each {
+            let value = match eval_expr(for_each, &self.scope_at(config, module, None), file) {
                 Ok(v) => v,
                 Err(d) => {
                     self.diags.extend(d);
                     return None;
                 }
             };
-            let span = resource_expr_span(for_each, file).or(Some(resource.span.clone()));
+            let span = resource_expr_span(for_each, file).or(Some(block_span.clone()));
             let keys_unknown = match value.unmarked() {
                 Value::Map(_) => false,
                 Value::List(items) => items.iter().any(Value::contains_unknown),
@@ -690,9 +956,23 @@ impl<'a> Walk<'a> {
         Some(vec![(None, None)])
     }
 
-    async fn resource(&mut self, resource: &Resource, id: &NodeId) {
-        let address = resource.address();
-        let Some(keys) = self.expand(resource) else {
+    async fn resource(
+        &mut self,
+        config: &'a Config,
+        resource: &'a Resource,
+        id: &NodeId,
+        module: &[ModuleStep],
+    ) {
+        let mut address = resource.address();
+        address.module = module.to_vec();
+        let Some(keys) = self.expand_meta(
+            resource.count.as_ref(),
+            resource.for_each.as_ref(),
+            config,
+            module,
+            &resource.file,
+            &resource.span,
+        ) else {
             self.values.resources.insert(address, Instances::Unknown);
             return;
         };
@@ -704,12 +984,11 @@ impl<'a> Walk<'a> {
             Instances::Single(Value::Null)
         };
         self.values.resources.insert(address.clone(), container);
-        let dependencies: Vec<Address> = self
+        let dependencies: Vec<Address> = self.dependencies(id, module);
+        let provider_key = self
             .input
             .graph
-            .resource_dependencies(id)
-            .into_iter()
-            .collect();
+            .provider_key(&static_path(module), resource);
         let data = resource.mode == Mode::Data;
         let Some(schema) = self
             .input
@@ -729,13 +1008,13 @@ impl<'a> Walk<'a> {
         else {
             return;
         };
-        let provider = self.input.providers.get(&resource.provider_key()).cloned();
+        let provider = self.input.providers.get(&provider_key).cloned();
         if provider.is_none() && !self.validate_only {
             return;
         }
         if let (false, false, Some(provider)) = (data, self.validate_only, &provider) {
             let keys: Vec<Option<InstanceKey>> = keys.iter().map(|(k, _)| k.clone()).collect();
-            self.import_instances(resource, &keys, provider, &schema)
+            self.import_instances(resource, &address, &keys, provider, &schema)
                 .await;
         }
         for (key, key_context) in keys {
@@ -745,7 +1024,7 @@ impl<'a> Walk<'a> {
             let evaluated = eval_body(
                 &resource.body,
                 META_ARGUMENTS,
-                &self.scope(key_context),
+                &self.scope_at(config, module, key_context),
                 file,
             );
             let config_value = match evaluated {
@@ -810,7 +1089,7 @@ impl<'a> Walk<'a> {
                                 Change {
                                     address: instance.clone(),
                                     type_name: resource.type_name.clone(),
-                                    provider: resource.provider_key(),
+                                    provider: provider_key.clone(),
                                     location: None,
                                     action: Action::Create,
                                     before: None,
@@ -835,6 +1114,7 @@ impl<'a> Walk<'a> {
             if data {
                 self.data_instance(
                     resource,
+                    &provider_key,
                     &instance,
                     provider,
                     &schema,
@@ -845,6 +1125,7 @@ impl<'a> Walk<'a> {
             } else {
                 self.managed_instance(
                     resource,
+                    &provider_key,
                     &instance,
                     provider,
                     &schema,
@@ -855,9 +1136,11 @@ impl<'a> Walk<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn data_instance(
         &mut self,
         resource: &Resource,
+        provider_key: &str,
         instance: &Address,
         provider: &Arc<dyn Provider>,
         schema: &ResourceSchema,
@@ -872,7 +1155,7 @@ impl<'a> Walk<'a> {
         let mut change = Change {
             address: instance.clone(),
             type_name: resource.type_name.clone(),
-            provider: resource.provider_key(),
+            provider: provider_key.to_string(),
             location: provider.location(),
             action: Action::NoOp,
             before: None,
@@ -933,6 +1216,7 @@ impl<'a> Walk<'a> {
     async fn import_instances(
         &mut self,
         resource: &Resource,
+        address: &Address,
         keys: &[Option<InstanceKey>],
         provider: &Arc<dyn Provider>,
         schema: &ResourceSchema,
@@ -941,13 +1225,18 @@ impl<'a> Walk<'a> {
             return;
         }
         let mut diags = Diagnostics::new();
-        let targets = crate::imports::targets(&self.scope(None), resource, &mut diags);
+        let provider_key = self
+            .input
+            .graph
+            .provider_key(&static_path(&address.module), resource);
+        let targets =
+            crate::imports::targets(&self.scope(None), address, &provider_key, &mut diags);
         self.diags.extend(diags);
         for target in targets {
             if !keys.contains(&target.address.key) {
                 let known: Vec<String> = keys
                     .iter()
-                    .map(|k| resource.address().with_key(k.clone()).to_string())
+                    .map(|k| address.clone().with_key(k.clone()).to_string())
                     .collect();
                 self.diags.push(
                     Diagnostic::error(format!(
@@ -998,9 +1287,11 @@ impl<'a> Walk<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn managed_instance(
         &mut self,
         resource: &Resource,
+        provider_key: &str,
         instance: &Address,
         provider: &Arc<dyn Provider>,
         schema: &ResourceSchema,
@@ -1041,7 +1332,7 @@ impl<'a> Walk<'a> {
         let mut change = Change {
             address: instance.clone(),
             type_name: resource.type_name.clone(),
-            provider: resource.provider_key(),
+            provider: provider_key.to_string(),
             location: provider.location(),
             action: Action::Create,
             before: prior_value.clone(),
@@ -1075,7 +1366,7 @@ impl<'a> Walk<'a> {
                 .replace
                 .iter()
                 .any(|r| instance.is_within(r));
-            let triggers = self.triggered_by(resource);
+            let triggers = self.triggered_by(resource, &instance.module);
             if !replace_paths.is_empty() || by_request || !triggers.is_empty() {
                 change.action = if resource.lifecycle.create_before_destroy {
                     Action::CreateThenDelete
@@ -1109,7 +1400,7 @@ impl<'a> Walk<'a> {
     }
 
     /// The `replace_triggered_by` references whose resources change in this plan.
-    fn triggered_by(&self, resource: &Resource) -> Vec<String> {
+    fn triggered_by(&self, resource: &Resource, module: &[ModuleStep]) -> Vec<String> {
         let file = self.file(&resource.file);
         let mut out = Vec::new();
         for expr in &resource.lifecycle.replace_triggered_by {
@@ -1121,7 +1412,8 @@ impl<'a> Walk<'a> {
                     ..
                 } = &r.kind
                 {
-                    let target = Address::managed(type_name, name);
+                    let mut target = Address::managed(type_name, name);
+                    target.module = module.to_vec();
                     let changes = self.changes.iter().any(|(a, c)| {
                         a.is_within(&target) && !matches!(c.action, Action::NoOp | Action::Read)
                     });
@@ -1178,10 +1470,19 @@ impl<'a> Walk<'a> {
                 continue;
             }
             let resource_address = address.resource();
-            let in_config = config
-                .resources
-                .iter()
-                .find(|r| r.address() == resource_address);
+            if !address.module.is_empty() && !self.known_instances.contains(&address.module) {
+                // The module instance is gone when the call that would make it was
+                // expanded without it (or is no longer declared); otherwise it could not be
+                // planned (an error was reported) and is kept.
+                if self.module_instance_removed(&address.module) {
+                    self.changes.insert(
+                        address.clone(),
+                        delete_change(record, Reason::DeleteBecauseNoModule, self.input.providers),
+                    );
+                }
+                continue;
+            }
+            let in_config = lookup_resource(config, &self.index, &resource_address).map(|(_, r)| r);
             let reason = match (in_config, &address.key) {
                 (None, _) => Reason::DeleteBecauseNoResourceConfig,
                 (Some(_), Some(InstanceKey::Int(_))) => Reason::DeleteBecauseCountIndex,
@@ -1213,6 +1514,28 @@ impl<'a> Walk<'a> {
                 });
             }
         }
+    }
+
+    /// Whether the module instance `module` (not known to the walk) no longer exists: the
+    /// first of its steps the walk does not know belongs to a call that is not declared, or
+    /// that the walk expanded without it.
+    fn module_instance_removed(&self, module: &[ModuleStep]) -> bool {
+        for i in 0..module.len() {
+            if self.known_instances.contains(&module[..=i]) {
+                continue;
+            }
+            let caller = &module[..i];
+            let declared = self
+                .input
+                .config
+                .module(&static_path(caller))
+                .is_some_and(|c| c.modules.contains_key(&module[i].name));
+            return !declared
+                || self
+                    .expanded_calls
+                    .contains(&(caller.to_vec(), module[i].name.clone()));
+        }
+        false
     }
 
     /// `plan -destroy`: every instance in state is deleted.
@@ -1257,14 +1580,40 @@ fn delete_change(record: &ResourceState, reason: Reason, providers: &Providers) 
     }
 }
 
-/// The position of every resource in `config.resources`, by address (no key).
-pub fn resource_index(config: &Config) -> HashMap<Address, usize> {
-    config
-        .resources
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.address(), i))
-        .collect()
+/// Where each resource block of a configuration is: by static address (no instance key,
+/// module keys removed), its module's static path and its position in that module's
+/// `resources`.
+pub type ResourceIndex = HashMap<Address, (ModPath, usize)>;
+
+/// The [`ResourceIndex`] of `config` and the modules it calls.
+pub fn resource_index(config: &Config) -> ResourceIndex {
+    let mut out = HashMap::new();
+    for (path, module) in config.all_modules() {
+        for (i, r) in module.resources.iter().enumerate() {
+            out.insert(
+                crate::graph::static_resource_address(&path, r),
+                (path.clone(), i),
+            );
+        }
+    }
+    out
+}
+
+/// The module configuration and the resource block that `address` (an instance, or a
+/// resource in any module instance) belongs to.
+pub fn lookup_resource<'c>(
+    config: &'c Config,
+    index: &ResourceIndex,
+    address: &Address,
+) -> Option<(&'c Config, &'c Resource)> {
+    let found = if address.key.is_none() && address.module.is_empty() {
+        index.get(address)
+    } else {
+        index.get(&static_address(address))
+    };
+    let (path, i) = found?;
+    let module = config.module(path)?;
+    Some((module, module.resources.get(*i)?))
 }
 
 /// `-target`, `prevent_destroy`, and checks over the whole set of changes.
@@ -1302,10 +1651,7 @@ fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags:
         if !destroys {
             continue;
         }
-        if let Some(r) = index
-            .get(&change.address.resource())
-            .map(|i| &input.config.resources[*i])
-        {
+        if let Some((_, r)) = lookup_resource(input.config, &index, &change.address) {
             if r.lifecycle.prevent_destroy {
                 diags.push(
                     Diagnostic::error(format!("instance {} cannot be destroyed", change.address))

@@ -93,6 +93,8 @@ pub async fn configure(
         };
         let scope = EvalScope {
             config,
+            root: config,
+            module: &[],
             sources,
             values: &values,
             files,
@@ -135,10 +137,19 @@ pub async fn configure(
             Err(d) => diags.extend(d),
         }
     }
+    // Called modules inherit the root's default configurations, so their resources imply
+    // those too; their aliases stand for root configurations, which are declared.
     let implied = config
-        .resources
-        .iter()
-        .map(|r| r.provider_key())
+        .all_modules()
+        .into_iter()
+        .flat_map(|(path, module)| {
+            module
+                .resources
+                .iter()
+                .map(|r| r.provider_key())
+                .filter(move |k| path.is_empty() || !k.contains('.'))
+                .collect::<Vec<_>>()
+        })
         .chain(extra_keys.iter().cloned());
     for key in implied {
         if wanted.contains_key(&key) {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use trellis_config::Config;
 use trellis_eval::{eval_expr, Scope};
-use trellis_types::{Address, InstanceKey, Mode, SourceMap, Value};
+use trellis_types::{Address, InstanceKey, Mode, ModuleStep, SourceMap, Value};
 
 /// Reads files for `file()` and `templatefile()`. The caller decides where files come from,
 /// so that planning itself does no I/O.
@@ -67,14 +67,51 @@ impl Instances {
     }
 }
 
+impl Instances {
+    /// Sets `field` of the object of the instance with `key` (a module instance's output),
+    /// making the instance an object first when it is not one.
+    pub fn set_field(&mut self, key: Option<&InstanceKey>, field: &str, value: Value) {
+        let slot = match (&mut *self, key) {
+            (Instances::Single(v), None) => Some(v),
+            (Instances::Count(items), Some(InstanceKey::Int(i))) => {
+                usize::try_from(*i).ok().and_then(|i| items.get_mut(i))
+            }
+            (Instances::ForEach(map), Some(InstanceKey::Str(k))) => map.get_mut(k),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            if !matches!(slot, Value::Map(_)) {
+                *slot = Value::Map(BTreeMap::new());
+            }
+            if let Value::Map(map) = slot {
+                map.insert(field.to_string(), value);
+            }
+        }
+    }
+}
+
 /// Everything known so far: input variables, locals, and resource values.
 #[derive(Debug, Clone, Default)]
 pub struct Values {
+    /// The root module's input variables.
     pub variables: BTreeMap<String, Value>,
-    /// Locals evaluated so far. A local not here is evaluated on demand.
+    /// The root module's locals evaluated so far. A local not here is evaluated on demand.
     pub locals: BTreeMap<String, Value>,
-    /// By resource address (no instance key).
+    /// By resource address (no instance key; the module path with its instance keys).
     pub resources: HashMap<Address, Instances>,
+    /// Input variables and locals of module instances other than the root, by instance
+    /// path. What is not here is evaluated on demand (as apply does).
+    pub modules: HashMap<Vec<ModuleStep>, ModuleValues>,
+    /// `module.NAME` as the calling module instance sees it, by (caller's instance path,
+    /// call name): one object of outputs per instance of the call.
+    pub calls: HashMap<(Vec<ModuleStep>, String), Instances>,
+}
+
+/// The input variables and locals of one module instance.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleValues {
+    pub variables: BTreeMap<String, Value>,
+    pub locals: BTreeMap<String, Value>,
 }
 
 impl Values {
@@ -90,7 +127,12 @@ impl Values {
 /// The scope of one expression: the known values, plus `count.index` or `each` of the
 /// instance being evaluated.
 pub struct EvalScope<'a> {
+    /// The module the expression is written in.
     pub config: &'a Config,
+    /// The root module, for evaluating what a module instance needs from its callers.
+    pub root: &'a Config,
+    /// The instance path of the module the expression is evaluated in (empty: the root).
+    pub module: &'a [ModuleStep],
     pub sources: &'a SourceMap,
     pub values: &'a Values,
     pub files: &'a dyn Files,
@@ -112,6 +154,8 @@ impl EvalScope<'_> {
     pub fn with_key(&self, key: Option<KeyContext>) -> EvalScope<'_> {
         EvalScope {
             config: self.config,
+            root: self.root,
+            module: self.module,
             sources: self.sources,
             values: self.values,
             files: self.files,
@@ -121,13 +165,59 @@ impl EvalScope<'_> {
     }
 }
 
+impl<'a> EvalScope<'a> {
+    /// The scope of the module instance `module`, whose configuration is `config`.
+    pub fn at<'b>(&'b self, config: &'b Config, module: &'b [ModuleStep]) -> EvalScope<'b> {
+        EvalScope {
+            config,
+            root: self.root,
+            module,
+            sources: self.sources,
+            values: self.values,
+            files: self.files,
+            module_dir: self.module_dir,
+            key: None,
+        }
+    }
+}
+
 impl Scope for EvalScope<'_> {
     fn variable(&self, name: &str) -> Option<Value> {
-        self.values.variables.get(name).cloned()
+        if self.module.is_empty() {
+            return self.values.variables.get(name).cloned();
+        }
+        if let Some(v) = self
+            .values
+            .modules
+            .get(self.module)
+            .and_then(|m| m.variables.get(name))
+        {
+            return Some(v.clone());
+        }
+        // Not evaluated yet (apply evaluates a module's inputs again with what it knows).
+        self.config.variables.get(name)?;
+        Some(crate::modules::variable_on_demand(self, name))
+    }
+
+    fn module(&self, name: &str) -> Option<Value> {
+        let call = self.config.modules.get(name)?;
+        let key = (self.module.to_vec(), name.to_string());
+        if let Some(instances) = self.values.calls.get(&key) {
+            return Some(instances.to_value());
+        }
+        Some(crate::modules::call_on_demand(self, call))
     }
 
     fn local(&self, name: &str) -> Option<Value> {
-        if let Some(v) = self.values.locals.get(name) {
+        let known = if self.module.is_empty() {
+            self.values.locals.get(name)
+        } else {
+            self.values
+                .modules
+                .get(self.module)
+                .and_then(|m| m.locals.get(name))
+        };
+        if let Some(v) = known {
             return Some(v.clone());
         }
         // Not evaluated yet (apply re-evaluates locals with the values known by then).
@@ -138,10 +228,11 @@ impl Scope for EvalScope<'_> {
     }
 
     fn resource(&self, mode: Mode, type_name: &str, name: &str) -> Option<Value> {
-        let address = match mode {
+        let mut address = match mode {
             Mode::Managed => Address::managed(type_name, name),
             Mode::Data => Address::data(type_name, name),
         };
+        address.module = self.module.to_vec();
         match self.values.resources.get(&address) {
             Some(instances) => Some(instances.to_value()),
             // Declared but not reached (for example a data source skipped by -target).
@@ -167,7 +258,8 @@ impl Scope for EvalScope<'_> {
 
     fn path(&self, which: &str) -> Option<String> {
         match which {
-            "module" | "root" => Some(".".to_string()),
+            "module" => Some(self.config.dir().to_string()),
+            "root" => Some(".".to_string()),
             "cwd" => Some(self.module_dir.to_string()),
             _ => None,
         }

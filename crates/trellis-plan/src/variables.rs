@@ -60,6 +60,8 @@ pub fn parse_tfvars(file: &SourceFile) -> (Vec<RawValue>, Diagnostics) {
     let sources = SourceMap::new();
     let scope = EvalScope {
         config: &config,
+        root: &config,
+        module: &[],
         sources: &sources,
         values: &empty,
         files: &crate::scope::NoFiles,
@@ -186,6 +188,8 @@ fn resolve(
                     let empty = Values::default();
                     let scope = EvalScope {
                         config,
+                        root: config,
+                        module: &[],
                         sources,
                         values: &empty,
                         files,
@@ -280,6 +284,8 @@ fn resolve(
         };
         let scope = EvalScope {
             config,
+            root: config,
+            module: &[],
             sources,
             values: &only,
             files,
@@ -360,6 +366,8 @@ fn parse_text_value(text: &str) -> Result<Value, String> {
     let sources = SourceMap::new();
     let scope = EvalScope {
         config: &config,
+        root: &config,
+        module: &[],
         sources: &sources,
         values: &empty,
         files: &crate::scope::NoFiles,

@@ -201,6 +201,7 @@ fn action_reason(reason: &Reason) -> Option<&'static str> {
         Reason::DeleteBecauseNoResourceConfig => "delete_because_no_resource_config",
         Reason::DeleteBecauseCountIndex => "delete_because_count_index",
         Reason::DeleteBecauseEachKey => "delete_because_each_key",
+        Reason::DeleteBecauseNoModule => "delete_because_no_module",
         Reason::ReadBecauseDependencyPending => "read_because_dependency_pending",
         Reason::DeleteBecauseDestroy => return None,
     })

@@ -443,6 +443,7 @@ fn reason_text(c: &Change) -> Option<String> {
         Reason::DeleteBecauseNoResourceConfig => "not in configuration".to_string(),
         Reason::DeleteBecauseCountIndex => "index out of range for count".to_string(),
         Reason::DeleteBecauseEachKey => "key not in for_each".to_string(),
+        Reason::DeleteBecauseNoModule => "module instance not in configuration".to_string(),
         Reason::DeleteBecauseDestroy => "destroy requested".to_string(),
         Reason::ReadBecauseDependencyPending => return None,
     })

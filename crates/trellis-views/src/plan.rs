@@ -247,6 +247,12 @@ pub(crate) fn headings(change: &Change, drift: bool) -> Vec<String> {
                 };
                 lines.push(format!("(because key {key} is not in for_each map)"));
             }
+            Reason::DeleteBecauseNoModule => {
+                lines.push(format!(
+                    "(because {} is not in configuration)",
+                    change.address.module_path()
+                ));
+            }
             Reason::ReadBecauseDependencyPending => {
                 lines.push("(depends on a resource or a module with changes pending)".into());
             }

@@ -27,3 +27,13 @@ resource "aws_vpclattice_listener" "http" {
     }
   }
 }
+
+# A local module with for_each: its resources are in the Terraform state under
+# module.edge["east"].
+module "edge" {
+  source   = "./modules/edge"
+  for_each = toset(["east"])
+
+  name    = "gateway-${each.key}"
+  network = aws_vpclattice_service_network.mesh.id
+}

@@ -1,0 +1,590 @@
+//! CLI tests of local modules with the in-memory provider: planning and applying a
+//! configuration that calls modules, `count` and `for_each` on module blocks (removing a key
+//! destroys exactly that instance's objects, in dependency order), outputs passed from one
+//! module to another, the `providers` map and inherited provider configurations, sensitive
+//! outputs, module addresses in state commands, `import` and `trellis graph`, and the
+//! diagnostics of bad module calls (each with file, line and column, exit 1, no state).
+
+mod common;
+
+use common::{Dir, PROVIDER};
+
+/// A module with a network, a service and an association between them; the service name
+/// comes from the caller.
+const SVC_MODULE: &str = r#"
+variable "name" {
+  type = string
+}
+
+variable "network_id" {
+  type    = string
+  default = null
+}
+
+resource "trellis_test_network" "net" {
+  count = var.network_id == null ? 1 : 0
+  name  = "${var.name}-net"
+}
+
+resource "trellis_test_service" "this" {
+  name = var.name
+}
+
+resource "trellis_test_association" "this" {
+  service_id = trellis_test_service.this.id
+  network_id = var.network_id == null ? trellis_test_network.net[0].id : var.network_id
+}
+
+output "service_id" {
+  value = trellis_test_service.this.id
+}
+
+output "association_id" {
+  value = trellis_test_association.this.id
+}
+"#;
+
+fn with_svc_module(main: &str) -> Dir {
+    let dir = Dir::with_main(&format!("{PROVIDER}\n{main}"));
+    dir.write("modules/svc/main.tf", SVC_MODULE);
+    dir
+}
+
+#[test]
+fn module_plans_applies_and_replans_without_changes() {
+    let dir = with_svc_module(
+        r#"
+module "orders" {
+  source = "./modules/svc"
+  name   = "orders"
+}
+
+output "orders_service" {
+  value = module.orders.service_id
+}
+"#,
+    );
+    dir.run(&["plan"])
+        .ok()
+        .contains("module.orders.trellis_test_service.this will be created")
+        .contains("module.orders.trellis_test_network.net[0] will be created")
+        .contains("module.orders.trellis_test_association.this will be created")
+        .contains("Plan: 3 to add, 0 to change, 0 to destroy.");
+    dir.apply(&[]);
+    assert_eq!(
+        dir.state_list(),
+        vec![
+            "module.orders.trellis_test_association.this",
+            "module.orders.trellis_test_network.net[0]",
+            "module.orders.trellis_test_service.this",
+        ]
+    );
+    let service = dir
+        .object_named("trellis_test_service", "orders")
+        .expect("the module's service exists");
+    dir.run(&["output", "-raw", "orders_service"])
+        .ok()
+        .contains(service["id"].as_str().unwrap());
+    dir.run(&["plan", "-detailed-exitcode"])
+        .expect_code(0)
+        .contains("No changes.");
+    dir.run(&["state", "show", "module.orders.trellis_test_service.this"])
+        .ok()
+        .contains("\"orders\"");
+    dir.run(&["validate"]).ok();
+}
+
+#[test]
+fn removing_a_for_each_key_destroys_exactly_that_module_instance() {
+    let dir = with_svc_module(
+        r#"
+variable "services" {
+  type    = set(string)
+  default = ["billing", "orders"]
+}
+
+module "svc" {
+  source   = "./modules/svc"
+  for_each = var.services
+  name     = each.key
+}
+
+output "ids" {
+  value = { for k, m in module.svc : k => m.service_id }
+}
+"#,
+    );
+    dir.apply(&[]);
+    assert_eq!(dir.state_list().len(), 6);
+    assert_eq!(dir.objects("trellis_test_service").len(), 2);
+    dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+
+    let run = dir.run(&["plan", "-var", "services=[\"orders\"]"]);
+    run.ok()
+        .contains("module.svc[\"billing\"].trellis_test_service.this will be destroyed")
+        .contains("(because module.svc[\"billing\"] is not in configuration)")
+        .contains("module.svc[\"billing\"].trellis_test_association.this will be destroyed")
+        .contains("module.svc[\"billing\"].trellis_test_network.net[0] will be destroyed")
+        .contains("Plan: 0 to add, 0 to change, 3 to destroy.")
+        .lacks("module.svc[\"orders\"].trellis_test_service.this will be destroyed");
+    // The service and the network refuse deletion while the association exists: the apply
+    // succeeds only when the association goes first.
+    dir.apply(&["-var", "services=[\"orders\"]"])
+        .contains("0 added, 0 changed, 3 destroyed");
+    assert_eq!(
+        dir.state_list(),
+        vec![
+            "module.svc[\"orders\"].trellis_test_association.this",
+            "module.svc[\"orders\"].trellis_test_network.net[0]",
+            "module.svc[\"orders\"].trellis_test_service.this",
+        ]
+    );
+    assert!(dir
+        .object_named("trellis_test_service", "billing")
+        .is_none());
+    assert!(dir
+        .object_named("trellis_test_network", "billing-net")
+        .is_none());
+    assert!(dir.object_named("trellis_test_service", "orders").is_some());
+    assert_eq!(dir.objects("trellis_test_association").len(), 1);
+    dir.run(&[
+        "plan",
+        "-detailed-exitcode",
+        "-var",
+        "services=[\"orders\"]",
+    ])
+    .expect_code(0);
+}
+
+#[test]
+fn outputs_pass_from_one_module_to_another_and_order_the_apply() {
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\n{}",
+        r#"
+module "net" {
+  source = "./modules/net"
+  name   = "mesh"
+}
+
+module "svc" {
+  source     = "./modules/svc"
+  count      = 2
+  name       = "svc-${count.index}"
+  network_id = module.net.network_id
+}
+
+output "associations" {
+  value = module.svc[*].association_id
+}
+"#
+    ));
+    dir.write(
+        "modules/net/main.tf",
+        r#"
+variable "name" {
+  type = string
+}
+
+resource "trellis_test_network" "this" {
+  name = var.name
+}
+
+output "network_id" {
+  value = trellis_test_network.this.id
+}
+"#,
+    );
+    dir.write("modules/svc/main.tf", SVC_MODULE);
+    dir.run(&["plan"])
+        .ok()
+        .contains("module.svc[1].trellis_test_association.this will be created")
+        .contains("Plan: 5 to add, 0 to change, 0 to destroy.");
+    dir.apply(&[]);
+    let network = dir
+        .object_named("trellis_test_network", "mesh")
+        .expect("the network exists");
+    let associations = dir.objects("trellis_test_association");
+    assert_eq!(associations.len(), 2);
+    for (_, a) in &associations {
+        assert_eq!(a["network_id"], network["id"]);
+    }
+    // The association in the module depends on the network in the other module.
+    let state = dir.state_json();
+    let deps = state.to_string();
+    assert!(
+        deps.contains("module.net.trellis_test_network.this"),
+        "the state records the dependency across modules: {deps}"
+    );
+    dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    dir.run(&["graph"])
+        .ok()
+        .contains("module.svc.var.network_id")
+        .contains("module.net.output.network_id");
+
+    // Destroying everything deletes associations before the network they join.
+    dir.run(&["destroy", "-auto-approve"])
+        .ok()
+        .contains("0 added, 0 changed, 5 destroyed");
+    assert!(dir.objects("trellis_test_network").is_empty());
+}
+
+#[test]
+fn providers_map_and_inherited_default_configuration() {
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\n{}",
+        r#"
+provider "trellis" {
+  alias = "other"
+  store = "other.json"
+}
+
+module "here" {
+  source = "./modules/thing"
+  name   = "inherited"
+}
+
+module "there" {
+  source = "./modules/thing"
+  name   = "passed"
+  providers = {
+    trellis = trellis.other
+  }
+}
+"#
+    ));
+    dir.write(
+        "modules/thing/main.tf",
+        r#"
+variable "name" {
+  type = string
+}
+
+resource "trellis_test_thing" "t" {
+  name = var.name
+}
+"#,
+    );
+    dir.apply(&[]);
+    assert!(dir
+        .object_named("trellis_test_thing", "inherited")
+        .is_some());
+    assert!(dir.object_named("trellis_test_thing", "passed").is_none());
+    let other: serde_json::Value = serde_json::from_str(&dir.read("other.json")).unwrap();
+    let names: Vec<String> = other["objects"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|o| o["value"]["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(names, vec!["passed".to_string()]);
+    let state = dir.state_json().to_string();
+    assert!(state.contains("trellis.other"), "{state}");
+    dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+}
+
+#[test]
+fn sensitive_outputs_stay_sensitive_through_modules() {
+    let module = r#"
+variable "secret" {
+  type      = string
+  sensitive = true
+}
+
+resource "trellis_test_thing" "t" {
+  name   = "holder"
+  secret = var.secret
+}
+
+output "secret" {
+  value     = var.secret
+  sensitive = true
+}
+
+output "id" {
+  value = trellis_test_thing.t.id
+}
+"#;
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\n{}",
+        r#"
+module "s" {
+  source = "./modules/s"
+  secret = "hunter2-password"
+}
+
+output "leak" {
+  value = module.s.secret
+}
+"#
+    ));
+    dir.write("modules/s/main.tf", module);
+    dir.run(&["plan"])
+        .expect_code(1)
+        .contains("output \"leak\" refers to sensitive values")
+        .lacks("hunter2-password");
+    dir.write(
+        "main.tf",
+        &format!(
+            "{PROVIDER}\n{}",
+            r#"
+module "s" {
+  source = "./modules/s"
+  secret = "hunter2-password"
+}
+
+output "leak" {
+  value     = module.s.secret
+  sensitive = true
+}
+"#
+        ),
+    );
+    dir.run(&["plan"])
+        .ok()
+        .contains("(sensitive value)")
+        .lacks("hunter2-password");
+    dir.apply(&[]).lacks("hunter2-password");
+}
+
+#[test]
+fn state_commands_and_import_use_module_addresses() {
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\n{}",
+        r#"
+module "a" {
+  source = "./modules/thing"
+}
+
+import {
+  to = module.a.trellis_test_thing.t
+  id = var.existing
+}
+
+variable "existing" {
+  type = string
+}
+"#
+    ));
+    dir.write(
+        "modules/thing/main.tf",
+        r#"
+resource "trellis_test_thing" "t" {
+  name = "adopted"
+}
+"#,
+    );
+    // An object trellis no longer manages, then adopted by an import block into the module.
+    let module_config = dir.read("main.tf");
+    dir.write(
+        "main.tf",
+        &format!(
+            "{PROVIDER}\nresource \"trellis_test_thing\" \"seed\" {{\n  name = \"adopted\"\n}}\n"
+        ),
+    );
+    dir.apply(&[]);
+    dir.run(&["state", "rm", "trellis_test_thing.seed"]).ok();
+    dir.write("main.tf", &module_config);
+    let id = dir.object_named("trellis_test_thing", "adopted").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    dir.run(&["plan", "-var", &format!("existing={id}")])
+        .ok()
+        .contains("module.a.trellis_test_thing.t will be imported")
+        .contains("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy.");
+    dir.apply(&["-var", &format!("existing={id}")]);
+    assert_eq!(dir.state_list(), vec!["module.a.trellis_test_thing.t"]);
+
+    dir.run(&[
+        "state",
+        "mv",
+        "module.a.trellis_test_thing.t",
+        "module.a.trellis_test_thing.u",
+    ])
+    .ok();
+    assert_eq!(dir.state_list(), vec!["module.a.trellis_test_thing.u"]);
+    dir.run(&["state", "rm", "module.a.trellis_test_thing.u"])
+        .ok();
+    assert!(dir.state_list().is_empty());
+
+    // `trellis import ADDR ID` into the module's resource.
+    dir.write(
+        "main.tf",
+        &format!("{PROVIDER}\nmodule \"a\" {{\n  source = \"./modules/thing\"\n}}\n"),
+    );
+    dir.run(&["import", "module.a.trellis_test_thing.t", &id])
+        .ok()
+        .contains("Import successful!");
+    assert_eq!(dir.state_list(), vec!["module.a.trellis_test_thing.t"]);
+    dir.run(&["plan", "-detailed-exitcode"]).expect_code(0);
+    dir.run(&["import", "module.b.trellis_test_thing.t", &id])
+        .expect_code(1)
+        .contains("module call module.b is not in the configuration");
+}
+
+#[test]
+fn depends_on_a_module_waits_for_everything_inside_it() {
+    let dir = with_svc_module(
+        r#"
+module "first" {
+  source = "./modules/svc"
+  name   = "first"
+}
+
+resource "trellis_test_thing" "after" {
+  name       = "after"
+  depends_on = [module.first]
+}
+"#,
+    );
+    dir.apply(&[]);
+    let state = dir.state_json();
+    let after = state["resources"]
+        .as_array()
+        .map(|r| r.to_vec())
+        .unwrap_or_else(|| {
+            state["resources"]
+                .as_object()
+                .map(|m| m.values().cloned().collect())
+                .unwrap_or_default()
+        })
+        .into_iter()
+        .find(|r| r["address"] == "trellis_test_thing.after")
+        .expect("the resource is in state");
+    let deps = after["dependencies"].to_string();
+    assert!(
+        deps.contains("module.first.trellis_test_association.this")
+            && deps.contains("module.first.trellis_test_service.this"),
+        "{deps}"
+    );
+}
+
+fn diagnostics_case(main: &str, module: Option<(&str, &str)>) -> Dir {
+    let dir = Dir::with_main(&format!("{PROVIDER}\n{main}"));
+    if let Some((path, text)) = module {
+        dir.write(path, text);
+    }
+    dir
+}
+
+#[test]
+fn bad_module_calls_are_diagnostics_with_positions() {
+    let thing = r#"
+variable "name" {
+  type = string
+}
+
+variable "port" {
+  type    = number
+  default = 80
+  validation {
+    condition     = var.port > 0 && var.port < 65536
+    error_message = "port must be between 1 and 65535"
+  }
+}
+
+resource "trellis_test_thing" "t" {
+  name = var.name
+}
+
+output "id" {
+  value = trellis_test_thing.t.id
+}
+"#;
+    let cases: Vec<(&str, Option<(&str, &str)>, Vec<&str>)> = vec![
+        (
+            "module \"m\" {\n  source = \"git::https://example.com/m.git\"\n}\n",
+            None,
+            vec![
+                "main.tf:6:12",
+                "unsupported module source",
+                "only local module sources are supported",
+            ],
+        ),
+        (
+            "module \"m\" {\n  source = \"./modules/missing\"\n}\n",
+            None,
+            vec!["main.tf:6:12", "cannot read module directory \"modules/missing\""],
+        ),
+        (
+            "module \"m\" {\n  source = \"./modules/thing\"\n  nmae   = \"x\"\n}\n",
+            Some(("modules/thing/main.tf", thing)),
+            vec![
+                "main.tf:7:3",
+                "unsupported argument `nmae` for module.m",
+                "main.tf:5:1",
+                "missing required argument `name` for module.m",
+            ],
+        ),
+        (
+            "module \"m\" {\n  source = \"./modules/thing\"\n  name   = \"x\"\n  port   = \"http\"\n}\n",
+            Some(("modules/thing/main.tf", thing)),
+            vec!["main.tf:8:3", "invalid value for module.m argument \"port\""],
+        ),
+        (
+            "module \"m\" {\n  source = \"./modules/thing\"\n  name   = \"x\"\n  port   = 70000\n}\n",
+            Some(("modules/thing/main.tf", thing)),
+            vec!["main.tf:8:3", "port must be between 1 and 65535"],
+        ),
+        (
+            "module \"m\" {\n  source = \"./modules/loop\"\n}\n",
+            Some((
+                "modules/loop/main.tf",
+                "module \"again\" {\n  source = \"../loop\"\n}\n",
+            )),
+            vec!["modules/loop/main.tf:2:12", "module cycle"],
+        ),
+        (
+            "module \"m\" {\n  source = \"./modules/thing\"\n  name   = \"x\"\n}\noutput \"o\" {\n  value = module.m.nope\n}\n",
+            Some(("modules/thing/main.tf", thing)),
+            vec!["main.tf:10:11", "module.m has no output \"nope\""],
+        ),
+        (
+            "module \"m\" {\n  source = \"./modules/thing\"\n  name   = \"x\"\n  providers = {\n    trellis = trellis.nowhere\n  }\n}\n",
+            Some(("modules/thing/main.tf", thing)),
+            vec!["main.tf:9:15", "provider configuration trellis.nowhere is not declared"],
+        ),
+        (
+            "module \"m\" {\n  source = \"./modules/p\"\n}\n",
+            Some((
+                "modules/p/main.tf",
+                "provider \"trellis\" {\n  alias = \"inner\"\n}\nresource \"trellis_test_thing\" \"t\" {\n  provider = trellis.inner\n}\n",
+            )),
+            vec!["modules/p/main.tf:1:1", "provider configuration trellis.inner inside module.m"],
+        ),
+    ];
+    for (main, module, expected) in cases {
+        let dir = diagnostics_case(main, module);
+        for command in [&["validate"][..], &["plan"][..]] {
+            let run = dir.run(command);
+            run.expect_code(1);
+            for needle in &expected {
+                run.contains(needle);
+            }
+        }
+        assert!(
+            !dir.exists("world.json") && dir.state_list().is_empty(),
+            "no state and no provider call for {main}"
+        );
+    }
+}
+
+#[test]
+fn deep_module_nesting_is_refused() {
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\nmodule \"m\" {{\n  source = \"./m\"\n}}\n"
+    ));
+    // Each level calls the next one down, a fresh directory every time.
+    let mut path = String::from("m");
+    for _ in 0..20 {
+        dir.write(
+            &format!("{path}/main.tf"),
+            "module \"m\" {\n  source = \"./m\"\n}\n",
+        );
+        path.push_str("/m");
+    }
+    dir.write(&format!("{path}/main.tf"), "");
+    dir.run(&["validate"])
+        .expect_code(1)
+        .contains("modules nested too deeply");
+}

@@ -1,0 +1,237 @@
+//! Loading the modules a configuration calls.
+//!
+//! Only local sources are loaded (`./x`, `../x`, relative to the calling module's
+//! directory). The caller does the I/O: [`load_modules`] asks it for the files of each
+//! module directory, so this crate still reads nothing itself.
+
+use trellis_types::{Diagnostic, Diagnostics, SourceFile, SourceMap};
+
+use crate::diag::did_you_mean;
+use crate::model::Config;
+use crate::parse::parse;
+
+/// Module calls nested deeper than this are refused (a module calling itself through a
+/// path that never repeats, such as `./x/x/x/...`, would otherwise go on until the disk ends).
+pub const MAX_MODULE_DEPTH: usize = 16;
+
+/// Reads every module that `root` calls, and the modules those call, into `root.children`.
+///
+/// `read_dir` gets a module directory relative to the working directory (`modules/net`,
+/// `../shared/lattice`) and returns its `*.tf` files, named by their path relative to the
+/// working directory (`modules/net/main.tf`), or why it cannot. Every file read is added to
+/// `sources`, so that diagnostics can show snippets from it.
+///
+/// Reports, each at the module call's `source`: a directory that cannot be read or holds no
+/// `*.tf` file (with the path tried), a module that calls itself directly or through other
+/// modules, and nesting deeper than [`MAX_MODULE_DEPTH`]. Also reports module arguments that
+/// name no variable of the module, required variables without an argument, and `provider`
+/// blocks inside called modules (provider configurations belong to the root module and are
+/// passed down with `providers`).
+pub fn load_modules(
+    root: &mut Config,
+    sources: &mut SourceMap,
+    read_dir: &mut dyn FnMut(&str) -> Result<Vec<SourceFile>, String>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let mut chain = vec![(String::new(), "the root module".to_string())];
+    load(root, &mut chain, sources, read_dir, &mut diags);
+    diags
+}
+
+/// `chain` holds (directory, display name) of the module being loaded and of its callers.
+fn load(
+    config: &mut Config,
+    chain: &mut Vec<(String, String)>,
+    sources: &mut SourceMap,
+    read_dir: &mut dyn FnMut(&str) -> Result<Vec<SourceFile>, String>,
+    diags: &mut Diagnostics,
+) {
+    let calls: Vec<_> = config.modules.values().cloned().collect();
+    let prefix = chain
+        .last()
+        .map(|(_, n)| n.clone())
+        .filter(|n| n.starts_with("module."))
+        .map(|n| format!("{n}."))
+        .unwrap_or_default();
+    for call in calls {
+        let display = format!("{prefix}module.{}", call.name);
+        let dir = join_dir(&config.module_dir, &call.source);
+        if let Some(pos) = chain.iter().position(|(d, _)| *d == dir) {
+            let mut path: Vec<String> = chain[pos..]
+                .iter()
+                .map(|(d, n)| format!("{n} ({})", shown(d)))
+                .collect();
+            path.push(format!("{display} ({})", shown(&dir)));
+            diags.push(
+                Diagnostic::error(format!(
+                    "module cycle: {display} calls {}, which is already being loaded",
+                    shown(&dir)
+                ))
+                .with_detail(format!(
+                    "each of these calls the next: {}",
+                    path.join(" -> ")
+                ))
+                .with_span(Some(call.source_span.clone())),
+            );
+            continue;
+        }
+        if chain.len() > MAX_MODULE_DEPTH {
+            diags.push(
+                Diagnostic::error(format!("modules nested too deeply at {display}"))
+                    .with_detail(format!(
+                        "module calls may be nested at most {MAX_MODULE_DEPTH} levels deep"
+                    ))
+                    .with_span(Some(call.source_span.clone())),
+            );
+            continue;
+        }
+        let files = match read_dir(&dir) {
+            Ok(files) if files.iter().any(|f| f.name.ends_with(".tf")) => files,
+            Ok(_) => {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "module directory {} has no configuration files",
+                        shown(&dir)
+                    ))
+                    .with_detail(format!(
+                        "{display} has source {:?}, which is {}: it holds no *.tf file",
+                        call.source,
+                        shown(&dir)
+                    ))
+                    .with_span(Some(call.source_span.clone())),
+                );
+                continue;
+            }
+            Err(why) => {
+                diags.push(
+                    Diagnostic::error(format!("cannot read module directory {}", shown(&dir)))
+                        .with_detail(format!(
+                            "{display} has source {:?}, which is {}: {why}",
+                            call.source,
+                            shown(&dir)
+                        ))
+                        .with_span(Some(call.source_span.clone())),
+                );
+                continue;
+            }
+        };
+        let mut own = SourceMap::new();
+        for file in files {
+            if sources.get(&file.name).is_none() {
+                sources.add(file.clone());
+            }
+            own.add(file);
+        }
+        let (mut child, child_diags) = parse(&own);
+        diags.extend(child_diags);
+        child.module_dir = dir.clone();
+        check_call(&call, &child, &display, diags);
+        chain.push((dir, display));
+        load(&mut child, chain, sources, read_dir, diags);
+        chain.pop();
+        config.children.insert(call.name.clone(), child);
+    }
+}
+
+/// Arguments against the module's variables, and what a called module may not contain.
+fn check_call(call: &crate::ModuleCall, child: &Config, display: &str, diags: &mut Diagnostics) {
+    let names: Vec<&str> = child.variables.keys().map(String::as_str).collect();
+    for argument in call.arguments.values() {
+        if child.variables.contains_key(&argument.name) {
+            continue;
+        }
+        let detail = did_you_mean(&argument.name, &names).unwrap_or_else(|| {
+            format!(
+                "the module in {} has no variable {:?}",
+                shown(&child.module_dir),
+                argument.name
+            )
+        });
+        diags.push(
+            Diagnostic::error(format!(
+                "unsupported argument `{}` for {display}",
+                argument.name
+            ))
+            .with_detail(detail)
+            .with_span(Some(argument.span.clone())),
+        );
+    }
+    for variable in child.variables.values() {
+        if variable.default.is_none() && !call.arguments.contains_key(&variable.name) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "missing required argument `{}` for {display}",
+                    variable.name
+                ))
+                .with_detail(format!(
+                    "the module's variable {:?} ({}) has no default",
+                    variable.name, variable.span
+                ))
+                .with_span(Some(call.header.clone())),
+            );
+        }
+    }
+    for provider in &child.providers {
+        diags.push(
+            Diagnostic::error(format!(
+                "provider configuration {} inside {display}",
+                provider.key()
+            ))
+            .with_detail(
+                "trellis takes provider configurations only from the root module: declare it there and pass it with providers = { ... } in the module block (a module without its own provider block inherits the root's default configurations)",
+            )
+            .with_span(Some(provider.span.clone())),
+        );
+    }
+    if let Some(backend) = &child.terraform.backend {
+        diags.push(
+            Diagnostic::error(format!("backend configuration inside {display}"))
+                .with_detail("only the root module may configure a backend")
+                .with_span(Some(backend.span.clone())),
+        );
+    }
+}
+
+/// A directory as diagnostics show it.
+fn shown(dir: &str) -> String {
+    if dir.is_empty() {
+        "the working directory".to_string()
+    } else {
+        format!("{dir:?}")
+    }
+}
+
+/// `source` resolved against the calling module's directory, lexically: `.` steps dropped,
+/// `..` steps taking back a name. The working directory is the empty string.
+pub fn join_dir(base: &str, source: &str) -> String {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in source.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_none_or(|p| *p == "..") {
+                    parts.push("..");
+                } else {
+                    parts.pop();
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_dir;
+
+    #[test]
+    fn joins_lexically() {
+        assert_eq!(join_dir("", "./modules/net"), "modules/net");
+        assert_eq!(join_dir("modules/net", "../svc"), "modules/svc");
+        assert_eq!(join_dir("", "../shared/x"), "../shared/x");
+        assert_eq!(join_dir("../shared", "../../y"), "../../y");
+        assert_eq!(join_dir("modules/a", "./"), "modules/a");
+        assert_eq!(join_dir("modules/a", "../.."), "");
+    }
+}
