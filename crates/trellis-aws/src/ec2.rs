@@ -804,16 +804,7 @@ pub async fn create(
                 .group_id()
                 .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no group ID returned"))?
                 .to_string();
-            let managed = |direction: &str| planned.get(direction).and_then(Value::as_list);
-            if managed("egress").is_none() {
-                revoke_default_egress(c, &id).await?;
-            }
-            let account = c.account().await.ok();
-            for (direction, egress) in rules::DIRECTIONS {
-                if let Some(wanted) = planned.get(direction).filter(|v| v.as_list().is_some()) {
-                    rules::reconcile(c, &id, account.as_deref(), egress, wanted).await?;
-                }
-            }
+            finish_group(c, &id, planned).await?;
             get_group_shaped(c, &id, planned)
                 .await?
                 .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "security group vanished"))
@@ -866,6 +857,24 @@ fn short_token(token: &str) -> String {
         .take(16)
         .collect::<String>()
         .to_ascii_lowercase()
+}
+
+/// What a security group's create does after `CreateSecurityGroup`: its rules become exactly
+/// the configured ones (AWS's allow-all egress rule removed unless egress blocks manage it,
+/// inline blocks reconciled). Settle repeats it for a group whose create was cut short, so
+/// it must be safe to run twice.
+async fn finish_group(c: &Clients, id: &str, planned: &Value) -> Result<(), ProviderError> {
+    let managed = |direction: &str| planned.get(direction).and_then(Value::as_list);
+    if managed("egress").is_none() {
+        revoke_default_egress(c, id).await?;
+    }
+    let account = c.account().await.ok();
+    for (direction, egress) in rules::DIRECTIONS {
+        if let Some(wanted) = planned.get(direction).filter(|v| v.as_list().is_some()) {
+            rules::reconcile(c, id, account.as_deref(), egress, wanted).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Removes the allow-all egress rule that AWS gives every new VPC security group.
@@ -1224,7 +1233,12 @@ pub async fn settle(
             }
             let o = call.send().await.map_err(aws)?;
             match o.security_groups().first().and_then(|g| g.group_id()) {
-                Some(id) => get_group_shaped(c, id, planned).await,
+                // The create may have stopped before it removed AWS's default egress rule
+                // or wrote the inline rules: finish it.
+                Some(id) => {
+                    finish_group(c, id, planned).await?;
+                    get_group_shaped(c, id, planned).await
+                }
                 None => Ok(None),
             }
         }

@@ -1144,3 +1144,104 @@ resource "aws_route53_zone_association" "client" {
         );
     }
 }
+
+/// A security group whose create was cut short after `CreateSecurityGroup` took effect (the
+/// call answered 500 after doing its work, as after a crash or a lost response) is found
+/// by name on the next apply and its create is finished there: AWS's allow-all egress rule
+/// is removed and the inline rules written, so the group holds exactly the configured
+/// rules and no duplicate group is made.
+#[test]
+fn security_group_create_cut_short_is_finished_by_the_next_apply() {
+    let f = Fixture::new();
+    f.write(
+        "main.tf",
+        &format!(
+            r#"{provider}
+resource "aws_vpc" "v" {{
+  provider   = aws.app
+  cidr_block = "10.8.0.0/16"
+}}
+
+resource "aws_security_group" "plain" {{
+  provider = aws.app
+  name     = "cut-short-plain"
+  vpc_id   = aws_vpc.v.id
+}}
+
+resource "aws_security_group" "inline" {{
+  provider = aws.app
+  name     = "cut-short-inline"
+  vpc_id   = aws_vpc.v.id
+
+  ingress {{
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/8"]
+  }}
+}}
+"#,
+            provider = Fixture::provider("app", SERVICE_B)
+        ),
+    );
+    // Every CreateSecurityGroup does its work and then answers 500; the SDK's retry then
+    // meets the group it made (InvalidGroup.Duplicate), so the apply fails.
+    f.emulator
+        .set_faults(&serde_json::json!({
+            "per_operation": {"ec2:CreateSecurityGroup": {"fail_after_success": 2}}
+        }))
+        .unwrap();
+    let first = f.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(first.code, Some(1), "{}", first.text);
+    f.emulator.set_faults(&serde_json::json!({})).unwrap();
+    f.apply(&[]);
+    f.assert_no_changes(&[]);
+
+    let ec2 = f.ec2(SERVICE_B);
+    let groups = f
+        .block(
+            ec2.describe_security_groups()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("group-name")
+                        .values("cut-short-plain")
+                        .values("cut-short-inline")
+                        .build(),
+                )
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(groups.security_groups().len(), 2, "one group per name");
+    for g in groups.security_groups() {
+        let name = g.group_name().unwrap_or_default();
+        let rules = f
+            .block(
+                ec2.describe_security_group_rules()
+                    .filters(
+                        aws_sdk_ec2::types::Filter::builder()
+                            .name("group-id")
+                            .values(g.group_id().unwrap())
+                            .build(),
+                    )
+                    .send(),
+            )
+            .unwrap();
+        let egress = rules
+            .security_group_rules()
+            .iter()
+            .filter(|r| r.is_egress() == Some(true))
+            .count();
+        let ingress: Vec<_> = rules
+            .security_group_rules()
+            .iter()
+            .filter(|r| r.is_egress() == Some(false))
+            .map(|r| (r.from_port(), r.cidr_ipv4().map(str::to_string)))
+            .collect();
+        assert_eq!(egress, 0, "{name}: AWS's allow-all egress rule was removed");
+        if name == "cut-short-inline" {
+            assert_eq!(ingress, vec![(Some(443), Some("10.0.0.0/8".to_string()))]);
+        } else {
+            assert!(ingress.is_empty(), "{name}: {ingress:?}");
+        }
+    }
+}

@@ -113,7 +113,10 @@ fn backups_keep_the_last_ten_and_state_restore_brings_one_back() {
 /// the bytes after the last write are zeros, and a cut there loses nothing.
 fn data_len(path: &Path) -> u64 {
     let bytes = std::fs::read(path).unwrap();
-    bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i as u64 + 1)
+    bytes
+        .iter()
+        .rposition(|b| *b != 0)
+        .map_or(0, |i| i as u64 + 1)
 }
 
 fn truncate(path: &Path, len: u64) {

@@ -776,14 +776,23 @@ impl<'a> Walk<'a> {
         while let Some((node, at)) = stack.pop() {
             for dep in self.input.graph.dependencies(&node) {
                 let dep_path = dep.module_path();
-                let instances: Vec<Vec<ModuleStep>> = if dep_path.len() <= at.len() {
-                    vec![at[..dep_path.len()].to_vec()]
+                // The module instances the dependency is in: those of its module that share
+                // the path `at` has in common with it (an ancestor's own instance; every
+                // instance of a sibling or descendant module under that common part).
+                let common = at
+                    .iter()
+                    .zip(&dep_path)
+                    .take_while(|(step, name)| step.name == **name)
+                    .count();
+                let base = &at[..common];
+                let instances: Vec<Vec<ModuleStep>> = if dep_path.len() == common {
+                    vec![base.to_vec()]
                 } else {
                     self.module_instances
                         .get(&dep_path)
                         .map(|list| {
                             list.iter()
-                                .filter(|(p, _)| p.starts_with(&at))
+                                .filter(|(p, _)| p.starts_with(base))
                                 .map(|(p, _)| p.clone())
                                 .collect()
                         })
