@@ -853,7 +853,11 @@ async fn state_command(
             };
             let mut restored = trellis_state::read_backup(&chosen.path)?;
             let _lock = paths.lock("state restore", lock_timeout)?;
-            let (store, current, aside) = paths.open_for_restore()?;
+            let crate::workspace::ForRestore {
+                store,
+                state: current,
+                aside,
+            } = paths.open_for_restore()?;
             if let Some(current) = &current {
                 trellis_state::write_backup(&paths.backups, current, DEFAULT_BACKUPS_KEPT)?;
             }

@@ -380,6 +380,15 @@ pub enum StateLock {
     Unlocked,
 }
 
+/// A state opened for `state restore` ([`StatePaths::open_for_restore`]).
+pub struct ForRestore {
+    pub store: Arc<dyn StateStore>,
+    /// What the store held; `None` when it was damaged and moved aside.
+    pub state: Option<State>,
+    /// Where a damaged local state went.
+    pub aside: Option<PathBuf>,
+}
+
 impl StatePaths {
     /// The state of `dir`: `-state=PATH` (always local), else the configured backend.
     pub fn new(dir: &Path, state: Option<&str>) -> StatePaths {
@@ -607,13 +616,15 @@ impl StatePaths {
     /// `<state>.damaged-<unix seconds>`, and a new, empty store is made in its place. Returns
     /// the store, the state it held (`None` when it was damaged) and where the damaged
     /// directory went. Other stores open and load as usual.
-    pub fn open_for_restore(
-        &self,
-    ) -> Outcome<(Arc<dyn StateStore>, Option<State>, Option<PathBuf>)> {
+    pub fn open_for_restore(&self) -> Outcome<ForRestore> {
         let Location::Local { store: dir, .. } = &self.location else {
             let store = self.open()?;
             let state = store.load()?;
-            return Ok((store, Some(state), None));
+            return Ok(ForRestore {
+                store,
+                state: Some(state),
+                aside: None,
+            });
         };
         self.ensure_parent()?;
         let opened = SledStore::open(dir).and_then(|store| {
@@ -621,7 +632,11 @@ impl StatePaths {
             Ok((store, state))
         });
         match opened {
-            Ok((store, state)) => Ok((Arc::new(store), Some(state), None)),
+            Ok((store, state)) => Ok(ForRestore {
+                store: Arc::new(store),
+                state: Some(state),
+                aside: None,
+            }),
             Err(e @ (StateError::Corrupt { .. } | StateError::RolledBack { .. })) => {
                 let secs = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -638,7 +653,11 @@ impl StatePaths {
                 })?;
                 tracing::warn!(from = %dir.display(), to = %aside.display(), "moved a damaged state aside");
                 let store = SledStore::open(dir)?;
-                Ok((Arc::new(store), None, Some(aside)))
+                Ok(ForRestore {
+                    store: Arc::new(store),
+                    state: None,
+                    aside: Some(aside),
+                })
             }
             Err(e) => Err(e.into()),
         }

@@ -475,6 +475,13 @@ fn diagnostics_case(main: &str, module: Option<(&str, &str)>) -> Dir {
     dir
 }
 
+/// A bad module call: the root file, a module file (path, text), the needles expected.
+type Case = (
+    &'static str,
+    Option<(&'static str, &'static str)>,
+    Vec<&'static str>,
+);
+
 #[test]
 fn bad_module_calls_are_diagnostics_with_positions() {
     let thing = r#"
@@ -499,7 +506,7 @@ output "id" {
   value = trellis_test_thing.t.id
 }
 "#;
-    let cases: Vec<(&str, Option<(&str, &str)>, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "module \"m\" {\n  source = \"git::https://example.com/m.git\"\n}\n",
             None,

@@ -31,7 +31,7 @@ use crate::graph::{Graph, ModPath, NodeId};
 use crate::model::{Action, Change, OutputChange, Plan, PlanOptions, Reason, PLAN_FORMAT_VERSION};
 use crate::modules::{static_address, static_path};
 use crate::providers::Providers;
-use crate::scope::{EvalScope, Files, Instances, KeyContext, ModuleValues, Values};
+use crate::scope::{EvalScope, Files, Instances, KeyContext, Values};
 use crate::shape::{check_body, shape};
 
 /// Everything a plan is made from.
@@ -464,6 +464,9 @@ fn drift_change(record: &ResourceState, after: Option<Value>, action: Action) ->
     }
 }
 
+/// The instances of one module: each instance's path with its `count.index` or `each`.
+type ModuleInstances = Vec<(Vec<ModuleStep>, Option<KeyContext>)>;
+
 struct Walk<'a> {
     input: &'a PlanInput<'a>,
     prior: &'a BTreeMap<Address, ResourceState>,
@@ -479,7 +482,7 @@ struct Walk<'a> {
     index: ResourceIndex,
     /// The instances of each module (by static path) the walk expanded so far, each with
     /// its `count.index` or `each`; the root module has one, with none.
-    module_instances: HashMap<ModPath, Vec<(Vec<ModuleStep>, Option<KeyContext>)>>,
+    module_instances: HashMap<ModPath, ModuleInstances>,
     /// Every module instance path in `module_instances`.
     known_instances: HashSet<Vec<ModuleStep>>,
     /// Module calls (caller's instance path, name) whose expansion the walk reached.
@@ -712,7 +715,7 @@ impl<'a> Walk<'a> {
             self.values
                 .modules
                 .entry(instance)
-                .or_insert_with(ModuleValues::default)
+                .or_default()
                 .variables
                 .insert(name.to_string(), value);
         }
