@@ -37,8 +37,9 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use trellis_provider::{
     AttrType, AttributeDiagnostic, ConfigureRequest, CreateRequest, CreateResponse, DeleteRequest,
     DiscoverRequest, DiscoverResponse, ErrorKind, ImportRequest, PlanChangeRequest,
-    PlanChangeResponse, Provider, ProviderError, ProviderFactory, ProviderSchema, ReadDataRequest,
-    ReadRequest, ReadResponse, SettleRequest, UpdateRequest, UpdateResponse, ValidateRequest,
+    PlanChangeResponse, Private, Provider, ProviderError, ProviderFactory, ProviderSchema,
+    ReadDataRequest, ReadRequest, ReadResponse, SettleRequest, UpdateRequest, UpdateResponse,
+    ValidateRequest,
 };
 use trellis_types::{Path, PathStep, Value};
 
@@ -188,13 +189,20 @@ impl Inner {
         all
     }
 
+    /// One object read in full, with the private data the read gives (its stamp).
     async fn read_one(
         &self,
         type_name: &str,
         prior: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
+    ) -> Result<Option<(Value, Private)>, ProviderError> {
         match resources::get(&self.lattice, type_name, prior).await {
-            Ok(current) => Ok(Some(carry_over(type_name, current, prior))),
+            Ok(mut current) => {
+                let stamp = resources::take_stamp(&mut current);
+                Ok(Some((
+                    carry_over(type_name, current, prior),
+                    refresh::private_of_text(stamp),
+                )))
+            }
             Err(e) if is_not_found(&e) => Ok(None),
             Err(e) => Err(e),
         }
@@ -299,7 +307,9 @@ impl Inner {
             (RESOURCE_POLICY, _) => Value::object([("resource_arn", Value::string(id))]),
             _ => Value::object([("id", Value::string(short_id(id)))]),
         };
-        let Some(value) = self.read_one(type_name, &probe).await? else {
+        // Import answers no private data: the first refresh reads the object in full and
+        // records its stamp then.
+        let Some((value, _)) = self.read_one(type_name, &probe).await? else {
             return Ok(None);
         };
         self.with_tags(type_name, value).await.map(Some)
@@ -439,6 +449,22 @@ pub struct AwsProvider {
     location: std::sync::OnceLock<trellis_types::Location>,
 }
 
+impl AwsProvider {
+    /// The private data to record after a create or update: the stamp of the Get that ended
+    /// it, else (a write that ends without reading the object back) one Get of its own.
+    async fn private_after_write(
+        &self,
+        type_name: &str,
+        state: &Value,
+        stamp: Option<String>,
+    ) -> Private {
+        match stamp {
+            Some(stamp) => refresh::private_of_text(Some(stamp)),
+            None => refresh::stamp(&self.inner.lattice, type_name, state).await,
+        }
+    }
+}
+
 #[async_trait]
 impl Provider for AwsProvider {
     fn location(&self) -> Option<trellis_types::Location> {
@@ -531,7 +557,7 @@ impl Provider for AwsProvider {
         } else {
             BTreeMap::new()
         };
-        let current = resources::create(
+        let mut current = resources::create(
             &self.inner.lattice,
             &request.type_name,
             &planned,
@@ -539,22 +565,26 @@ impl Provider for AwsProvider {
             &tags,
         )
         .await?;
+        let stamp = resources::take_stamp(&mut current);
         let mut state = carry_over(&request.type_name, current, &planned);
         if has_tags(&request.type_name) {
             state.set_path(&Path::from_keys(["tags_all"]), map_value(&tags));
         }
-        let private = refresh::stamp(&self.inner.lattice, &request.type_name, &state).await;
+        let private = self
+            .private_after_write(&request.type_name, &state, stamp)
+            .await;
         Ok(CreateResponse { state, private })
     }
 
     async fn update(&self, request: UpdateRequest) -> Result<UpdateResponse, ProviderError> {
-        let current = resources::update(
+        let mut current = resources::update(
             &self.inner.lattice,
             &request.type_name,
             &request.prior,
             &request.planned,
         )
         .await?;
+        let stamp = resources::take_stamp(&mut current);
         let mut state = carry_over(&request.type_name, current, &request.planned);
         if has_tags(&request.type_name) {
             self.inner
@@ -565,7 +595,9 @@ impl Provider for AwsProvider {
                 map_value(&self.inner.tags_all(&request.planned)),
             );
         }
-        let private = refresh::stamp(&self.inner.lattice, &request.type_name, &state).await;
+        let private = self
+            .private_after_write(&request.type_name, &state, stamp)
+            .await;
         Ok(UpdateResponse { state, private })
     }
 

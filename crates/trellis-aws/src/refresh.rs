@@ -40,10 +40,15 @@ const PAGE: i32 = 100;
 
 /// The private data for an object last modified at `stamp`.
 pub(crate) fn private_of(stamp: Option<&DateTime>) -> Private {
-    stamp.map(|d| serde_json::json!({ "last_updated_at": stamp_text(d) }))
+    private_of_text(stamp.map(stamp_text))
 }
 
-fn stamp_text(d: &DateTime) -> String {
+/// The private data that records a stamp [`stamp_text`] wrote.
+pub(crate) fn private_of_text(stamp: Option<String>) -> Private {
+    stamp.map(|t| serde_json::json!({ "last_updated_at": t }))
+}
+
+pub(crate) fn stamp_text(d: &DateTime) -> String {
     format!("{}.{:09}", d.secs(), d.subsec_nanos())
 }
 
@@ -202,11 +207,16 @@ pub(crate) async fn read(
             let _permit = limit.acquire().await;
             // Without a newer stamp the recorded one stays: a stale stamp costs a full read
             // later, never a missed change.
-            let private = private.or(item.private);
             let value = inner.read_one(&item.type_name, &item.prior).await;
             (
                 i,
-                value.map(|v| v.map(|value| ReadObject { value, private })),
+                value.map(|v| {
+                    v.map(|(value, read)| ReadObject {
+                        value,
+                        // The stamp of the read itself, else the list's.
+                        private: read.or(private).or(item.private),
+                    })
+                }),
             )
         });
     }
@@ -367,8 +377,10 @@ async fn page(c: &Client, scope: &Scope, next: Option<String>) -> Result<Page, P
 }
 
 /// The private data of the object `value` describes, read with one Get: after a create or
-/// update, whose responses do not carry `lastUpdatedAt`. `None` for kinds that refresh does
-/// not skip, and when the read fails (the next refresh then reads the object in full).
+/// update whose last call did not return `lastUpdatedAt` (those that end with a Get of the
+/// object take the stamp from it, see [`crate::resources::STAMP`]). `None` for kinds that
+/// refresh does not skip, and when the read fails (the next refresh then reads the object in
+/// full).
 pub(crate) async fn stamp(c: &Client, type_name: &str, value: &Value) -> Private {
     let id = s(value, "id")?;
     let stamp = match type_name {

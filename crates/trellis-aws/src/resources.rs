@@ -165,6 +165,26 @@ fn drop_failure(mut v: Value) -> Value {
     v
 }
 
+/// Where a Get puts the object's `lastUpdatedAt` (as [`crate::refresh`] writes stamps) in the
+/// value it returns, for the provider to keep as private data: the Get that ends a create, an
+/// update or a full read thus also gives the stamp that cheap refreshes compare, with no call
+/// of its own. Never part of a resource's state: [`take_stamp`] removes it.
+pub(crate) const STAMP: &str = "__trellis_last_updated_at";
+
+fn stamp_value(at: Option<&aws_sdk_vpclattice::primitives::DateTime>) -> Value {
+    at.map_or(Value::Null, |d| {
+        Value::string(crate::refresh::stamp_text(d))
+    })
+}
+
+/// Removes the stamp a Get put into `value` and returns it.
+pub(crate) fn take_stamp(value: &mut Value) -> Option<String> {
+    match value {
+        Value::Map(m) => m.remove(STAMP).and_then(|v| v.as_str().map(str::to_string)),
+        _ => None,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Gets: the full current value of one object (without tags and timeouts, which the caller
 // carries over).
@@ -213,6 +233,7 @@ async fn get_service_network(c: &Client, id: &str) -> Result<Value, ProviderErro
         .await
         .map_err(sdk)?;
     Ok(Value::object([
+        (STAMP, stamp_value(o.last_updated_at())),
         ("id", opt_str(o.id())),
         ("arn", opt_str(o.arn())),
         ("name", opt_str(o.name())),
@@ -228,6 +249,7 @@ pub async fn get_service(c: &Client, id: &str) -> Result<Value, ProviderError> {
         .await
         .map_err(sdk)?;
     Ok(Value::object([
+        (STAMP, stamp_value(o.last_updated_at())),
         ("id", opt_str(o.id())),
         ("arn", opt_str(o.arn())),
         ("name", opt_str(o.name())),
@@ -268,6 +290,7 @@ async fn get_target_group(c: &Client, id: &str) -> Result<Value, ProviderError> 
         ])
     });
     Ok(Value::object([
+        (STAMP, stamp_value(o.last_updated_at())),
         ("id", opt_str(o.id())),
         ("arn", opt_str(o.arn())),
         ("name", opt_str(o.name())),
@@ -291,6 +314,7 @@ pub(crate) async fn get_listener(
         .await
         .map_err(sdk)?;
     Ok(Value::object([
+        (STAMP, stamp_value(o.last_updated_at())),
         ("id", opt_str(o.id())),
         ("listener_id", opt_str(o.id())),
         ("arn", opt_str(o.arn())),
@@ -318,6 +342,7 @@ async fn get_rule(
         .await
         .map_err(sdk)?;
     Ok(Value::object([
+        (STAMP, stamp_value(o.last_updated_at())),
         ("id", opt_str(o.id())),
         ("rule_id", opt_str(o.id())),
         ("arn", opt_str(o.arn())),
@@ -390,6 +415,7 @@ async fn get_snva(c: &Client, id: &str) -> Result<Value, ProviderError> {
     let mut groups: Vec<String> = o.security_group_ids().to_vec();
     groups.sort();
     Ok(Value::object([
+        (STAMP, stamp_value(o.last_updated_at())),
         ("id", opt_str(o.id())),
         ("arn", opt_str(o.arn())),
         ("status", opt_str(o.status().map(|x| x.as_str()))),

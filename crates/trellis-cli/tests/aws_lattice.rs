@@ -606,8 +606,21 @@ resource "aws_vpclattice_service_network_service_association" "sn" {
 fn aws_refresh_lists_and_reads_only_what_changed() {
     let f = Fixture::new();
     f.write(REFRESH_MESH);
-    f.apply();
     let calls = |op: &str| f.emulator.call_count("vpc-lattice", op).unwrap();
+    f.emulator.reset_calls().unwrap();
+    f.apply();
+    // Each create ends with one Get of its object (the read-back, or the waiter's poll that
+    // finds it ACTIVE at once: the emulator's asynchronous delay is 0 here), and that Get
+    // also gives the stamp refresh compares: no second Get per object.
+    for (op, objects) in [
+        ("GetServiceNetwork", 1),
+        ("GetService", 2),
+        ("GetTargetGroup", 2),
+        ("GetListener", 2),
+        ("GetRule", 4),
+    ] {
+        assert_eq!(calls(op), objects, "{op} during the apply");
+    }
 
     f.emulator.reset_calls().unwrap();
     f.assert_no_changes();
