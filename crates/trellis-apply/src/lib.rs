@@ -204,15 +204,12 @@ fn with_empty_expansions(mut values: Values, config: &Config, plan: &Plan) -> Va
             instances.push((module.clone(), c));
         }
     }
+    // The resources (instance keys dropped) that the plan has a change for, found once: a
+    // scan of the changes per resource would make this quadratic in the size of the plan.
+    let planned: std::collections::HashSet<Address> =
+        plan.changes.iter().map(|c| c.address.resource()).collect();
     for (module, module_config) in instances {
         for resource in &module_config.resources {
-            let mut address = resource.address();
-            address.module = module.clone();
-            if values.resources.contains_key(&address)
-                || plan.changes.iter().any(|c| c.address.resource() == address)
-            {
-                continue;
-            }
             let empty = if resource.count.is_some() {
                 Instances::Count(Vec::new())
             } else if resource.for_each.is_some() {
@@ -220,6 +217,11 @@ fn with_empty_expansions(mut values: Values, config: &Config, plan: &Plan) -> Va
             } else {
                 continue;
             };
+            let mut address = resource.address();
+            address.module = module.clone();
+            if values.resources.contains_key(&address) || planned.contains(&address) {
+                continue;
+            }
             values.resources.insert(address, empty);
         }
     }

@@ -1639,14 +1639,20 @@ fn finish(input: &PlanInput<'_>, changes: &mut BTreeMap<Address, Change>, diags:
             .iter()
             .map(Address::resource)
             .collect();
+        // Each resource's dependencies (over its instances), gathered once.
+        let mut depends: BTreeMap<Address, Vec<&Address>> = BTreeMap::new();
+        for c in changes.values() {
+            depends
+                .entry(c.address.resource())
+                .or_default()
+                .extend(c.dependencies.iter());
+        }
         while let Some(next) = stack.pop() {
             if !keep.insert(next.clone()) {
                 continue;
             }
-            for c in changes.values() {
-                if c.address.resource() == next {
-                    stack.extend(c.dependencies.iter().cloned());
-                }
+            if let Some(deps) = depends.get(&next) {
+                stack.extend(deps.iter().map(|a| (*a).clone()));
             }
         }
         let targeted = |a: &Address| {
