@@ -61,6 +61,15 @@ fn config_eval_regressions() {
 }
 
 #[test]
+fn config_modules_regressions() {
+    replay(
+        "config_modules",
+        trellis_fuzz::config_modules,
+        &["testdata/cli/malformed", "examples/in-memory"],
+    );
+}
+
+#[test]
 fn state_record_regressions() {
     replay(
         "state_record",

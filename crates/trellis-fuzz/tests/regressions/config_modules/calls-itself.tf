@@ -1,0 +1,7 @@
+module "loop" {
+  source = "./m"
+}
+#-- module --
+module "again" {
+  source = "./m"
+}
