@@ -97,7 +97,11 @@ fn plan_config(config: trellis_config::Config, sources: SourceMap) -> bool {
         return false;
     };
     let mut registry = trellis_provider::Registry::new();
-    registry.register(Arc::new(trellis_provider::memory::MemoryFactory::new()));
+    // Sandboxed: an input must not make the provider read a file (`store = "/dev/zero"`),
+    // sleep (`latency_ms`) or exit.
+    registry.register(Arc::new(
+        trellis_provider::memory::MemoryFactory::sandboxed(),
+    ));
     let Ok(variables) =
         trellis_plan::variables::evaluate_variables(&config, &sources, &[], &NoFiles)
     else {

@@ -36,17 +36,32 @@ use crate::{
 /// The factory of the in-memory provider.
 pub struct MemoryFactory {
     schema: ProviderSchema,
+    /// Ignore the test hooks that reach outside the process's memory or stall it.
+    sandboxed: bool,
 }
 
 impl Default for MemoryFactory {
     fn default() -> Self {
-        MemoryFactory { schema: schema() }
+        MemoryFactory {
+            schema: schema(),
+            sandboxed: false,
+        }
     }
 }
 
 impl MemoryFactory {
     pub fn new() -> MemoryFactory {
         MemoryFactory::default()
+    }
+
+    /// A factory for untrusted configurations (the fuzzers): `store`, `latency_ms` and
+    /// `crash_after_create` are accepted and ignored, so a configuration can neither read or
+    /// write a file, nor sleep, nor end the process.
+    pub fn sandboxed() -> MemoryFactory {
+        MemoryFactory {
+            sandboxed: true,
+            ..MemoryFactory::default()
+        }
     }
 }
 
@@ -86,10 +101,8 @@ impl ProviderFactory for MemoryFactory {
         request: ConfigureRequest,
     ) -> Result<Arc<dyn Provider>, ProviderError> {
         let config = &request.config;
-        let store = config
-            .get("store")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let hook = |key: &str| (!self.sandboxed).then(|| config.get(key)).flatten();
+        let store = hook("store").and_then(Value::as_str).map(str::to_string);
         let world = match &store {
             Some(path) => World::load(path)?,
             None => World::default(),
@@ -98,14 +111,12 @@ impl ProviderFactory for MemoryFactory {
             world: Mutex::new(world),
             store,
             latency: Duration::from_millis(
-                config
-                    .get("latency_ms")
+                hook("latency_ms")
                     .and_then(Value::as_number)
                     .unwrap_or(0.0)
                     .max(0.0) as u64,
             ),
-            crash_after_create: config
-                .get("crash_after_create")
+            crash_after_create: hook("crash_after_create")
                 .and_then(Value::as_str)
                 .map(str::to_string),
             location: {
@@ -817,6 +828,38 @@ mod tests {
             })
             .await
             .unwrap()
+    }
+
+    /// The sandboxed factory ignores the hooks that reach outside memory: a `store` that
+    /// cannot be read (a directory) fails the normal provider and not the sandboxed one, and
+    /// a sandboxed create never reaches the world on disk.
+    #[tokio::test(flavor = "current_thread")]
+    async fn sandboxed_factory_ignores_store_latency_and_crash_hooks() {
+        let dir = std::env::temp_dir();
+        let config = Value::object([
+            ("store", Value::string(dir.display().to_string())),
+            ("latency_ms", Value::Number(3_600_000.0)),
+            ("crash_after_create", Value::string("a")),
+        ]);
+        let request = || ConfigureRequest {
+            key: "trellis".into(),
+            config: config.clone(),
+        };
+        assert!(MemoryFactory::new().configure(request()).await.is_err());
+        let p = MemoryFactory::sandboxed()
+            .configure(request())
+            .await
+            .expect("the hooks are ignored");
+        // With the hooks this create would sleep an hour, then end the process.
+        let created = p
+            .create(CreateRequest {
+                type_name: "trellis_test_network".into(),
+                planned: Value::object([("name", Value::string("a"))]),
+                token: "t".into(),
+            })
+            .await
+            .unwrap();
+        assert!(created.state.get("id").is_some());
     }
 
     #[tokio::test(flavor = "current_thread")]
