@@ -604,6 +604,26 @@ fn deep_module_nesting_is_refused() {
         .contains("modules nested too deeply");
 }
 
+/// Module calls multiply `count`: 999 instances of a module whose resource has 999,999
+/// would be about 10^9 resources. The plan stops at the cap with a diagnostic at the block
+/// that passed it, and calls no provider.
+#[test]
+fn instances_multiplied_by_modules_are_capped() {
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\nmodule \"m\" {{\n  source = \"./m\"\n  count  = 999\n}}\n"
+    ));
+    dir.write(
+        "m/main.tf",
+        "resource \"trellis_test_thing\" \"t\" {\n  count = 999999\n  name  = \"t${count.index}\"\n}\n",
+    );
+    dir.run(&["plan"])
+        .expect_code(1)
+        .contains("too many instances")
+        .contains("more than 1000000 resource and module instances")
+        .contains(&at("m/main.tf:1:1"));
+    assert!(!dir.exists("world.json") && dir.state_list().is_empty());
+}
+
 /// A `FILE:LINE:COLUMN` needle as the diagnostics print it (`on FILE line L, column C`);
 /// other needles as they are.
 fn at(needle: &str) -> String {

@@ -14,6 +14,11 @@ use crate::parse::parse;
 /// path that never repeats, such as `./x/x/x/...`, would otherwise go on until the disk ends).
 pub const MAX_MODULE_DEPTH: usize = 16;
 
+/// The most module calls one configuration may load, counting each call in the tree of
+/// modules (a module called from two places is loaded twice). Depth alone does not bound
+/// the tree: two calls per module, sixteen deep, would be 65,536 loads.
+pub const MAX_MODULE_CALLS: usize = 1_000;
+
 /// Reads every module that `root` calls, and the modules those call, into `root.children`.
 ///
 /// `read_dir` gets a module directory relative to the working directory (`modules/net`,
@@ -34,7 +39,8 @@ pub fn load_modules(
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let mut chain = vec![(String::new(), "the root module".to_string())];
-    load(root, &mut chain, sources, read_dir, &mut diags);
+    let mut loads = 0;
+    load(root, &mut chain, &mut loads, sources, read_dir, &mut diags);
     diags
 }
 
@@ -42,6 +48,7 @@ pub fn load_modules(
 fn load(
     config: &mut Config,
     chain: &mut Vec<(String, String)>,
+    loads: &mut usize,
     sources: &mut SourceMap,
     read_dir: &mut dyn FnMut(&str) -> Result<Vec<SourceFile>, String>,
     diags: &mut Diagnostics,
@@ -74,6 +81,20 @@ fn load(
                 .with_span(Some(call.source_span.clone())),
             );
             continue;
+        }
+        if *loads >= MAX_MODULE_CALLS {
+            if *loads == MAX_MODULE_CALLS {
+                *loads += 1;
+                diags.push(
+                    Diagnostic::error(format!("too many module calls at {display}"))
+                        .with_detail(format!(
+                            "a configuration may load at most {MAX_MODULE_CALLS} module calls, \
+                             counting each call in the tree of modules"
+                        ))
+                        .with_span(Some(call.source_span.clone())),
+                );
+            }
+            return;
         }
         if chain.len() > MAX_MODULE_DEPTH {
             diags.push(
@@ -126,8 +147,9 @@ fn load(
         diags.extend(child_diags);
         child.module_dir = dir.clone();
         check_call(&call, &child, &display, diags);
+        *loads += 1;
         chain.push((dir, display));
-        load(&mut child, chain, sources, read_dir, diags);
+        load(&mut child, chain, loads, sources, read_dir, diags);
         chain.pop();
         config.children.insert(call.name.clone(), child);
     }
@@ -223,7 +245,35 @@ pub fn join_dir(base: &str, source: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::join_dir;
+    use super::*;
+
+    /// Every module calls two others in fresh directories: the tree doubles per level and
+    /// depth alone would allow 2^16 loads. Loading stops at the cap with one diagnostic.
+    #[test]
+    fn a_tree_of_module_calls_is_capped() {
+        let mut sources = SourceMap::new();
+        sources.add(SourceFile::new(
+            "main.tf",
+            "module \"a\" {\n  source = \"./a\"\n}\nmodule \"b\" {\n  source = \"./b\"\n}\n",
+        ));
+        let (mut root, diags) = crate::parse(&sources);
+        assert!(!diags.has_errors());
+        let mut reads = 0usize;
+        let mut read_dir = |dir: &str| -> Result<Vec<SourceFile>, String> {
+            reads += 1;
+            Ok(vec![SourceFile::new(
+                format!("{dir}/main.tf"),
+                "module \"a\" {\n  source = \"./a\"\n}\nmodule \"b\" {\n  source = \"./b\"\n}\n",
+            )])
+        };
+        let diags = load_modules(&mut root, &mut sources, &mut read_dir);
+        let capped: Vec<_> = diags
+            .iter()
+            .filter(|d| d.summary.starts_with("too many module calls"))
+            .collect();
+        assert_eq!(capped.len(), 1, "one diagnostic: {diags:?}");
+        assert!(reads <= MAX_MODULE_CALLS, "{reads} directories read");
+    }
 
     #[test]
     fn joins_lexically() {

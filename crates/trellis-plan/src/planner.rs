@@ -492,7 +492,15 @@ struct Walk<'a> {
     validate_only: bool,
     /// Instances that `import` blocks adopt in this plan: (import ID, the object read).
     imported: BTreeMap<Address, (String, Value)>,
+    /// Resource and module instances that `count` and `for_each` made so far, against
+    /// [`MAX_INSTANCES`].
+    instances: usize,
 }
+
+/// The most resource and module instances one plan may expand to. `count` alone is capped
+/// per block; nested module calls multiply, so the whole is capped too (a configuration
+/// that expands further stops with a diagnostic instead of exhausting memory).
+pub const MAX_INSTANCES: usize = 1_000_000;
 
 impl<'a> Walk<'a> {
     fn new(
@@ -518,6 +526,7 @@ impl<'a> Walk<'a> {
             expanded_calls: HashSet::new(),
             validate_only: false,
             imported: BTreeMap::new(),
+            instances: 0,
         }
     }
 
@@ -822,8 +831,51 @@ impl<'a> Walk<'a> {
     }
 
     /// Expands `count` / `for_each` (of a resource or module block in the module instance
-    /// `module`) into instance keys. `None` when they are unknown or invalid.
+    /// `module`) into instance keys. `None` when they are unknown or invalid, or when the
+    /// plan's instances would pass [`MAX_INSTANCES`].
     fn expand_meta(
+        &mut self,
+        count: Option<&trellis_config::Expression>,
+        for_each: Option<&trellis_config::Expression>,
+        config: &Config,
+        module: &[ModuleStep],
+        file_name: &str,
+        block_span: &trellis_types::Span,
+    ) -> Option<Vec<(Option<InstanceKey>, Option<KeyContext>)>> {
+        if self.instances > MAX_INSTANCES {
+            // Reported once, where the limit was passed; nothing more is expanded.
+            return None;
+        }
+        let keys = self.expand_keys(count, for_each, config, module, file_name, block_span)?;
+        if self.over_instance_limit(keys.len(), block_span) {
+            return None;
+        }
+        Some(keys)
+    }
+
+    /// Counts `more` instances against [`MAX_INSTANCES`]; at the first excess, reports it at
+    /// `block_span` and says so.
+    fn over_instance_limit(&mut self, more: usize, block_span: &trellis_types::Span) -> bool {
+        let before = self.instances;
+        self.instances = before.saturating_add(more);
+        if self.instances <= MAX_INSTANCES {
+            return false;
+        }
+        if before <= MAX_INSTANCES {
+            self.diags.push(
+                Diagnostic::error("too many instances")
+                    .with_detail(format!(
+                        "count and for_each (with nested module calls multiplying them) \
+                         expand this configuration to more than {MAX_INSTANCES} resource and \
+                         module instances; this block is where the limit was passed"
+                    ))
+                    .with_span(Some(block_span.clone())),
+            );
+        }
+        true
+    }
+
+    fn expand_keys(
         &mut self,
         count: Option<&trellis_config::Expression>,
         for_each: Option<&trellis_config::Expression>,
@@ -866,6 +918,11 @@ impl<'a> Walk<'a> {
                     return None;
                 }
             };
+            // Checked before the keys are made: `count` alone may ask for a million.
+            if self.instances.saturating_add(n as usize) > MAX_INSTANCES {
+                self.over_instance_limit(n as usize, block_span);
+                return None;
+            }
             return Some(
                 (0..n)
                     .map(|i| (Some(InstanceKey::Int(i)), Some(KeyContext::Count(i))))
