@@ -896,17 +896,7 @@ async fn revoke_default_egress(c: &Clients, group: &str) -> Result<(), ProviderE
         })
         .filter_map(|r| r.security_group_rule_id().map(str::to_string))
         .collect();
-    if defaults.is_empty() {
-        return Ok(());
-    }
-    c.ec2
-        .revoke_security_group_egress()
-        .group_id(group)
-        .set_security_group_rule_ids(Some(defaults))
-        .send()
-        .await
-        .map_err(aws)?;
-    Ok(())
+    revoke_rules(c, group, true, defaults).await
 }
 
 async fn set_vpc_attributes(
@@ -1155,26 +1145,37 @@ async fn revoke_all(c: &Clients, group: &str) -> Result<(), ProviderError> {
             .filter(|r| r.is_egress() == Some(egress))
             .filter_map(|r| r.security_group_rule_id().map(str::to_string))
             .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        if egress {
-            c.ec2
-                .revoke_security_group_egress()
-                .group_id(group)
-                .set_security_group_rule_ids(Some(ids))
-                .send()
-                .await
-                .map_err(aws)?;
-        } else {
-            c.ec2
-                .revoke_security_group_ingress()
-                .group_id(group)
-                .set_security_group_rule_ids(Some(ids))
-                .send()
-                .await
-                .map_err(aws)?;
-        }
+        revoke_rules(c, group, egress, ids).await?;
+    }
+    Ok(())
+}
+
+/// Revokes the rules `ids` (all of one direction) of `group`; nothing when there are none.
+pub(crate) async fn revoke_rules(
+    c: &Clients,
+    group: &str,
+    egress: bool,
+    ids: Vec<String>,
+) -> Result<(), ProviderError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if egress {
+        c.ec2
+            .revoke_security_group_egress()
+            .group_id(group)
+            .set_security_group_rule_ids(Some(ids))
+            .send()
+            .await
+            .map_err(aws)?;
+    } else {
+        c.ec2
+            .revoke_security_group_ingress()
+            .group_id(group)
+            .set_security_group_rule_ids(Some(ids))
+            .send()
+            .await
+            .map_err(aws)?;
     }
     Ok(())
 }

@@ -478,25 +478,7 @@ pub async fn reconcile(
         .filter(|(a, ..)| !want.contains(a))
         .map(|(.., id)| id.clone())
         .collect();
-    if !stale.is_empty() {
-        if egress {
-            c.ec2
-                .revoke_security_group_egress()
-                .group_id(group)
-                .set_security_group_rule_ids(Some(stale))
-                .send()
-                .await
-                .map_err(aws)?;
-        } else {
-            c.ec2
-                .revoke_security_group_ingress()
-                .group_id(group)
-                .set_security_group_rule_ids(Some(stale))
-                .send()
-                .await
-                .map_err(aws)?;
-        }
-    }
+    super::revoke_rules(c, group, egress, stale).await?;
     let present: BTreeSet<&Atom> = have.iter().map(|(a, ..)| a).collect();
     let missing: Vec<IpPermission> = want
         .iter()
