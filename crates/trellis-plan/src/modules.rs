@@ -161,55 +161,22 @@ pub fn check_validations(
     value: &Value,
     scope: &EvalScope<'_>,
 ) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    let Some(file) = scope.sources.get(&variable.file) else {
-        return diags;
-    };
     let at = call
         .arguments
         .get(&variable.name)
         .map(|a| a.span.clone())
         .unwrap_or_else(|| call.header.clone());
-    let only = Values {
-        variables: BTreeMap::from([(variable.name.clone(), value.clone())]),
-        ..Values::default()
-    };
-    let scope = EvalScope {
-        config: child,
-        root: child,
-        module: &[],
-        sources: scope.sources,
-        values: &only,
-        files: scope.files,
-        module_dir: ".",
-        key: None,
-    };
-    for validation in &variable.validations {
-        match eval_expr(&validation.condition, &scope, file) {
-            Ok(result) if result.is_unknown() => {}
-            Ok(result) => match result.as_bool() {
-                Some(true) => {}
-                Some(false) => {
-                    let message = eval_expr(&validation.error_message, &scope, file)
-                        .ok()
-                        .and_then(|m| m.as_str().map(str::to_string))
-                        .unwrap_or_else(|| "validation failed".to_string());
-                    diags.push(
-                        Diagnostic::error(format!(
-                            "invalid value for module.{} argument {:?}",
-                            call.name, variable.name
-                        ))
-                        .with_detail(format!("{message} (validation at {})", validation.span))
-                        .with_span(Some(at.clone())),
-                    );
-                }
-                None => diags.push(
-                    Diagnostic::error("validation condition must be a bool")
-                        .with_span(Some(validation.span.clone())),
-                ),
-            },
-            Err(d) => diags.extend(d),
-        }
+    let (failed, mut diags) =
+        crate::variables::check_validations(child, variable, value, scope.sources, scope.files);
+    for (message, validation) in failed {
+        diags.push(
+            Diagnostic::error(format!(
+                "invalid value for module.{} argument {:?}",
+                call.name, variable.name
+            ))
+            .with_detail(format!("{message} (validation at {})", validation.span))
+            .with_span(Some(at.clone())),
+        );
     }
     diags
 }

@@ -272,49 +272,17 @@ fn resolve(
 
     // Validation conditions see only their own variable.
     for (name, var) in &config.variables {
-        let Some(file) = sources.get(&var.file) else {
-            continue;
-        };
         let Some(value) = values.get(name) else {
             continue;
         };
-        let only = Values {
-            variables: BTreeMap::from([(name.clone(), value.clone())]),
-            ..Values::default()
-        };
-        let scope = EvalScope {
-            config,
-            root: config,
-            module: &[],
-            sources,
-            values: &only,
-            files,
-            module_dir: ".",
-            key: None,
-        };
-        for validation in &var.validations {
-            match eval_expr(&validation.condition, &scope, file) {
-                Ok(result) if result.is_unknown() => {}
-                Ok(result) => match result.as_bool() {
-                    Some(true) => {}
-                    Some(false) => {
-                        let message = eval_expr(&validation.error_message, &scope, file)
-                            .ok()
-                            .and_then(|m| m.as_str().map(str::to_string))
-                            .unwrap_or_else(|| "validation failed".to_string());
-                        diags.push(
-                            Diagnostic::error(format!("invalid value for variable {name:?}"))
-                                .with_detail(message)
-                                .with_span(Some(validation.span.clone())),
-                        );
-                    }
-                    None => diags.push(
-                        Diagnostic::error("validation condition must be a bool")
-                            .with_span(Some(validation.span.clone())),
-                    ),
-                },
-                Err(d) => diags.extend(d),
-            }
+        let (failed, other) = check_validations(config, var, value, sources, files);
+        diags.extend(other);
+        for (message, validation) in failed {
+            diags.push(
+                Diagnostic::error(format!("invalid value for variable {name:?}"))
+                    .with_detail(message)
+                    .with_span(Some(validation.span.clone())),
+            );
         }
     }
     if diags.has_errors() {
@@ -322,6 +290,60 @@ fn resolve(
     } else {
         Ok(values)
     }
+}
+
+/// Evaluates the `validation` blocks of `variable` (declared in `config`) for `value`, each
+/// condition seeing only its own variable: the validations that failed, with their error
+/// message, and the diagnostics of conditions that could not be evaluated or are not bools.
+/// An unknown result passes (it is checked again when known). Root variables and module
+/// arguments share it; each caller words and places its own error.
+pub(crate) fn check_validations<'v>(
+    config: &Config,
+    variable: &'v trellis_config::Variable,
+    value: &Value,
+    sources: &SourceMap,
+    files: &dyn Files,
+) -> (Vec<(String, &'v trellis_config::Validation)>, Diagnostics) {
+    let mut failed = Vec::new();
+    let mut diags = Diagnostics::new();
+    let Some(file) = sources.get(&variable.file) else {
+        return (failed, diags);
+    };
+    let only = Values {
+        variables: BTreeMap::from([(variable.name.clone(), value.clone())]),
+        ..Values::default()
+    };
+    let scope = EvalScope {
+        config,
+        root: config,
+        module: &[],
+        sources,
+        values: &only,
+        files,
+        module_dir: ".",
+        key: None,
+    };
+    for validation in &variable.validations {
+        match eval_expr(&validation.condition, &scope, file) {
+            Ok(result) if result.is_unknown() => {}
+            Ok(result) => match result.as_bool() {
+                Some(true) => {}
+                Some(false) => {
+                    let message = eval_expr(&validation.error_message, &scope, file)
+                        .ok()
+                        .and_then(|m| m.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "validation failed".to_string());
+                    failed.push((message, validation));
+                }
+                None => diags.push(
+                    Diagnostic::error("validation condition must be a bool")
+                        .with_span(Some(validation.span.clone())),
+                ),
+            },
+            Err(d) => diags.extend(d),
+        }
+    }
+    (failed, diags)
 }
 
 /// The evaluator's form of a declared type constraint.
