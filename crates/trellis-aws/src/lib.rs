@@ -744,6 +744,8 @@ impl Provider for AwsProvider {
                     }
                 };
                 let mut value = get_service(&inner.lattice, &id).await?;
+                // The Get's stamp is the provider's own: never part of a value it returns.
+                resources::take_stamp(&mut value);
                 if let Value::Map(m) = &mut value {
                     m.remove("failure_message");
                     m.insert("service_identifier".into(), Value::string(&id));

@@ -447,6 +447,14 @@ data "aws_vpclattice_auth_policy" "svc" {
   resource_identifier = aws_vpclattice_service.svc.arn
 }
 
+data "aws_vpclattice_service" "svc" {
+  service_identifier = aws_vpclattice_service.svc.id
+}
+
+output "service_keys" {
+  value = keys(data.aws_vpclattice_service.svc)
+}
+
 data "aws_vpclattice_resource_policy" "net" {
   resource_arn = aws_vpclattice_service_network.net.arn
 }
@@ -493,6 +501,15 @@ output "resource_policy_account" {
         .expect("a target group id in state");
     assert_eq!(listener["forward"], tg_id.as_str());
     assert!(listener["service"].as_str().unwrap().starts_with("svc-"));
+    // The data source shows the service's attributes, none of the provider's own.
+    let keys: Vec<&str> = outputs["service_keys"]["value"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|k| k.as_str())
+        .collect();
+    assert!(keys.contains(&"arn") && keys.contains(&"dns_entry"), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.starts_with("__")), "{keys:?}");
     assert_eq!(outputs["auth_state"]["value"], "Active");
     assert_eq!(outputs["auth_principal"]["value"], "*");
     assert_eq!(outputs["resource_policy_account"]["value"], "111111111111");
