@@ -90,7 +90,7 @@ pub fn read_sources(dir: &Path) -> Outcome<SourceMap> {
     Ok(sources)
 }
 
-/// The `*.tf` files of a module directory (`module_dir` relative to the working directory
+/// The `*.tf` and `*.tf.json` files of a module directory (`module_dir` relative to the working directory
 /// `dir`), named by their path relative to `dir`, for `trellis_config::load_modules`.
 fn read_module_dir(
     dir: &Path,
@@ -103,7 +103,9 @@ fn read_module_dir(
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
         .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| n.ends_with(".tf"))
+        // `*.tf.json` too, as in the root module: the parser says it is not supported yet,
+        // where leaving it out would drop its resources without a word.
+        .filter(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
         .collect();
     names.sort();
     let mut out = Vec::new();

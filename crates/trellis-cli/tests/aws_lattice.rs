@@ -508,7 +508,10 @@ output "resource_policy_account" {
         .iter()
         .filter_map(|k| k.as_str())
         .collect();
-    assert!(keys.contains(&"arn") && keys.contains(&"dns_entry"), "{keys:?}");
+    assert!(
+        keys.contains(&"arn") && keys.contains(&"dns_entry"),
+        "{keys:?}"
+    );
     assert!(!keys.iter().any(|k| k.starts_with("__")), "{keys:?}");
     assert_eq!(outputs["auth_state"]["value"], "Active");
     assert_eq!(outputs["auth_principal"]["value"], "*");

@@ -604,6 +604,25 @@ fn deep_module_nesting_is_refused() {
         .contains("modules nested too deeply");
 }
 
+/// A module's `*.tf.json` file is an error, as in the root module, not a file left out
+/// (whose resources in state the plan would then delete).
+#[test]
+fn json_files_in_a_module_are_an_error_not_left_out() {
+    let dir = with_svc_module(
+        "module \"orders\" {\n  source = \"./modules/svc\"\n  name   = \"orders\"\n}\n",
+    );
+    dir.write(
+        "modules/svc/extra.tf.json",
+        r#"{"resource": {"trellis_test_thing": {"x": {"name": "x"}}}}"#,
+    );
+    for command in ["validate", "plan"] {
+        dir.run(&[command])
+            .expect_code(1)
+            .contains("JSON configuration files are not supported yet")
+            .contains("modules/svc/extra.tf.json");
+    }
+}
+
 /// Module calls multiply `count`: 999 instances of a module whose resource has 999,999
 /// would be about 10^9 resources. The plan stops at the cap with a diagnostic at the block
 /// that passed it, and calls no provider.

@@ -107,7 +107,13 @@ fn load(
             continue;
         }
         let files = match read_dir(&dir) {
-            Ok(files) if files.iter().any(|f| f.name.ends_with(".tf")) => files,
+            Ok(files)
+                if files
+                    .iter()
+                    .any(|f| f.name.ends_with(".tf") || f.name.ends_with(".tf.json")) =>
+            {
+                files
+            }
             Ok(_) => {
                 diags.push(
                     Diagnostic::error(format!(
