@@ -604,6 +604,30 @@ fn deep_module_nesting_is_refused() {
         .contains("modules nested too deeply");
 }
 
+/// As in Terraform: a null argument for a variable with `nullable = false` and a default
+/// takes the default; without a default it is an error at the argument.
+#[test]
+fn null_argument_for_a_non_nullable_variable_takes_its_default() {
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\nmodule \"m\" {{\n  source = \"./m\"\n  name   = null\n}}\n"
+    ));
+    dir.write(
+        "m/main.tf",
+        "variable \"name\" {\n  type     = string\n  default  = \"fallback\"\n  nullable = false\n}\n\nresource \"trellis_test_thing\" \"t\" {\n  name = var.name\n}\n",
+    );
+    dir.apply(&[]);
+    assert!(dir.object_named("trellis_test_thing", "fallback").is_some());
+
+    dir.write(
+        "m/main.tf",
+        "variable \"name\" {\n  type     = string\n  nullable = false\n}\n\nresource \"trellis_test_thing\" \"t\" {\n  name = var.name\n}\n",
+    );
+    dir.run(&["plan"])
+        .expect_code(1)
+        .contains("must not be null")
+        .contains(&at("main.tf:7:3"));
+}
+
 /// A module's `*.tf.json` file is an error, as in the root module, not a file left out
 /// (whose resources in state the plan would then delete).
 #[test]

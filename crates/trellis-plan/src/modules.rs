@@ -84,28 +84,8 @@ pub fn module_variable(
             })?;
             eval_expr(&argument.expr, caller, file)?
         }
-        None => match &variable.default {
-            Some(expr) => {
-                let file = caller.sources.get(&variable.file).ok_or_else(|| {
-                    Diagnostics::from(Diagnostic::error(format!(
-                        "source file {} is missing",
-                        variable.file
-                    )))
-                })?;
-                let empty = Values::default();
-                let config = Config::default();
-                let scope = EvalScope {
-                    config: &config,
-                    root: &config,
-                    module: &[],
-                    sources: caller.sources,
-                    values: &empty,
-                    files: caller.files,
-                    module_dir: ".",
-                    key: None,
-                };
-                eval_expr(expr, &scope, file)?
-            }
+        None => match eval_default(caller, variable)? {
+            Some(value) => value,
             None => {
                 return Err(Diagnostic::error(format!(
                     "missing required argument `{}` for module.{}",
@@ -115,6 +95,12 @@ pub fn module_variable(
                 .into())
             }
         },
+    };
+    // As Terraform does: a null argument for a variable that may not be null takes the
+    // variable's default, when it has one.
+    let value = match (value.is_null() && !variable.nullable, &variable.default) {
+        (true, Some(_)) => eval_default(caller, variable)?.unwrap_or(value),
+        _ => value,
     };
     let invalid = |message: String| {
         Diagnostics::from(
@@ -179,6 +165,33 @@ pub fn check_validations(
         );
     }
     diags
+}
+
+/// The default of a module's variable, evaluated (it may refer to nothing); `None` when it
+/// has none.
+fn eval_default(caller: &EvalScope<'_>, variable: &Variable) -> Result<Option<Value>, Diagnostics> {
+    let Some(expr) = &variable.default else {
+        return Ok(None);
+    };
+    let file = caller.sources.get(&variable.file).ok_or_else(|| {
+        Diagnostics::from(Diagnostic::error(format!(
+            "source file {} is missing",
+            variable.file
+        )))
+    })?;
+    let empty = Values::default();
+    let config = Config::default();
+    let scope = EvalScope {
+        config: &config,
+        root: &config,
+        module: &[],
+        sources: caller.sources,
+        values: &empty,
+        files: caller.files,
+        module_dir: ".",
+        key: None,
+    };
+    Ok(Some(eval_expr(expr, &scope, file)?))
 }
 
 /// The caller's configuration, the call, and the caller's instance path, of the module
