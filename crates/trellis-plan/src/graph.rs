@@ -182,6 +182,78 @@ struct Edge {
     to: NodeId,
 }
 
+/// What each called module's provider names (`aws`, `aws.x`) stand for in the root module,
+/// by module path, parents before children: the `providers` of each module call, resolved
+/// through the maps above it. `declared` says whether a root configuration key exists; a
+/// call that passes an undeclared one is a diagnostic.
+fn module_provider_maps(
+    modules: &[(ModPath, &Config)],
+    declared: impl Fn(&str) -> bool,
+    diags: &mut Diagnostics,
+) -> HashMap<ModPath, BTreeMap<String, String>> {
+    let mut provider_maps: HashMap<ModPath, BTreeMap<String, String>> = HashMap::new();
+    for (path, cfg) in modules {
+        for (name, call) in &cfg.modules {
+            if !cfg.children.contains_key(name) {
+                continue;
+            }
+            let mut child_path = path.clone();
+            child_path.push(name.clone());
+            let mut map = BTreeMap::new();
+            for (inner, outer) in &call.providers {
+                let found =
+                    resolve_provider(&provider_maps, path, &outer.key()).filter(|k| declared(k));
+                match found {
+                    Some(root_key) => {
+                        map.insert(inner.key(), root_key);
+                    }
+                    None => diags.push(
+                        Diagnostic::error(format!(
+                            "provider configuration {} is not declared",
+                            outer.key()
+                        ))
+                        .with_detail(if path.is_empty() {
+                            format!(
+                                "add a provider \"{}\" block with alias = \"{}\"",
+                                outer.name,
+                                outer.alias.as_deref().unwrap_or_default()
+                            )
+                        } else {
+                            format!(
+                                "{} does not pass {} to its module; add it to the providers of its module block",
+                                path_prefix(path).trim_end_matches('.'),
+                                outer.key()
+                            )
+                        })
+                        .with_span(Some(outer.span.clone())),
+                    ),
+                }
+            }
+            provider_maps.insert(child_path, map);
+        }
+    }
+    provider_maps
+}
+
+/// The root provider configurations (`aws`, `aws.network`) that the resources of every
+/// module use, each resolved through the `providers` of the calls above it (a module's
+/// `aws` may stand for the root's `aws.network`). Keys that resolve to nothing are left out
+/// (the graph reports them).
+pub fn resource_provider_keys(config: &Config) -> BTreeSet<String> {
+    let modules = config.all_modules();
+    let maps = module_provider_maps(&modules, |_| true, &mut Diagnostics::new());
+    modules
+        .iter()
+        .flat_map(|(path, module)| {
+            let maps = &maps;
+            module
+                .resources
+                .iter()
+                .filter_map(move |r| resolve_provider(maps, path, &r.provider_key()))
+        })
+        .collect()
+}
+
 /// The root key a provider key of the module at `path` stands for: passed by the call's
 /// `providers`, else (for a default configuration, without alias) inherited from the caller.
 fn resolve_provider(
@@ -291,48 +363,11 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
     }
 
     // What each called module's provider names stand for, parents before children.
-    let mut provider_maps: HashMap<ModPath, BTreeMap<String, String>> = HashMap::new();
-    for (path, cfg) in &modules {
-        for (name, call) in &cfg.modules {
-            if !cfg.children.contains_key(name) {
-                continue;
-            }
-            let mut child_path = path.clone();
-            child_path.push(name.clone());
-            let mut map = BTreeMap::new();
-            for (inner, outer) in &call.providers {
-                let found = resolve_provider(&provider_maps, path, &outer.key()).filter(|k| {
-                    !k.contains('.') || index.contains_key(&NodeId::Provider(k.clone()))
-                });
-                match found {
-                    Some(root_key) => {
-                        map.insert(inner.key(), root_key);
-                    }
-                    None => diags.push(
-                        Diagnostic::error(format!(
-                            "provider configuration {} is not declared",
-                            outer.key()
-                        ))
-                        .with_detail(if path.is_empty() {
-                            format!(
-                                "add a provider \"{}\" block with alias = \"{}\"",
-                                outer.name,
-                                outer.alias.as_deref().unwrap_or_default()
-                            )
-                        } else {
-                            format!(
-                                "{} does not pass {} to its module; add it to the providers of its module block",
-                                path_prefix(path).trim_end_matches('.'),
-                                outer.key()
-                            )
-                        })
-                        .with_span(Some(outer.span.clone())),
-                    ),
-                }
-            }
-            provider_maps.insert(child_path, map);
-        }
-    }
+    let provider_maps = module_provider_maps(
+        &modules,
+        |k| !k.contains('.') || index.contains_key(&NodeId::Provider(k.to_string())),
+        &mut diags,
+    );
     for (path, cfg) in &modules {
         for r in &cfg.resources {
             let key = r.provider_key();
@@ -915,4 +950,35 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
 /// The span of `file` as a whole, for diagnostics that concern a file.
 pub fn file_span(file: &SourceFile) -> Span {
     file.span(0, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use trellis_types::{SourceFile, SourceMap};
+
+    /// A module whose `aws` is the root's `aws.network` implies `aws.network` only: no
+    /// default `aws` configuration (which would need a region the user never gave).
+    #[test]
+    fn module_resources_imply_the_configurations_their_calls_pass() {
+        let mut sources = SourceMap::new();
+        sources.add(SourceFile::new(
+            "main.tf",
+            "provider \"aws\" {\n  alias = \"network\"\n}\n\
+             module \"m\" {\n  source    = \"./m\"\n  providers = {\n    aws = aws.network\n  }\n}\n\
+             module \"plain\" {\n  source = \"./plain\"\n}\n",
+        ));
+        let (mut config, diags) = trellis_config::parse(&sources);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let mut read_dir = |dir: &str| -> Result<Vec<SourceFile>, String> {
+            let text = match dir {
+                "m" => "resource \"aws_vpclattice_service\" \"s\" {\n  name = \"s\"\n}\n",
+                _ => "resource \"trellis_test_thing\" \"t\" {\n  name = \"t\"\n}\n",
+            };
+            Ok(vec![SourceFile::new(format!("{dir}/main.tf"), text)])
+        };
+        let diags = trellis_config::load_modules(&mut config, &mut sources, &mut read_dir);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let keys: Vec<String> = super::resource_provider_keys(&config).into_iter().collect();
+        assert_eq!(keys, vec!["aws.network".to_string(), "trellis".to_string()]);
+    }
 }

@@ -137,19 +137,11 @@ pub async fn configure(
             Err(d) => diags.extend(d),
         }
     }
-    // Called modules inherit the root's default configurations, so their resources imply
-    // those too; their aliases stand for root configurations, which are declared.
-    let implied = config
-        .all_modules()
+    // Resources imply the root configurations they use: a module's own name resolved through
+    // the `providers` of the calls above it (a module's `aws` may be the root's
+    // `aws.network`), else inherited from the root (its default configuration).
+    let implied = crate::graph::resource_provider_keys(config)
         .into_iter()
-        .flat_map(|(path, module)| {
-            module
-                .resources
-                .iter()
-                .map(|r| r.provider_key())
-                .filter(move |k| path.is_empty() || !k.contains('.'))
-                .collect::<Vec<_>>()
-        })
         .chain(extra_keys.iter().cloned());
     for key in implied {
         if wanted.contains_key(&key) {
