@@ -604,6 +604,44 @@ fn deep_module_nesting_is_refused() {
         .contains("modules nested too deeply");
 }
 
+/// An import block whose module instance does not exist is an error at the block, never
+/// dropped (the plan would then create the object the user meant to adopt): an address
+/// without the module's key, a key the module does not have, a module with no instances.
+#[test]
+fn import_into_a_module_instance_that_does_not_exist_is_an_error() {
+    let dir = with_svc_module(
+        "module \"svc\" {\n  source = \"./modules/svc\"\n  count  = 2\n  name   = \"s${count.index}\"\n}\n\nmodule \"none\" {\n  source = \"./modules/svc\"\n  count  = 0\n  name   = \"none\"\n}\n",
+    );
+    for (to, expected) in [
+        (
+            "module.svc.trellis_test_service.this",
+            "the resource is at: module.svc[0].trellis_test_service.this, module.svc[1].trellis_test_service.this",
+        ),
+        (
+            "module.svc[5].trellis_test_service.this",
+            "the resource is at: module.svc[0].trellis_test_service.this",
+        ),
+        (
+            "module.none[0].trellis_test_service.this",
+            "its module has no instances",
+        ),
+    ] {
+        dir.write(
+            "imports.tf",
+            &format!("import {{\n  to = {to}\n  id = \"svc-00000001\"\n}}\n"),
+        );
+        dir.run(&["plan"])
+            .expect_code(1)
+            .contains(&format!("import target {to} is not an instance of the configuration"))
+            .contains(expected)
+            .contains(&at("imports.tf:1:1"));
+        assert!(!dir.exists("world.json") && dir.state_list().is_empty());
+    }
+    // Without the block the same configuration plans and applies.
+    dir.write("imports.tf", "");
+    dir.apply(&[]);
+}
+
 /// As in Terraform: a null argument for a variable with `nullable = false` and a default
 /// takes the default; without a default it is an error at the argument.
 #[test]

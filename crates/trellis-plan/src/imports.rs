@@ -55,6 +55,37 @@ pub fn blocks_for<'c>(config: &'c Config, address: &Address) -> Vec<&'c Import> 
         .collect()
 }
 
+/// Every instance that the import blocks of `config` name, evaluated in the root module's
+/// `scope` once the walk is done (what each block's `for_each` and keys give), without the
+/// checks [`targets`] makes per resource. Blocks that do not evaluate are left out: their
+/// problems were reported when their resource was reached, or by the graph.
+pub fn all_targets(scope: &EvalScope<'_>) -> Vec<ImportTarget> {
+    let mut out = Vec::new();
+    for import in &scope.root.imports {
+        let Some(file) = scope.sources.get(&import.file) else {
+            continue;
+        };
+        let provider = import
+            .provider
+            .as_ref()
+            .map(|p| p.key())
+            .unwrap_or_default();
+        let contexts: Vec<Option<KeyContext>> = match &import.for_each {
+            None => vec![None],
+            Some(expr) => match for_each_contexts(scope, expr, file, import) {
+                Ok(c) => c,
+                Err(_) => continue,
+            },
+        };
+        for context in contexts {
+            if let Ok(target) = one(&scope.with_key(context), import, file, &provider) {
+                out.push(target);
+            }
+        }
+    }
+    out
+}
+
 /// Evaluates the import blocks that target the resource `address` (no instance key; its
 /// module instance keys kept) into instances to import. `scope` is the root
 /// module's; `provider` the configuration that serves the resource. Problems are

@@ -93,6 +93,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         planner.destroy_all();
     } else {
         planner.walk().await;
+        planner.unclaimed_imports();
         planner.orphans();
     }
     let Walk {
@@ -495,6 +496,12 @@ struct Walk<'a> {
     /// Resource and module instances that `count` and `for_each` made so far, against
     /// [`MAX_INSTANCES`].
     instances: usize,
+    /// Import targets that a resource instance of the walk took (whether imported now or
+    /// already in state); the others are reported after the walk.
+    imports_taken: HashSet<Address>,
+    /// Import block diagnostics already reported: a block is evaluated once per instance
+    /// of its resource's module, and says each problem once.
+    import_diags_seen: HashSet<String>,
 }
 
 /// The most resource and module instances one plan may expand to. `count` alone is capped
@@ -527,6 +534,8 @@ impl<'a> Walk<'a> {
             validate_only: false,
             imported: BTreeMap::new(),
             instances: 0,
+            imports_taken: HashSet::new(),
+            import_diags_seen: HashSet::new(),
         }
     }
 
@@ -583,6 +592,59 @@ impl<'a> Walk<'a> {
             .sources
             .get(name)
             .expect("every item's file is in the source map")
+    }
+
+    /// Import targets that no instance of the walk took: their module instance does not
+    /// exist (`module.svc.aws_x.a` when `svc` has `count`, a wrong module key, a module with
+    /// no instances). Silently dropping them would plan a create of the object the user
+    /// meant to adopt; Terraform refuses them too. A target whose resource is not in the
+    /// configuration at all was reported by the graph.
+    fn unclaimed_imports(&mut self) {
+        // After an error some resources were not reached, and their targets not taken: the
+        // plan fails anyway, and the error that stopped them is the one to read.
+        if self.input.config.imports.is_empty() || self.diags.has_errors() {
+            return;
+        }
+        for target in crate::imports::all_targets(&self.scope(None)) {
+            if self.imports_taken.contains(&target.address) {
+                continue;
+            }
+            if lookup_resource(self.input.config, &self.index, &target.address).is_none() {
+                continue;
+            }
+            let module = static_path(&target.address.module);
+            let instances: Vec<String> = self
+                .module_instances
+                .get(&module)
+                .map(|list| {
+                    list.iter()
+                        .map(|(p, _)| {
+                            let mut a = target.address.resource();
+                            a.module = p.clone();
+                            a.key = None;
+                            a.to_string()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let detail = if instances.is_empty() {
+                "its module has no instances".to_string()
+            } else {
+                format!(
+                    "its module instance does not exist; the resource is at: {}",
+                    instances.join(", ")
+                )
+            };
+            self.diags.push(
+                Diagnostic::error(format!(
+                    "import target {} is not an instance of the configuration",
+                    target.address
+                ))
+                .with_detail(detail)
+                .with_span(Some(target.span.clone()))
+                .with_address(&target.address),
+            );
+        }
     }
 
     async fn walk(&mut self) {
@@ -1300,8 +1362,19 @@ impl<'a> Walk<'a> {
             .provider_key(&static_path(&address.module), resource);
         let targets =
             crate::imports::targets(&self.scope(None), address, &provider_key, &mut diags);
-        self.diags.extend(diags);
+        for d in diags.iter() {
+            let seen = format!(
+                "{}|{}|{:?}",
+                d.summary,
+                d.detail.as_deref().unwrap_or(""),
+                d.span
+            );
+            if self.import_diags_seen.insert(seen) {
+                self.diags.push(d.clone());
+            }
+        }
         for target in targets {
+            self.imports_taken.insert(target.address.clone());
             if !keys.contains(&target.address.key) {
                 let known: Vec<String> = keys
                     .iter()
