@@ -1162,16 +1162,19 @@ async fn foreign_shares(
     // organization with sharing enabled there is none to accept).
     out.calls += 1;
     let me = c.account().await?;
-    let o = c
+    // Every page: an account may hold more invitations than one page shows.
+    let pages = c
         .ram
         .get_resource_share_invitations()
         .set_resource_share_arns(Some(shares.keys().cloned().collect()))
+        .into_paginator()
         .send()
+        .collect::<Result<Vec<_>, _>>()
         .await
         .map_err(aws)?;
-    let mut accepted: Vec<(String, String)> = o
-        .resource_share_invitations()
+    let mut accepted: Vec<(String, String)> = pages
         .iter()
+        .flat_map(|page| page.resource_share_invitations())
         .filter(|i| {
             i.receiver_account_id() == Some(me.as_str())
                 && i.status() == Some(&ResourceShareInvitationStatus::Accepted)
