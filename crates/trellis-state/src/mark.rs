@@ -138,6 +138,14 @@ impl Mark {
         Ok(Mark { path, file })
     }
 
+    /// The mark opened read-only, so that every write fails.
+    #[cfg(test)]
+    pub(crate) fn read_only_for_tests(dir: &Path) -> Mark {
+        let path = Mark::path(dir);
+        let file = File::open(&path).expect("the mark file");
+        Mark { path, file }
+    }
+
     /// Records `seq` as written: overwrites slot `seq % 2` in place and syncs it.
     pub(crate) fn write(&self, seq: u64) -> Result<(), StateError> {
         let offset = (seq % SLOTS as u64) * SLOT as u64;

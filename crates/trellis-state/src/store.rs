@@ -164,6 +164,11 @@ struct Flushed {
     covered: u64,
     /// Its number, the `seq` key's value.
     seq: u64,
+    /// Why the high-water mark could not be written, once that happened. A failed write may
+    /// have torn its slot; writing on would overwrite the other slot, the only valid one,
+    /// and a crash then would leave no valid slot at all. So this handle writes no more:
+    /// the next open finds sled ahead of the valid slot and moves the mark up.
+    mark_failed: Option<String>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -301,7 +306,11 @@ impl SledStore {
             dir: dir.to_path_buf(),
             meta_lock: Mutex::new(()),
             written: AtomicU64::new(0),
-            flushed: Mutex::new(Flushed { covered: 0, seq }),
+            flushed: Mutex::new(Flushed {
+                covered: 0,
+                seq,
+                mark_failed: None,
+            }),
             mark,
         })
     }
@@ -309,6 +318,12 @@ impl SledStore {
     #[cfg(test)]
     pub(crate) fn db_for_tests(&self) -> &sled::Db {
         &self.db
+    }
+
+    /// Makes every later write of the high-water mark fail, as a disk error would.
+    #[cfg(test)]
+    pub(crate) fn break_mark_for_tests(&mut self) {
+        self.mark = Mark::read_only_for_tests(&self.dir);
     }
 
     fn what(&self, key: &str) -> String {
@@ -362,6 +377,15 @@ impl SledStore {
         if flushed.covered >= mine {
             return Ok(());
         }
+        if let Some(why) = &flushed.mark_failed {
+            return Err(StateError::io(
+                Mark::path(&self.dir),
+                std::io::Error::other(format!(
+                    "the state's high-water mark could not be written ({why}); \
+                     no further write is made through this handle"
+                )),
+            ));
+        }
         let upto = self.written.load(Ordering::SeqCst);
         let seq = flushed.seq + 1;
         self.db
@@ -369,7 +393,10 @@ impl SledStore {
             .map_err(|e| self.sled_err(e))?;
         self.db.flush().map_err(|e| self.sled_err(e))?;
         flushed.seq = seq;
-        self.mark.write(seq)?;
+        if let Err(e) = self.mark.write(seq) {
+            flushed.mark_failed = Some(e.to_string());
+            return Err(e);
+        }
         flushed.covered = upto;
         Ok(())
     }

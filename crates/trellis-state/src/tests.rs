@@ -1011,3 +1011,38 @@ fn kills_at_any_moment_never_look_like_damage() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A mark write that fails stops this handle's writes: writing on would overwrite the other
+/// slot, perhaps the only valid one. What sled made durable stays, and the next open (the
+/// mark behind sled, as after a kill) moves the mark up.
+#[test]
+fn a_failed_mark_write_stops_further_writes_and_the_store_reopens() {
+    use crate::mark::{Found, Mark};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = state_dir(&tmp);
+    written_store(&dir, 3);
+    let before = Mark::read(&dir).unwrap();
+    let mut store = SledStore::open(&dir).unwrap();
+    store.break_mark_for_tests();
+    store.begin_write().unwrap_err();
+    let err = store
+        .put_resource(&sample_resource("aws_x.late"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("high-water mark could not be written"),
+        "{err}"
+    );
+    assert_eq!(Mark::read(&dir).unwrap(), before, "no slot was touched");
+    drop(store);
+    // The three records made durable before are there (the refused write may be too:
+    // its insert reached sled before the flush was refused, and an error promises only
+    // that durability is not known).
+    let reopened = SledStore::open(&dir).unwrap().load().unwrap();
+    for i in 0..3 {
+        assert!(reopened
+            .resources
+            .contains_key(&address(&format!("aws_x.n[{i}]"))));
+    }
+    assert!(matches!(Mark::read(&dir).unwrap(), Found::Seq(n) if Found::Seq(n) != before));
+}
