@@ -713,8 +713,6 @@ impl<'a> Walk<'a> {
         let mut child_path = path.to_vec();
         child_path.push(name.to_string());
         for (instance, _) in self.instances(path) {
-            self.expanded_calls
-                .insert((instance.clone(), name.to_string()));
             let keys = self.expand_meta(
                 call.count.as_ref(),
                 call.for_each.as_ref(),
@@ -725,9 +723,12 @@ impl<'a> Walk<'a> {
             );
             let call_key = (instance.clone(), name.to_string());
             let Some(keys) = keys else {
+                // Not expanded (an error, or keys not known): its instances in state are
+                // not "removed", so they are not planned as deletes.
                 self.values.calls.insert(call_key, Instances::Unknown);
                 continue;
             };
+            self.expanded_calls.insert(call_key.clone());
             let mut container = if call.count.is_some() {
                 Instances::Count(Vec::new())
             } else if call.for_each.is_some() {
