@@ -449,22 +449,6 @@ pub struct AwsProvider {
     location: std::sync::OnceLock<trellis_types::Location>,
 }
 
-impl AwsProvider {
-    /// The private data to record after a create or update: the stamp of the Get that ended
-    /// it, else (a write that ends without reading the object back) one Get of its own.
-    async fn private_after_write(
-        &self,
-        type_name: &str,
-        state: &Value,
-        stamp: Option<String>,
-    ) -> Private {
-        match stamp {
-            Some(stamp) => refresh::private_of_text(Some(stamp)),
-            None => refresh::stamp(&self.inner.lattice, type_name, state).await,
-        }
-    }
-}
-
 #[async_trait]
 impl Provider for AwsProvider {
     fn location(&self) -> Option<trellis_types::Location> {
@@ -570,9 +554,8 @@ impl Provider for AwsProvider {
         if has_tags(&request.type_name) {
             state.set_path(&Path::from_keys(["tags_all"]), map_value(&tags));
         }
-        let private = self
-            .private_after_write(&request.type_name, &state, stamp)
-            .await;
+        // The Get that ends every Lattice create and update carries the stamp.
+        let private = refresh::private_of_text(stamp);
         Ok(CreateResponse { state, private })
     }
 
@@ -595,9 +578,8 @@ impl Provider for AwsProvider {
                 map_value(&self.inner.tags_all(&request.planned)),
             );
         }
-        let private = self
-            .private_after_write(&request.type_name, &state, stamp)
-            .await;
+        // The Get that ends every Lattice create and update carries the stamp.
+        let private = refresh::private_of_text(stamp);
         Ok(UpdateResponse { state, private })
     }
 
