@@ -70,20 +70,29 @@ pub fn all_targets(scope: &EvalScope<'_>) -> Vec<ImportTarget> {
             .as_ref()
             .map(|p| p.key())
             .unwrap_or_default();
-        let contexts: Vec<Option<KeyContext>> = match &import.for_each {
-            None => vec![None],
-            Some(expr) => match for_each_contexts(scope, expr, file, import) {
-                Ok(c) => c,
-                Err(_) => continue,
-            },
-        };
-        for context in contexts {
-            if let Ok(target) = one(&scope.with_key(context), import, file, &provider) {
-                out.push(target);
-            }
+        if let Ok(instances) = block_targets(scope, import, file, &provider) {
+            out.extend(instances.into_iter().filter_map(Result::ok));
         }
     }
     out
+}
+
+/// One import block's instances (one, or one per `for_each` element), each evaluated or
+/// its problems; `Err` when its `for_each` does not evaluate.
+fn block_targets(
+    scope: &EvalScope<'_>,
+    import: &Import,
+    file: &SourceFile,
+    provider: &str,
+) -> Result<Vec<Result<ImportTarget, Diagnostics>>, Box<Diagnostic>> {
+    let contexts: Vec<Option<KeyContext>> = match &import.for_each {
+        None => vec![None],
+        Some(expr) => for_each_contexts(scope, expr, file, import)?,
+    };
+    Ok(contexts
+        .into_iter()
+        .map(|context| one(&scope.with_key(context), import, file, provider))
+        .collect())
 }
 
 /// Evaluates the import blocks that target the resource `address` (no instance key; its
@@ -118,19 +127,15 @@ pub fn targets(
             );
             continue;
         }
-        let contexts: Vec<Option<KeyContext>> = match &import.for_each {
-            None => vec![None],
-            Some(expr) => match for_each_contexts(scope, expr, file, import) {
-                Ok(c) => c,
-                Err(d) => {
-                    diags.push(*d);
-                    continue;
-                }
-            },
+        let instances = match block_targets(scope, import, file, &provider) {
+            Ok(instances) => instances,
+            Err(d) => {
+                diags.push(*d);
+                continue;
+            }
         };
-        for context in contexts {
-            let scope = scope.with_key(context);
-            match one(&scope, import, file, &provider) {
+        for instance in instances {
+            match instance {
                 Ok(target) => {
                     if let Some(first) = out.iter().find(|t| t.address == target.address) {
                         diags.push(
