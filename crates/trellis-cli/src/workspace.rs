@@ -55,27 +55,41 @@ pub fn registry() -> Registry {
     registry
 }
 
-/// Reads the `*.tf` files of `dir` (sorted by name) into a source map.
-pub fn read_sources(dir: &Path) -> Outcome<SourceMap> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read directory {}", dir.display()))?
+/// The configuration files of `dir`, sorted by name: `*.tf`, and `*.tf.json`, which the
+/// parser reports as not supported yet (leaving it out would drop its resources without a
+/// word).
+fn config_file_names(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
         .map(|e| e.file_name().to_string_lossy().to_string())
         .filter(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
         .collect();
     names.sort();
+    Ok(names)
+}
+
+/// Why the file `name` of `len` bytes is not read, when it is over the size limit.
+fn too_large(name: &str, len: u64) -> Option<String> {
+    (len > trellis_config::MAX_FILE_SIZE as u64).then(|| {
+        format!(
+            "{name} is too large ({len} bytes; the limit is {})",
+            trellis_config::MAX_FILE_SIZE
+        )
+    })
+}
+
+/// Reads the configuration files of `dir` (sorted by name) into a source map.
+pub fn read_sources(dir: &Path) -> Outcome<SourceMap> {
+    let names = config_file_names(dir)
+        .with_context(|| format!("cannot read directory {}", dir.display()))?;
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
     for name in names {
         let path = dir.join(&name);
         let metadata = std::fs::metadata(&path).with_context(|| format!("cannot read {name}"))?;
-        if metadata.len() > trellis_config::MAX_FILE_SIZE as u64 {
-            diags.push(Diagnostic::error(format!(
-                "{name} is too large ({} bytes; the limit is {})",
-                metadata.len(),
-                trellis_config::MAX_FILE_SIZE
-            )));
+        if let Some(why) = too_large(&name, metadata.len()) {
+            diags.push(Diagnostic::error(why));
             continue;
         }
         let bytes = std::fs::read(&path).with_context(|| format!("cannot read {name}"))?;
@@ -90,24 +104,16 @@ pub fn read_sources(dir: &Path) -> Outcome<SourceMap> {
     Ok(sources)
 }
 
-/// The `*.tf` and `*.tf.json` files of a module directory (`module_dir` relative to the working directory
-/// `dir`), named by their path relative to `dir`, for `trellis_config::load_modules`.
+/// The configuration files of a module directory (`module_dir` relative to the working
+/// directory `dir`), named by their path relative to `dir`, for
+/// `trellis_config::load_modules`.
 fn read_module_dir(
     dir: &Path,
     module_dir: &str,
 ) -> std::result::Result<Vec<trellis_types::SourceFile>, String> {
     let full = dir.join(module_dir);
-    let entries =
-        std::fs::read_dir(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        // `*.tf.json` too, as in the root module: the parser says it is not supported yet,
-        // where leaving it out would drop its resources without a word.
-        .filter(|n| n.ends_with(".tf") || n.ends_with(".tf.json"))
-        .collect();
-    names.sort();
+    let names =
+        config_file_names(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
     let mut out = Vec::new();
     for name in names {
         let path = full.join(&name);
@@ -117,12 +123,8 @@ fn read_module_dir(
             format!("{module_dir}/{name}")
         };
         let metadata = std::fs::metadata(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
-        if metadata.len() > trellis_config::MAX_FILE_SIZE as u64 {
-            return Err(format!(
-                "{shown} is too large ({} bytes; the limit is {})",
-                metadata.len(),
-                trellis_config::MAX_FILE_SIZE
-            ));
+        if let Some(why) = too_large(&shown, metadata.len()) {
+            return Err(why);
         }
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {shown}: {e}"))?;
         match trellis_config::decode_source(&shown, &bytes) {

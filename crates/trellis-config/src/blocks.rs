@@ -416,12 +416,9 @@ fn check_dynamic_blocks(cx: &mut FileCx, body: &Body) {
     }
 }
 
-/// Reads a `resource` or `data` block; its body moves into the model.
-pub(crate) fn resource(cx: &mut FileCx, block: &mut Block, mode: Mode) -> Option<Resource> {
-    let names = labels(cx, block, &["type", "name"])?;
-    let [type_name, name] = <[String; 2]>::try_from(names).ok()?;
-    let mut body = std::mem::take(&mut block.body);
-
+/// The `count` and `for_each` of a resource or module block; both set is an error at
+/// `for_each`.
+fn count_and_for_each(cx: &mut FileCx, body: &Body) -> (Option<Expression>, Option<Expression>) {
     let count = body.get_attribute("count").map(|a| a.value.clone());
     let for_each = body.get_attribute("for_each").map(|a| a.value.clone());
     if let (Some(_), Some(attr)) = (&count, body.get_attribute("for_each")) {
@@ -432,6 +429,16 @@ pub(crate) fn resource(cx: &mut FileCx, block: &mut Block, mode: Mode) -> Option
             span,
         );
     }
+    (count, for_each)
+}
+
+/// Reads a `resource` or `data` block; its body moves into the model.
+pub(crate) fn resource(cx: &mut FileCx, block: &mut Block, mode: Mode) -> Option<Resource> {
+    let names = labels(cx, block, &["type", "name"])?;
+    let [type_name, name] = <[String; 2]>::try_from(names).ok()?;
+    let mut body = std::mem::take(&mut block.body);
+
+    let (count, for_each) = count_and_for_each(cx, &body);
     let provider = body
         .get_attribute("provider")
         .and_then(|a| provider_ref(cx, &a.value));
@@ -1082,16 +1089,7 @@ pub(crate) fn module_call(cx: &mut FileCx, block: &mut Block) -> Option<ModuleCa
             span,
         );
     }
-    let count = body.get_attribute("count").map(|a| a.value.clone());
-    let for_each = body.get_attribute("for_each").map(|a| a.value.clone());
-    if let (Some(_), Some(attr)) = (&count, body.get_attribute("for_each")) {
-        let span = cx.span_of(&attr.key);
-        cx.error_with(
-            "count and for_each cannot both be set",
-            "use one of them to make several instances",
-            span,
-        );
-    }
+    let (count, for_each) = count_and_for_each(cx, &body);
     let depends = body
         .get_attribute("depends_on")
         .map(|a| depends_on(cx, a))
