@@ -11,7 +11,7 @@ use trellis_config::{Config, ModuleCall, Variable};
 use trellis_eval::{convert, eval_expr};
 use trellis_types::{Address, Diagnostic, Diagnostics, InstanceKey, ModuleStep, Value};
 
-use crate::scope::{EvalScope, KeyContext, Values};
+use crate::scope::{EvalScope, KeyContext};
 
 /// The static path (call names, no keys) of a module instance path.
 pub fn static_path(module: &[ModuleStep]) -> Vec<String> {
@@ -170,28 +170,18 @@ pub fn check_validations(
 /// The default of a module's variable, evaluated (it may refer to nothing); `None` when it
 /// has none.
 fn eval_default(caller: &EvalScope<'_>, variable: &Variable) -> Result<Option<Value>, Diagnostics> {
-    let Some(expr) = &variable.default else {
+    if variable.default.is_none() {
         return Ok(None);
-    };
+    }
     let file = caller.sources.get(&variable.file).ok_or_else(|| {
         Diagnostics::from(Diagnostic::error(format!(
             "source file {} is missing",
             variable.file
         )))
     })?;
-    let empty = Values::default();
-    let config = Config::default();
-    let scope = EvalScope {
-        config: &config,
-        root: &config,
-        module: &[],
-        sources: caller.sources,
-        values: &empty,
-        files: caller.files,
-        module_dir: ".",
-        key: None,
-    };
-    Ok(Some(eval_expr(expr, &scope, file)?))
+    let nothing = Config::default();
+    crate::variables::eval_default(&nothing, variable, file, caller.sources, caller.files)
+        .transpose()
 }
 
 /// The caller's configuration, the call, and the caller's instance path, of the module

@@ -183,26 +183,11 @@ fn resolve(
                 );
                 continue;
             }
-            None => match &var.default {
-                Some(expr) => {
-                    let empty = Values::default();
-                    let scope = EvalScope {
-                        config,
-                        root: config,
-                        module: &[],
-                        sources,
-                        values: &empty,
-                        files,
-                        module_dir: ".",
-                        key: None,
-                    };
-                    match eval_expr(expr, &scope, file) {
-                        Ok(v) => v,
-                        Err(d) => {
-                            diags.extend(d);
-                            continue;
-                        }
-                    }
+            None => match eval_default(config, var, file, sources, files) {
+                Some(Ok(v)) => v,
+                Some(Err(d)) => {
+                    diags.extend(d);
+                    continue;
                 }
                 None if all_unknown => Value::Unknown,
                 None => {
@@ -290,6 +275,31 @@ fn resolve(
     } else {
         Ok(values)
     }
+}
+
+/// The default of `variable` (declared in `config`, in `file`), evaluated: it may refer to
+/// nothing, so it sees no values. `None` when it has none. Root variables and module
+/// arguments share it.
+pub(crate) fn eval_default(
+    config: &Config,
+    variable: &trellis_config::Variable,
+    file: &SourceFile,
+    sources: &SourceMap,
+    files: &dyn Files,
+) -> Option<Result<Value, Diagnostics>> {
+    let expr = variable.default.as_ref()?;
+    let empty = Values::default();
+    let scope = EvalScope {
+        config,
+        root: config,
+        module: &[],
+        sources,
+        values: &empty,
+        files,
+        module_dir: ".",
+        key: None,
+    };
+    Some(eval_expr(expr, &scope, file))
 }
 
 /// Evaluates the `validation` blocks of `variable` (declared in `config`) for `value`, each
