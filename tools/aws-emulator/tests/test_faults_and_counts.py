@@ -115,3 +115,44 @@ def test_injected_faults_are_counted_by_kind(emulator, lattice):
     assert emulator.admin("GET", "/_trellis/faults/injected") == {"throttle": 2, "error": 1, "fail_after_success": 0}
     emulator.admin("POST", "/_trellis/faults", {})
     assert emulator.admin("GET", "/_trellis/faults/injected") == {"throttle": 0, "error": 0, "fail_after_success": 0}
+
+
+def _injected_over(emulator, lattice, config, calls):
+    emulator.admin("POST", "/_trellis/faults", config)
+    for _ in range(calls):
+        try:
+            lattice.list_services()
+        except ClientError:
+            pass
+    return emulator.admin("GET", "/_trellis/faults/injected")
+
+
+def test_error_rate_is_a_share_of_all_calls_throttled_or_not(emulator, client):
+    # 20% throttling and 5% errors: the errors are 5% of all calls, not 5% of the
+    # 80% left unthrottled (4%). 2000 calls put 4% about 4.9 standard deviations off.
+    lattice = client("vpc-lattice", retries=1)
+    injected = _injected_over(emulator, lattice, {"throttle_rate": 0.2, "error_rate": 0.05, "seed": 11}, 2000)
+    assert 0.17 * 2000 <= injected["throttle"] <= 0.23 * 2000, injected
+    assert 0.044 * 2000 <= injected["error"] <= 0.056 * 2000, injected
+
+
+def test_error_after_share_performs_that_share_of_the_errors(emulator, client):
+    lattice = client("vpc-lattice", retries=1)
+    config = {"error_rate": 0.1, "error_after_share": 0.5, "seed": 3}
+    injected = _injected_over(emulator, lattice, config, 1000)
+    errors = injected["error"] + injected["fail_after_success"]
+    assert 0.07 * 1000 <= errors <= 0.13 * 1000, injected
+    assert 0.35 * errors <= injected["fail_after_success"] <= 0.65 * errors, injected
+    # An error after the call leaves the call's effect: every create that failed that way exists.
+    emulator.admin("POST", "/_trellis/faults", {"error_rate": 1.0, "error_after_share": 1.0})
+    with pytest.raises(ClientError):
+        lattice.create_service(name="orders")
+    emulator.admin("POST", "/_trellis/faults", {})
+    assert [s["name"] for s in lattice.list_services()["items"]] == ["orders"]
+
+
+def test_rates_that_add_past_one_are_refused(emulator):
+    for config in ({"throttle_rate": 0.7, "error_rate": 0.4}, {"error_rate": 0.1, "error_after_share": 1.5}):
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            emulator.admin("POST", "/_trellis/faults", config)
+        assert excinfo.value.code == 400, config

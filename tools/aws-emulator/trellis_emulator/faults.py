@@ -22,6 +22,7 @@ class OperationFaults:
     latency_ms: float | None = None
     throttle_rate: float | None = None
     error_rate: float | None = None
+    error_after_share: float | None = None
     # The next N calls answer 429 / 500 without being performed.
     throttle_next: int = 0
     fail_next: int = 0
@@ -35,6 +36,9 @@ class FaultConfig:
     latency_ms: float = 0.0
     throttle_rate: float = 0.0
     error_rate: float = 0.0
+    # Of the errors drawn by `error_rate`, the share that is answered 500 after
+    # the call was performed ("the call succeeded, the client saw an error").
+    error_after_share: float = 0.0
     seed: int | None = None
     per_operation: dict[str, OperationFaults] = field(default_factory=dict)
 
@@ -54,12 +58,27 @@ class FaultConfig:
             latency_ms=float(document.get("latency_ms", 0.0)),
             throttle_rate=float(document.get("throttle_rate", 0.0)),
             error_rate=float(document.get("error_rate", 0.0)),
+            error_after_share=float(document.get("error_after_share", 0.0)),
             seed=document.get("seed"),
             per_operation=per_operation,
         )
-        for rate in (config.throttle_rate, config.error_rate):
-            if not 0.0 <= rate <= 1.0:
-                raise ValueError("rates must be between 0 and 1")
+        scopes = [(config.throttle_rate, config.error_rate, config.error_after_share)]
+        for o in per_operation.values():
+            scopes.append(
+                (
+                    config.throttle_rate if o.throttle_rate is None else o.throttle_rate,
+                    config.error_rate if o.error_rate is None else o.error_rate,
+                    config.error_after_share if o.error_after_share is None else o.error_after_share,
+                )
+            )
+        for throttle, error, share in scopes:
+            for rate in (throttle, error, share):
+                if not 0.0 <= rate <= 1.0:
+                    raise ValueError("rates must be between 0 and 1")
+            # One draw per call splits the calls: errors, then throttles, so that each
+            # rate is a share of all calls (not of the calls the other spared).
+            if throttle + error > 1.0:
+                raise ValueError("throttle_rate + error_rate must not exceed 1")
         return config
 
     def to_json(self) -> dict[str, Any]:
@@ -113,10 +132,16 @@ class FaultInjector:
                 return Decision(decision_latency, before="error")
             throttle_rate = override.throttle_rate if override.throttle_rate is not None else config.throttle_rate
             error_rate = override.error_rate if override.error_rate is not None else config.error_rate
-            if throttle_rate and self._random.random() < throttle_rate:
-                return Decision(decision_latency, before="throttle")
-            if error_rate and self._random.random() < error_rate:
-                return Decision(decision_latency, before="error")
+            share = override.error_after_share if override.error_after_share is not None else config.error_after_share
+            if throttle_rate or error_rate:
+                draw = self._random.random()
+                if draw < error_rate:
+                    # Reuse the draw (uniform below error_rate) to pick the kind.
+                    if draw < error_rate * share:
+                        return Decision(decision_latency, fail_after=True)
+                    return Decision(decision_latency, before="error")
+                if draw < error_rate + throttle_rate:
+                    return Decision(decision_latency, before="throttle")
             if override.fail_after_success > 0:
                 override.fail_after_success -= 1
                 return Decision(decision_latency, fail_after=True)
