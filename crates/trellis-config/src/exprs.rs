@@ -147,7 +147,7 @@ pub(crate) fn constant(expr: &Expression) -> Option<Value> {
         Expression::Null(_) => Value::Null,
         Expression::Bool(b) => Value::Bool(*b.value()),
         Expression::Number(n) => Value::Number(n.value().as_f64()?),
-        Expression::String(_) | Expression::StringTemplate(_) => {
+        Expression::String(_) | Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => {
             Value::String(literal_string(expr)?)
         }
         Expression::Parenthesis(p) => constant(p.inner())?,

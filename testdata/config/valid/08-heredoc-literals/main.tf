@@ -29,3 +29,12 @@ output "described" {
     Output descriptions too.
   EOT
 }
+
+variable "optional_default" {
+  type = object({
+    greeting = optional(string, <<-EOT
+      hello
+    EOT
+    )
+  })
+}
