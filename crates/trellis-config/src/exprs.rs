@@ -117,20 +117,25 @@ pub(crate) fn source_text(expr: &Expression, source: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A string literal, also when written as a template without interpolations.
+/// A string literal, also when written as a template or a heredoc (`<<EOF`, `<<-EOF`)
+/// without interpolations or directives, as Terraform accepts wherever it wants a literal.
+/// A heredoc's value keeps its final newline; `<<-` indentation is already stripped by
+/// the parser (hcl-edit dedents by the least indented line, as HCL does).
 pub(crate) fn literal_string(expr: &Expression) -> Option<String> {
+    fn template_literal<'a>(elements: impl Iterator<Item = &'a Element>) -> Option<String> {
+        let mut out = String::new();
+        for element in elements {
+            match element {
+                Element::Literal(lit) => out.push_str(lit.value()),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
     match expr {
         Expression::String(s) => Some(s.value().clone()),
-        Expression::StringTemplate(t) => {
-            let mut out = String::new();
-            for element in t.iter() {
-                match element {
-                    Element::Literal(lit) => out.push_str(lit.value()),
-                    _ => return None,
-                }
-            }
-            Some(out)
-        }
+        Expression::StringTemplate(t) => template_literal(t.iter()),
+        Expression::HeredocTemplate(h) => template_literal(h.template.iter()),
         _ => None,
     }
 }
@@ -142,7 +147,7 @@ pub(crate) fn constant(expr: &Expression) -> Option<Value> {
         Expression::Null(_) => Value::Null,
         Expression::Bool(b) => Value::Bool(*b.value()),
         Expression::Number(n) => Value::Number(n.value().as_f64()?),
-        Expression::String(_) | Expression::StringTemplate(_) => {
+        Expression::String(_) | Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => {
             Value::String(literal_string(expr)?)
         }
         Expression::Parenthesis(p) => constant(p.inner())?,
