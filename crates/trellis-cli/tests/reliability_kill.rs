@@ -120,11 +120,13 @@ fn state_of(dir: &Path, emulator: &Emulator) -> Result<trellis_state::State, Str
     trellis_state::from_json(json).map_err(|e| format!("state pull is not a snapshot: {e}"))
 }
 
+/// Calls the emulator has counted. A failed read fails the trial: counted as 0 it would make
+/// every kill look like one before the first call, and the trial would prove nothing.
 fn total_calls(emulator: &Emulator) -> u64 {
     emulator
         .calls()
         .map(|c| c.values().flat_map(|ops| ops.values()).sum())
-        .unwrap_or(0)
+        .unwrap_or_else(|e| panic!("reading the emulator's call counts: {e}"))
 }
 
 fn run_trial(

@@ -114,10 +114,7 @@ fn plan_takes_the_lock_unless_lock_false() {
     // -lock=false does not take the lock: with the lock held by another process (here
     // util-linux's flock, which does not open the store), plan still runs. (While another
     // trellis has the store itself open, sled refuses a second opener whatever the flag.)
-    if std::process::Command::new("flock")
-        .arg("-V")
-        .output()
-        .is_ok()
+    flock_is_installed();
     {
         let lock = dir.join(".trellis/state.lock");
         std::fs::write(&lock, "").unwrap();
@@ -203,15 +200,13 @@ fn lock_held_by_a_leftover_descriptor_of_a_dead_holder_is_called_stale() {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
         .unwrap_or_default();
-    if host.is_empty()
-        || std::process::Command::new("flock")
-            .arg("-V")
-            .output()
-            .is_err()
-    {
-        // Neither /proc nor util-linux's flock: nothing to simulate the leftover with.
-        return;
-    }
+    // The leftover is simulated with /proc's hostname and util-linux's flock; a machine
+    // without them fails here rather than passing a test that checked nothing.
+    assert!(
+        !host.is_empty(),
+        "this test needs /proc/sys/kernel/hostname to name the lock holder's host"
+    );
+    flock_is_installed();
     // A pid that is certainly not running: a child that has been reaped.
     let mut gone = std::process::Command::new("true").spawn().expect("true");
     let dead_pid = gone.id();
@@ -252,4 +247,16 @@ fn lock_held_by_a_leftover_descriptor_of_a_dead_holder_is_called_stale() {
     dir.run(&["plan"]).ok();
     let _ = leftover.kill();
     let _ = leftover.wait();
+}
+
+/// util-linux's `flock`, which the lock tests hold locks with from outside trellis; a missing
+/// one fails the test with what to install instead of skipping the check.
+fn flock_is_installed() {
+    assert!(
+        std::process::Command::new("flock")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "this test needs util-linux's flock (apt-get install util-linux)"
+    );
 }

@@ -464,15 +464,22 @@ async fn lattice_census(
             id,
             lattice_tags(client, arn).await?,
         ));
-        if let Ok(p) = client
+        // Only "no policy" means no policy: any other read error fails the census, so that a
+        // broken read cannot hide an orphan policy.
+        match client
             .get_auth_policy()
             .resource_identifier(id)
             .send()
             .await
         {
-            if p.policy().is_some() {
+            Ok(p) if p.policy().is_some_and(|p| !p.is_empty()) => {
                 out.push(obj("auth policy", name.clone(), arn, None));
             }
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(format!("auth policy of {id}: {}", err(e))),
         }
         // Associations are listed by the network's owner and attributed to their makers.
         let services = client
@@ -820,9 +827,22 @@ pub fn check_state(
                     .map(str::to_string)
             })
             .collect();
+        // IDs in state may be ARNs or composite, hence containment; an empty ID on either side
+        // would match anything, so it is a problem of its own.
+        if let Some(o) = objects.iter().find(|o| o.id.is_empty()) {
+            problems.push(format!("{type_name}: {} has an empty id", o.name));
+        }
+        if in_state.iter().any(String::is_empty) {
+            problems.push(format!("{type_name}: a state record has an empty id"));
+        }
         let unmatched: Vec<String> = objects
             .iter()
-            .filter(|o| !in_state.iter().any(|s| s.contains(o.id.as_str())))
+            .filter(|o| {
+                o.id.is_empty()
+                    || !in_state
+                        .iter()
+                        .any(|s| !s.is_empty() && s.contains(o.id.as_str()))
+            })
             .map(|o| format!("{} ({})", o.name, o.id))
             .collect();
         if !unmatched.is_empty() || in_state.len() != objects.len() {
