@@ -69,7 +69,10 @@ fn a_deposed_object_is_deleted_after_its_dependents_and_its_replacement_moved() 
     let delete = &ops[op_of(1)];
     assert_eq!(delete.kind, super::OpKind::Delete);
     assert!(delete.waits_for.contains(&op_of(0)), "waits for the create");
-    assert!(delete.waits_for.contains(&op_of(2)), "waits for the dependent");
+    assert!(
+        delete.waits_for.contains(&op_of(2)),
+        "waits for the dependent"
+    );
     // A plain delete of another address waits for neither.
     let plain = vec![
         change("x_tg.tg", Action::Create, &[]),

@@ -27,7 +27,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{is_deposed_key, DeposedObject, Intent, OutputState, ResourceState, State, StateMeta};
+use crate::model::{
+    is_deposed_key, DeposedObject, Intent, OutputState, ResourceState, State, StateMeta,
+};
 use crate::StateError;
 
 /// The snapshot version this trellis writes, and the newest it reads.
@@ -150,7 +152,11 @@ pub fn from_json(text: &str) -> Result<State, StateError> {
                 format!("{address}: deposed key {key:?} is not 8 hex digits"),
             ));
         }
-        if state.deposed.get(&address).is_some_and(|m| m.contains_key(&key)) {
+        if state
+            .deposed
+            .get(&address)
+            .is_some_and(|m| m.contains_key(&key))
+        {
             return Err(StateError::corrupt(
                 what,
                 format!("deposed object {address} {key} twice"),

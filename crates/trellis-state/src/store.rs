@@ -144,7 +144,10 @@ pub enum StateWrite {
     RemoveIntent(Address),
     /// As [`StateStore::put_deposed`].
     PutDeposed(DeposedObject),
-    RemoveDeposed { address: Address, key: String },
+    RemoveDeposed {
+        address: Address,
+        key: String,
+    },
 }
 
 impl StateWrite {
@@ -636,7 +639,10 @@ impl StateStore for SledStore {
                 }
                 StateWrite::RemoveIntent(a) => batch.remove(intent_key(a).as_bytes()),
                 StateWrite::PutDeposed(d) => {
-                    batch.insert(deposed_key(d.address(), &d.key).as_bytes(), encode_record(d));
+                    batch.insert(
+                        deposed_key(d.address(), &d.key).as_bytes(),
+                        encode_record(d),
+                    );
                 }
                 StateWrite::RemoveDeposed { address, key } => {
                     batch.remove(deposed_key(address, key).as_bytes());

@@ -506,7 +506,10 @@ fn replace_all_keeps_and_drops_deposed_objects() {
 fn snapshots_carry_deposed_objects_and_refuse_bad_keys() {
     let mut state = sample_state();
     let plain = to_json(&state);
-    assert!(!plain.contains("deposed"), "no deposed key when there are none");
+    assert!(
+        !plain.contains("deposed"),
+        "no deposed key when there are none"
+    );
     state.insert_deposed(sample_deposed("aws_x.y", "1a2b3c4d"));
     let text = to_json(&state);
     assert_eq!(from_json(&text).unwrap(), state);

@@ -260,7 +260,9 @@ pub(crate) fn headings(change: &Change, drift: bool) -> Vec<String> {
                 lines.push("(depends on a resource or a module with changes pending)".into());
             }
             Reason::DeleteBecauseDeposed { .. } => {
-                lines.push("(left over from a partially-failed replacement of this instance)".into());
+                lines.push(
+                    "(left over from a partially-failed replacement of this instance)".into(),
+                );
             }
             Reason::ReplaceByTriggers { triggers } if !triggers.is_empty() => {
                 lines.push(format!("(triggered by {})", triggers.join(", ")));
