@@ -19,7 +19,7 @@ mod writer;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
@@ -34,7 +34,9 @@ use trellis_provider::{
     CreateRequest, DeleteRequest, ErrorKind, Provider, ProviderError, ReadDataRequest,
     UpdateRequest,
 };
-use trellis_state::{Intent, OutputState, ResourceState, State, StateStore, StateWrite};
+use trellis_state::{
+    DeposedObject, Intent, OutputState, ResourceState, State, StateStore, StateWrite,
+};
 use trellis_types::{Address, Diagnostic, Mode, SourceMap, Value};
 
 /// Receives progress. Called from several tasks; must be cheap.
@@ -172,11 +174,22 @@ fn operations(changes: &[Change]) -> Vec<Op> {
             if let Some(&d) = deletes.get(&user) {
                 ops[op].waits_for.push(d);
             }
-            if change.action == Action::CreateThenDelete {
+            if change.action == Action::CreateThenDelete || change.deposed().is_some() {
                 if let Some(list) = forward.get(&changes[user].address.resource()) {
                     ops[op].waits_for.extend(list.iter().copied());
                 }
             }
+        }
+    }
+    // A deposed object is deleted after the forward operations of its own resource too (a
+    // replacement created in this run, as for the delete half of a create-before-destroy).
+    for (&change_index, &op) in &deletes {
+        let change = &changes[change_index];
+        if change.deposed().is_none() {
+            continue;
+        }
+        if let Some(list) = forward.get(&change.address.resource()) {
+            ops[op].waits_for.extend(list.iter().copied());
         }
     }
     let _ = creates;
@@ -250,6 +263,14 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         counter: AtomicU64::new(0),
         index: trellis_plan::planner::resource_index(&input.config),
         private: recorded_private(&plan, &input.state),
+        deposing: deposing(&plan, &input.state),
+        deposed_taken: input
+            .state
+            .deposed
+            .iter()
+            .map(|(a, by_key)| (a.clone(), by_key.keys().cloned().collect()))
+            .collect(),
+        deposed_keys: Mutex::new(HashMap::new()),
     });
 
     let mut summary = ApplySummary::default();
@@ -452,6 +473,79 @@ struct Shared {
     index: trellis_plan::planner::ResourceIndex,
     /// Provider private data for the changes recorded without a provider call, by address.
     private: HashMap<Address, serde_json::Value>,
+    /// The current objects that create_before_destroy replacements depose, by address.
+    deposing: HashMap<Address, ResourceState>,
+    /// The deposed keys already taken, by address (a new one must differ).
+    deposed_taken: HashMap<Address, BTreeSet<String>>,
+    /// The key each replacement deposed its old object under, once it did.
+    deposed_keys: Mutex<HashMap<Address, String>>,
+}
+
+/// The records that create_before_destroy replacements will depose: the state record of
+/// the old object (under its old address for a move), with the value refresh found and
+/// the replacement's address.
+fn deposing(plan: &Plan, state: &State) -> HashMap<Address, ResourceState> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == Action::CreateThenDelete && c.deposed().is_none())
+        .filter_map(|c| {
+            let at = c.moved_from.as_ref().unwrap_or(&c.address);
+            let mut record = state.resources.get(at)?.clone();
+            record.address = c.address.clone();
+            if let Some(before) = &c.before {
+                record.value = before.clone();
+            }
+            Some((c.address.clone(), record))
+        })
+        .collect()
+}
+
+impl Shared {
+    /// Sets the current object of a create_before_destroy replacement aside as deposed,
+    /// in one atomic write that also forgets it as current (and its old address, for a
+    /// move), before the replacement is created: a kill at any moment leaves the old object
+    /// current or deposed, never forgotten.
+    async fn depose(&self, change: &Change) -> Result<(), String> {
+        let Some(record) = self.deposing.get(&change.address) else {
+            return Ok(());
+        };
+        let taken = self.deposed_taken.get(&change.address);
+        let key = loop {
+            let key = trellis_state::new_deposed_key()
+                .map_err(|e| format!("cannot make a deposed key: {e}"))?;
+            if !taken.is_some_and(|t| t.contains(&key)) {
+                break key;
+            }
+        };
+        let mut writes = vec![
+            StateWrite::PutDeposed(DeposedObject {
+                key: key.clone(),
+                object: record.clone(),
+            }),
+            StateWrite::RemoveResource(change.address.clone()),
+        ];
+        if let Some(old) = &change.moved_from {
+            writes.push(StateWrite::RemoveResource(old.clone()));
+        }
+        self.writer
+            .write(writes)
+            .await
+            .map_err(|e| format!("cannot record state: {e}"))?;
+        self.deposed_keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(change.address.clone(), key);
+        Ok(())
+    }
+
+    /// The key the replacement of `address` deposed its old object under.
+    fn deposed_key(&self, address: &Address) -> Option<String> {
+        self.deposed_keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(address)
+            .cloned()
+    }
 }
 
 /// The private data to record for the changes that apply records without a create or update
@@ -772,6 +866,9 @@ async fn run_inner(
         }
         OpKind::Create => {
             let planned = shared.planned(change, provider.as_ref(), None)?;
+            if change.action == Action::CreateThenDelete {
+                shared.depose(change).await?;
+            }
             let token = shared.token(&change.address);
             let intent = Intent {
                 address: change.address.clone(),
@@ -852,6 +949,26 @@ async fn run_inner(
             // (or the delete half of a delete-then-create replace) removes the old record
             // now. The delete half of a create-before-destroy runs after the create, when the
             // record at the address already holds the new object, so it must keep it.
+            // A deposed object (of an earlier run, or deposed by this replacement's create)
+            // leaves its deposed record.
+            let deposed = match change.deposed() {
+                Some(key) => Some(key.to_string()),
+                None if change.action == Action::CreateThenDelete => {
+                    shared.deposed_key(&change.address)
+                }
+                None => None,
+            };
+            if let Some(key) = deposed {
+                shared
+                    .writer
+                    .write(vec![StateWrite::RemoveDeposed {
+                        address: change.address.clone(),
+                        key,
+                    }])
+                    .await
+                    .map_err(|e| format!("cannot record state: {e}"))?;
+                return Ok((Outcome::Deleted, id_of(&prior)));
+            }
             if change.action == Action::CreateThenDelete {
                 return Ok((Outcome::Deleted, id_of(&prior)));
             }

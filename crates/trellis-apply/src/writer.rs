@@ -137,6 +137,12 @@ mod tests {
         fn put_outputs(&self, _: &BTreeMap<String, OutputState>) -> Result<(), StateError> {
             Ok(())
         }
+        fn put_deposed(&self, _: &trellis_state::DeposedObject) -> Result<(), StateError> {
+            unreachable!("the writer sends batches")
+        }
+        fn remove_deposed(&self, _: &Address, _: &str) -> Result<(), StateError> {
+            unreachable!("the writer sends batches")
+        }
         fn replace_all(&self, _: &State) -> Result<(), StateError> {
             Ok(())
         }

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use trellis_state::{
-    from_json, new_state, to_json, Intent, OutputState, ResourceState, State, StateError,
-    StateMeta, StateStore,
+    from_json, new_state, to_json, DeposedObject, Intent, OutputState, ResourceState, State,
+    StateError, StateMeta, StateStore,
 };
 use trellis_types::Address;
 
@@ -54,6 +54,13 @@ enum Change {
     PutOutputs {
         outputs: BTreeMap<String, OutputState>,
     },
+    PutDeposed {
+        deposed: DeposedObject,
+    },
+    RemoveDeposed {
+        address: Address,
+        key: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +94,8 @@ impl Change {
                 state.intents.remove(&address);
             }
             Change::PutOutputs { outputs } => state.outputs = outputs,
+            Change::PutDeposed { deposed } => state.insert_deposed(deposed),
+            Change::RemoveDeposed { address, key } => state.remove_deposed(&address, &key),
         }
     }
 }
@@ -417,6 +426,19 @@ impl StateStore for S3Store {
     fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError> {
         self.write(Change::PutOutputs {
             outputs: outputs.clone(),
+        })
+    }
+
+    fn put_deposed(&self, deposed: &DeposedObject) -> Result<(), StateError> {
+        self.write(Change::PutDeposed {
+            deposed: deposed.clone(),
+        })
+    }
+
+    fn remove_deposed(&self, address: &Address, key: &str) -> Result<(), StateError> {
+        self.write(Change::RemoveDeposed {
+            address: address.clone(),
+            key: key.to_string(),
         })
     }
 

@@ -118,6 +118,12 @@ impl StateStore for TimedStore {
     fn put_outputs(&self, outputs: &BTreeMap<String, OutputState>) -> Result<(), StateError> {
         self.inner.put_outputs(outputs)
     }
+    fn put_deposed(&self, object: &trellis_state::DeposedObject) -> Result<(), StateError> {
+        self.time(object.address(), || self.inner.put_deposed(object))
+    }
+    fn remove_deposed(&self, address: &Address, key: &str) -> Result<(), StateError> {
+        self.time(address, || self.inner.remove_deposed(address, key))
+    }
     fn write_batch(&self, writes: &[StateWrite]) -> Result<(), StateError> {
         // The batch's cost, shared out evenly over the instances it wrote.
         let start = Instant::now();

@@ -683,9 +683,21 @@ async fn state_command(
         StateCommand::List { filters } => {
             let state = paths.load_or_empty()?;
             let filters = parse_addresses(&filters, "address")?;
-            for a in state.resources.keys() {
+            // Each deposed object is listed after the current object of its address.
+            let mut lines: Vec<(&Address, Option<&str>)> =
+                state.resources.keys().map(|a| (a, None)).collect();
+            lines.extend(
+                state
+                    .deposed_objects()
+                    .map(|d| (d.address(), Some(d.key.as_str()))),
+            );
+            lines.sort();
+            for (a, key) in lines {
                 if filters.is_empty() || filters.iter().any(|f| a.is_within(f)) {
-                    println!("{a}");
+                    match key {
+                        Some(key) => println!("{a} (deposed object {key})"),
+                        None => println!("{a}"),
+                    }
                 }
             }
             Ok(0)
@@ -693,19 +705,37 @@ async fn state_command(
         StateCommand::Show { address } => {
             let state = paths.load_or_empty()?;
             let address = Address::parse(&address).map_err(|e| anyhow!("{e}"))?;
-            let r = state
-                .resources
+            let current = state.resources.get(&address);
+            let deposed: Vec<_> = state
+                .deposed
                 .get(&address)
-                .ok_or_else(|| anyhow!("no instance {address} in the state"))?;
-            println!(
-                "{}",
+                .map(|by_key| by_key.values().collect())
+                .unwrap_or_default();
+            if current.is_none() && deposed.is_empty() {
+                return Err(Failure::Error(anyhow!(
+                    "no instance {address} in the state"
+                )));
+            }
+            let render = |r: &trellis_state::ResourceState| {
                 trellis_views::render_state_resource(
                     &r.address,
                     &r.type_name,
                     &r.value,
-                    &r.sensitive_paths
+                    &r.sensitive_paths,
                 )
-            );
+            };
+            let mut blocks: Vec<String> = current.map(render).into_iter().collect();
+            for d in deposed {
+                // The rendering starts with `# ADDRESS:`; a deposed object names its key.
+                let text = render(&d.object);
+                let body = text.split_once('\n').map_or("", |(_, rest)| rest);
+                blocks.push(format!(
+                    "# {} (deposed object {}):\n# (left over from a partially-failed replacement; the next apply destroys it)\n{body}",
+                    d.address(),
+                    d.key,
+                ));
+            }
+            println!("{}", blocks.join("\n"));
             Ok(0)
         }
         StateCommand::Pull => {

@@ -280,8 +280,17 @@ async fn discover(ui: &Ui, args: &ImportArgs) -> Outcome<i32> {
         })
         .await;
     let _ = providers.close().await;
-    let response = response.map_err(|e| fail(format!("discovery failed: {e}"), None))?;
+    let mut response = response.map_err(|e| fail(format!("discovery failed: {e}"), None))?;
     let elapsed = started.elapsed();
+    // Objects the state already manages, current or deposed (a deposed object is deleted
+    // by the next apply), are not offered for import again.
+    let state = StatePaths::new(&ui.dir, args.state.as_deref()).load_or_empty()?;
+    let managed = managed_ids(&state);
+    let before = response.objects.len();
+    response.objects.retain(|o| {
+        !id_of(&o.value).is_some_and(|id| managed.contains(&(o.type_name.as_str(), id)))
+    });
+    let already = before - response.objects.len();
     let factory_name = trellis_provider::provider_of(&provider_key).to_string();
     let registry = registry();
     let schema = registry
@@ -315,6 +324,9 @@ async fn discover(ui: &Ui, args: &ImportArgs) -> Outcome<i32> {
     for (type_name, n) in &by_type {
         println!("  {n:>5}  {type_name}");
     }
+    if already > 0 {
+        println!("\nAlready in the state, left out: {already}");
+    }
     if !response.skipped.is_empty() {
         println!("\nFound but not imported ({}):", response.skipped.len());
         for s in &response.skipped {
@@ -335,4 +347,55 @@ async fn discover(ui: &Ui, args: &ImportArgs) -> Outcome<i32> {
         generated.resources, generated.imports
     );
     Ok(0)
+}
+
+fn id_of(value: &trellis_types::Value) -> Option<&str> {
+    value.get("id").and_then(trellis_types::Value::as_str)
+}
+
+/// (type, ID) of every object the state manages: current objects and deposed ones.
+fn managed_ids(state: &trellis_state::State) -> std::collections::HashSet<(&str, &str)> {
+    let current = state.resources.values();
+    let deposed = state.deposed_objects().map(|d| &d.object);
+    current
+        .chain(deposed)
+        .filter_map(|r| Some((r.type_name.as_str(), id_of(&r.value)?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod managed_tests {
+    use super::*;
+    use trellis_state::{DeposedObject, ResourceState, State};
+    use trellis_types::{Address, Value};
+
+    fn record(name: &str, id: &str) -> ResourceState {
+        ResourceState {
+            address: Address::managed("aws_vpclattice_target_group", name),
+            type_name: "aws_vpclattice_target_group".to_string(),
+            provider: "aws".to_string(),
+            schema_version: 0,
+            value: Value::Map([("id".to_string(), Value::String(id.to_string()))].into()),
+            sensitive_paths: Vec::new(),
+            dependencies: Vec::new(),
+            create_before_destroy: true,
+            private: None,
+        }
+    }
+
+    #[test]
+    fn deposed_objects_count_as_managed_for_discovery() {
+        let mut state = State::default();
+        let current = record("tg", "tg-new");
+        state.resources.insert(current.address.clone(), current);
+        state.insert_deposed(DeposedObject {
+            key: "1a2b3c4d".to_string(),
+            object: record("tg", "tg-old"),
+        });
+        let ids = managed_ids(&state);
+        assert!(ids.contains(&("aws_vpclattice_target_group", "tg-new")));
+        assert!(ids.contains(&("aws_vpclattice_target_group", "tg-old")));
+        assert!(!ids.contains(&("aws_vpclattice_target_group", "tg-other")));
+        assert!(!ids.contains(&("aws_vpclattice_service", "tg-old")));
+    }
 }

@@ -13,12 +13,12 @@
 //! exist, addresses trellis state already holds) is listed as skipped. The Terraform state
 //! file is only read.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use trellis_provider::ImportRequest;
-use trellis_state::{ResourceState, DEFAULT_BACKUPS_KEPT};
+use trellis_state::{DeposedObject, ResourceState, DEFAULT_BACKUPS_KEPT};
 use trellis_types::{Address, InstanceKey, Mode, ModuleStep};
 
 use crate::commands::configure_providers;
@@ -34,6 +34,10 @@ pub struct TfInstance {
     pub provider: String,
     pub attributes: serde_json::Value,
     pub dependencies: Vec<Address>,
+    /// The deposed key when this is a deposed object of `address` (left by a
+    /// create_before_destroy replacement whose delete did not complete): migrated as a
+    /// deposed object, which the next apply destroys, as Terraform's would.
+    pub deposed: Option<String>,
 }
 
 /// What a Terraform state holds: managed instances, and what cannot be migrated at all.
@@ -123,13 +127,18 @@ pub fn parse_tfstate(text: &str) -> Result<TfState, String> {
                 Some(serde_json::Value::String(s)) => Some(InstanceKey::Str(s.clone())),
                 Some(other) => return Err(format!("{base} has an invalid index_key {other}")),
             };
-            if i.get("deposed").is_some() {
-                out.ignored.push((
-                    base.clone().with_key(key).to_string(),
-                    "a deposed object (left by a failed create_before_destroy)".to_string(),
-                ));
-                continue;
-            }
+            let deposed = match i.get("deposed") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(k)) if trellis_state::is_deposed_key(k) => {
+                    Some(k.clone())
+                }
+                Some(other) => {
+                    return Err(format!(
+                        "{} has an invalid deposed key {other}",
+                        base.clone().with_key(key)
+                    ))
+                }
+            };
             let dependencies = i
                 .get("dependencies")
                 .and_then(serde_json::Value::as_array)
@@ -158,6 +167,7 @@ pub fn parse_tfstate(text: &str) -> Result<TfState, String> {
                 provider: provider.clone(),
                 attributes: i.get("attributes").cloned().unwrap_or_default(),
                 dependencies,
+                deposed,
             });
         }
     }
@@ -212,8 +222,16 @@ pub async fn migrate(
     let keys = wanted.iter().map(|(i, _)| i.provider.clone());
     let providers = configure_providers(&ws, &variables, keys).await?;
     let mut records = Vec::new();
+    let mut deposed = Vec::new();
     for (instance, id) in &wanted {
-        if state.resources.contains_key(&instance.address) {
+        let held = match &instance.deposed {
+            Some(key) => state
+                .deposed
+                .get(&instance.address)
+                .is_some_and(|by_key| by_key.contains_key(key)),
+            None => state.resources.contains_key(&instance.address),
+        };
+        if held {
             skipped.push((
                 instance.address.to_string(),
                 "trellis state already holds this address".to_string(),
@@ -248,7 +266,7 @@ pub async fn migrate(
             ));
             continue;
         };
-        records.push(ResourceState {
+        let record = ResourceState {
             address: instance.address.clone(),
             type_name: instance.type_name.clone(),
             provider: instance.provider.clone(),
@@ -258,22 +276,35 @@ pub async fn migrate(
             dependencies: instance.dependencies.clone(),
             create_before_destroy: false,
             private: None,
-        });
+        };
+        match &instance.deposed {
+            Some(key) => deposed.push(DeposedObject {
+                key: key.clone(),
+                object: record,
+            }),
+            None => records.push(record),
+        }
     }
     let _ = providers.close().await;
-    if !records.is_empty() {
+    if !records.is_empty() || !deposed.is_empty() {
         trellis_state::write_backup(&paths.backups, &state, DEFAULT_BACKUPS_KEPT)?;
         store.begin_write()?;
         for r in &records {
             store.put_resource(r)?;
         }
+        for d in &deposed {
+            store.put_deposed(d)?;
+        }
     }
-    let mut by_address: BTreeMap<String, &ResourceState> = BTreeMap::new();
-    for r in &records {
-        by_address.insert(r.address.to_string(), r);
+    let mut by_address: BTreeSet<String> = records.iter().map(|r| r.address.to_string()).collect();
+    for d in &deposed {
+        by_address.insert(format!("{} (deposed object {})", d.address(), d.key));
     }
-    println!("Migrated {} resource instances from {from}:", records.len());
-    for a in by_address.keys() {
+    println!(
+        "Migrated {} resource instances from {from}:",
+        records.len() + deposed.len()
+    );
+    for a in &by_address {
         println!("  {a}");
     }
     if !skipped.is_empty() {
@@ -330,5 +361,33 @@ mod tests {
             .unwrap_err()
             .contains("version 3"));
         assert!(parse_tfstate("nope").is_err());
+    }
+
+    #[test]
+    fn keeps_terraforms_deposed_objects_and_refuses_bad_keys() {
+        let text = r#"{
+          "version": 4, "terraform_version": "1.7.0", "serial": 3, "lineage": "x", "outputs": {},
+          "resources": [
+            {"mode": "managed", "type": "aws_vpclattice_target_group", "name": "tg",
+             "provider": "provider[\"registry.terraform.io/hashicorp/aws\"]",
+             "instances": [{"schema_version": 0, "attributes": {"id": "tg-new"}},
+                           {"schema_version": 0, "deposed": "1a2b3c4d",
+                            "attributes": {"id": "tg-old"}}]}
+          ]
+        }"#;
+        let tf = parse_tfstate(text).unwrap();
+        assert!(tf.ignored.is_empty(), "{:?}", tf.ignored);
+        assert_eq!(tf.instances.len(), 2);
+        assert_eq!(tf.instances[0].deposed, None);
+        assert_eq!(tf.instances[1].deposed.as_deref(), Some("1a2b3c4d"));
+        assert_eq!(
+            tf.instances[1].address,
+            Address::managed("aws_vpclattice_target_group", "tg")
+        );
+        assert_eq!(tf.instances[1].attributes["id"], "tg-old");
+        let bad = text.replace("1a2b3c4d", "zz");
+        assert!(parse_tfstate(&bad)
+            .unwrap_err()
+            .contains("invalid deposed key"));
     }
 }

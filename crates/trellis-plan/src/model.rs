@@ -63,6 +63,10 @@ pub enum Reason {
     DeleteBecauseDestroy,
     /// A data source whose configuration depends on pending changes.
     ReadBecauseDependencyPending,
+    /// The object is a deposed object of the address (left by a create_before_destroy
+    /// replacement whose delete did not complete); `key` is its deposed key. The change is
+    /// a delete of that object, not of the address's current object.
+    DeleteBecauseDeposed { key: String },
 }
 
 /// The planned change of one resource instance.
@@ -108,6 +112,16 @@ pub struct Change {
 }
 
 impl Change {
+    /// The deposed key when this change deletes a deposed object of its address (then
+    /// it is not the address's current object: `changes` may hold another entry, for the
+    /// current object, at the same address).
+    pub fn deposed(&self) -> Option<&str> {
+        match &self.reason {
+            Some(Reason::DeleteBecauseDeposed { key }) => Some(key),
+            _ => None,
+        }
+    }
+
     /// Whether apply has work to do for this change.
     pub fn has_work(&self) -> bool {
         self.action != Action::NoOp
@@ -155,7 +169,8 @@ pub struct Plan {
     pub options: PlanOptions,
     /// Input variable values (with sensitive marks), so apply evaluates as plan did.
     pub variables: BTreeMap<String, Value>,
-    /// One entry per resource instance, no-ops included, sorted by address.
+    /// One entry per resource instance, no-ops included, sorted by address; after the
+    /// entry of an address come the deletes of its deposed objects, by deposed key.
     pub changes: Vec<Change>,
     /// Differences between state and the real world found by refresh.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

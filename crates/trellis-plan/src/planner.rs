@@ -120,6 +120,8 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
     }
     let mut all: Vec<Change> = changes.into_values().collect();
     all.extend(data_values.into_values());
+    all.extend(deposed_changes(&input));
+    // Stable: an address's current object comes before its deposed ones (in key order).
     all.sort_by(|a, b| a.address.cmp(&b.address));
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -1699,6 +1701,31 @@ impl<'a> Walk<'a> {
             });
         }
     }
+}
+
+/// One delete per deposed object in state, in every plan (a destroy plan too), within the
+/// targets when there are targets. A deposed object that is also the current object of its
+/// address (same ID) is a depose that a store without atomic batches did not finish (its
+/// removal of the current record was lost): it is not deleted, the current record wins.
+fn deposed_changes(input: &PlanInput<'_>) -> Vec<Change> {
+    let id = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
+    let targets = &input.options.targets;
+    let mut out = Vec::new();
+    for deposed in input.state.deposed_objects() {
+        let object = &deposed.object;
+        if !targets.is_empty() && !targets.iter().any(|t| object.address.is_within(t)) {
+            continue;
+        }
+        let current = input.state.resources.get(&object.address);
+        if current.is_some_and(|c| id(&c.value).is_some() && id(&c.value) == id(&object.value)) {
+            continue;
+        }
+        let reason = Reason::DeleteBecauseDeposed {
+            key: deposed.key.clone(),
+        };
+        out.push(delete_change(object, reason, input.providers));
+    }
+    out
 }
 
 fn delete_change(record: &ResourceState, reason: Reason, providers: &Providers) -> Change {

@@ -48,6 +48,12 @@ pub fn new_lineage() -> Result<String, StateError> {
     sys::random_hex(16)
 }
 
+/// A fresh deposed key (8 hex digits, as Terraform's). The caller picks another when the
+/// address already has a deposed object of that key.
+pub fn new_deposed_key() -> Result<String, StateError> {
+    sys::random_hex(4)
+}
+
 /// A fresh, empty state: new lineage, serial 0, this trellis version.
 pub fn new_state() -> Result<State, StateError> {
     Ok(State {

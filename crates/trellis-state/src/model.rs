@@ -17,6 +17,36 @@ pub struct State {
     /// the result is recorded. A non-empty set after a crash is settled by the next run.
     pub intents: BTreeMap<Address, Intent>,
     pub outputs: BTreeMap<String, OutputState>,
+    /// Objects that were the current object of an address until a create_before_destroy
+    /// replacement created a new one, and that are not yet deleted: by address, then by
+    /// deposed key. The next plan destroys each of them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deposed: BTreeMap<Address, BTreeMap<String, DeposedObject>>,
+}
+
+impl State {
+    /// Every deposed object, in address then key order.
+    pub fn deposed_objects(&self) -> impl Iterator<Item = &DeposedObject> {
+        self.deposed.values().flat_map(|by_key| by_key.values())
+    }
+
+    /// Records `object` in the model (as a store does on a put).
+    pub fn insert_deposed(&mut self, object: DeposedObject) {
+        self.deposed
+            .entry(object.object.address.clone())
+            .or_default()
+            .insert(object.key.clone(), object);
+    }
+
+    /// Forgets the deposed object `key` of `address`, if there is one.
+    pub fn remove_deposed(&mut self, address: &Address, key: &str) {
+        if let Some(by_key) = self.deposed.get_mut(address) {
+            by_key.remove(key);
+            if by_key.is_empty() {
+                self.deposed.remove(address);
+            }
+        }
+    }
 }
 
 /// Identity and version of a state.
@@ -56,6 +86,31 @@ pub struct ResourceState {
     /// lets a refresh skip objects that have not changed). Opaque to the engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<serde_json::Value>,
+}
+
+/// An object set aside by a create_before_destroy replacement: it was the current object of
+/// `object.address`, a new object is (or is being) created in its place, and it must still
+/// be deleted. Recorded, in the same atomic write that forgets it as current, before the
+/// replacement is created, so that a kill at any moment leaves the old object either
+/// current or deposed, never forgotten.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeposedObject {
+    /// Eight hex digits, as Terraform's deposed keys: unique among the deposed objects of
+    /// one address.
+    pub key: String,
+    /// The object as it was last seen when it was current.
+    pub object: ResourceState,
+}
+
+impl DeposedObject {
+    pub fn address(&self) -> &Address {
+        &self.object.address
+    }
+}
+
+/// Whether `key` has the form of a deposed key: eight lowercase hex digits.
+pub fn is_deposed_key(key: &str) -> bool {
+    key.len() == 8 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A create that was about to be sent to a provider.

@@ -11,7 +11,7 @@
 //! The version byte comes first so that a reader knows how to decode the body before it
 //! parses it, and so that the current version is parsed straight into the model without an
 //! intermediate JSON tree. Version 1 bodies are the serde JSON form of the model types
-//! ([`StateMeta`], [`ResourceState`], [`Intent`], and a map of [`OutputState`] for the
+//! ([`StateMeta`], [`ResourceState`], [`Intent`], [`DeposedObject`], and a map of [`OutputState`] for the
 //! outputs record). The fixtures under `testdata/state/` pin that form: a change to the
 //! model that changes the bytes fails their round-trip test.
 //!
@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::model::{Intent, OutputState, ResourceState, StateMeta};
+use crate::model::{DeposedObject, Intent, OutputState, ResourceState, StateMeta};
 use crate::StateError;
 
 /// The version this trellis writes, and the newest it reads.
@@ -46,6 +46,8 @@ pub enum RecordKind {
     Intent,
     /// The `outputs` key.
     Outputs,
+    /// A `d/<deposed key>/<address>` key.
+    Deposed,
 }
 
 impl RecordKind {
@@ -55,6 +57,7 @@ impl RecordKind {
             RecordKind::Resource => "resource record",
             RecordKind::Intent => "intent record",
             RecordKind::Outputs => "outputs record",
+            RecordKind::Deposed => "deposed record",
         }
     }
 }
@@ -72,6 +75,9 @@ impl Record for ResourceState {
 }
 impl Record for Intent {
     const KIND: RecordKind = RecordKind::Intent;
+}
+impl Record for DeposedObject {
+    const KIND: RecordKind = RecordKind::Deposed;
 }
 impl Record for BTreeMap<String, OutputState> {
     const KIND: RecordKind = RecordKind::Outputs;

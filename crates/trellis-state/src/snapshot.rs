@@ -12,9 +12,13 @@
 //!   "trellis_version": "0.1.0",
 //!   "resources": [ { "address": "aws_x.y", … } ],
 //!   "intents": [],
-//!   "outputs": { "name": { "value": …, "sensitive": false } }
+//!   "outputs": { "name": { "value": …, "sensitive": false } },
+//!   "deposed": [ { "key": "1a2b3c4d", "object": { "address": "aws_x.y", … } } ]
 //! }
 //! ```
+//!
+//! `deposed` is left out when there are none, so a state without deposed objects has the
+//! same snapshot as before deposed objects existed.
 //!
 //! A snapshot holds every value in the clear, sensitive ones included: treat it as a secret
 //! (backups are written owner-only).
@@ -23,7 +27,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Intent, OutputState, ResourceState, State, StateMeta};
+use crate::model::{
+    is_deposed_key, DeposedObject, Intent, OutputState, ResourceState, State, StateMeta,
+};
 use crate::StateError;
 
 /// The snapshot version this trellis writes, and the newest it reads.
@@ -38,6 +44,8 @@ struct SnapshotOut<'a> {
     resources: Vec<&'a ResourceState>,
     intents: Vec<&'a Intent>,
     outputs: &'a BTreeMap<String, OutputState>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    deposed: Vec<&'a DeposedObject>,
 }
 
 #[derive(Deserialize)]
@@ -55,6 +63,8 @@ struct SnapshotIn {
     intents: Vec<Intent>,
     #[serde(default)]
     outputs: BTreeMap<String, OutputState>,
+    #[serde(default)]
+    deposed: Vec<DeposedObject>,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +85,7 @@ pub fn to_json(state: &State) -> String {
         resources: state.resources.values().collect(),
         intents: state.intents.values().collect(),
         outputs: &state.outputs,
+        deposed: state.deposed_objects().collect(),
     };
     // Cannot fail: every map is keyed by strings.
     let mut text = serde_json::to_string_pretty(&out).expect("state serializes to JSON");
@@ -122,7 +133,7 @@ pub fn from_json(text: &str) -> Result<State, StateError> {
             return Err(StateError::corrupt(what, format!("intent {address} twice")));
         }
     }
-    Ok(State {
+    let mut state = State {
         meta: StateMeta {
             lineage: snapshot.lineage,
             serial: snapshot.serial,
@@ -131,5 +142,27 @@ pub fn from_json(text: &str) -> Result<State, StateError> {
         resources,
         intents,
         outputs: snapshot.outputs,
-    })
+        deposed: BTreeMap::new(),
+    };
+    for object in snapshot.deposed {
+        let (address, key) = (object.address().clone(), object.key.clone());
+        if !is_deposed_key(&key) {
+            return Err(StateError::corrupt(
+                what,
+                format!("{address}: deposed key {key:?} is not 8 hex digits"),
+            ));
+        }
+        if state
+            .deposed
+            .get(&address)
+            .is_some_and(|m| m.contains_key(&key))
+        {
+            return Err(StateError::corrupt(
+                what,
+                format!("deposed object {address} {key} twice"),
+            ));
+        }
+        state.insert_deposed(object);
+    }
+    Ok(state)
 }

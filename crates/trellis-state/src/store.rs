@@ -10,6 +10,7 @@
 //! | `outputs`        | all outputs, a map of name to [`OutputState`]     |
 //! | `r/<address>`    | one [`ResourceState`] per resource instance       |
 //! | `i/<address>`    | one [`Intent`] per create in flight               |
+//! | `d/<key>/<address>` | one [`DeposedObject`] per deposed object       |
 //! | `seq`            | the number of the last flush, 8 bytes big-endian  |
 //!
 //! Every value but `seq` is a versioned record (see [`crate::record`]: a version byte, then
@@ -46,7 +47,9 @@ use std::time::{Duration, Instant};
 use trellis_types::Address;
 
 use crate::mark::{Found, Mark};
-use crate::model::{Intent, OutputState, ResourceState, State, StateMeta};
+use crate::model::{
+    is_deposed_key, DeposedObject, Intent, OutputState, ResourceState, State, StateMeta,
+};
 use crate::record::{decode_named, encode_record, Record};
 use crate::sys;
 use crate::StateError;
@@ -55,6 +58,9 @@ const META_KEY: &str = "meta";
 const OUTPUTS_KEY: &str = "outputs";
 const RESOURCE_PREFIX: &str = "r/";
 const INTENT_PREFIX: &str = "i/";
+/// Deposed objects: `d/<key>/<address>`. The key (fixed length) comes first because an
+/// address may itself hold a `/` (in an instance key).
+const DEPOSED_PREFIX: &str = "d/";
 const SEQ_KEY: &str = "seq";
 
 /// A store the executor writes through as each change completes.
@@ -91,6 +97,11 @@ pub trait StateStore: Send + Sync {
     fn put_intent(&self, intent: &Intent) -> Result<(), StateError>;
     /// Forgets an intent once its outcome is recorded; absent addresses are not an error.
     fn remove_intent(&self, address: &Address) -> Result<(), StateError>;
+    /// Records a deposed object, replacing any at the same address and key. Deposing the
+    /// current object is `[PutDeposed, RemoveResource]` in one [`StateStore::write_batch`].
+    fn put_deposed(&self, object: &DeposedObject) -> Result<(), StateError>;
+    /// Forgets a deposed object once it is deleted; absent ones are not an error.
+    fn remove_deposed(&self, address: &Address, key: &str) -> Result<(), StateError>;
     /// Applies several writes, in order, as one atomic write that is durable when the call
     /// returns. The executor sends every write through here, grouping the writes of
     /// operations that complete together, so a store should make a batch cost one flush;
@@ -102,6 +113,8 @@ pub trait StateStore: Send + Sync {
                 StateWrite::RemoveResource(a) => self.remove_resource(a)?,
                 StateWrite::PutIntent(i) => self.put_intent(i)?,
                 StateWrite::RemoveIntent(a) => self.remove_intent(a)?,
+                StateWrite::PutDeposed(d) => self.put_deposed(d)?,
+                StateWrite::RemoveDeposed { address, key } => self.remove_deposed(address, key)?,
             }
         }
         Ok(())
@@ -129,6 +142,12 @@ pub enum StateWrite {
     RemoveResource(Address),
     PutIntent(Intent),
     RemoveIntent(Address),
+    /// As [`StateStore::put_deposed`].
+    PutDeposed(DeposedObject),
+    RemoveDeposed {
+        address: Address,
+        key: String,
+    },
 }
 
 impl StateWrite {
@@ -137,7 +156,10 @@ impl StateWrite {
         match self {
             StateWrite::PutResource(r) => &r.address,
             StateWrite::PutIntent(i) => &i.address,
-            StateWrite::RemoveResource(a) | StateWrite::RemoveIntent(a) => a,
+            StateWrite::PutDeposed(d) => d.address(),
+            StateWrite::RemoveResource(a)
+            | StateWrite::RemoveIntent(a)
+            | StateWrite::RemoveDeposed { address: a, .. } => a,
         }
     }
 }
@@ -520,18 +542,37 @@ fn intent_key(address: &Address) -> String {
     format!("{INTENT_PREFIX}{address}")
 }
 
+fn deposed_key(address: &Address, key: &str) -> String {
+    format!("{DEPOSED_PREFIX}{key}/{address}")
+}
+
 impl StateStore for SledStore {
     fn load(&self) -> Result<State, StateError> {
         let meta = self.meta()?;
         let resources = self.scan(RESOURCE_PREFIX, |r: &ResourceState| &r.address)?;
         let intents = self.scan(INTENT_PREFIX, |i: &Intent| &i.address)?;
         let outputs = self.get(OUTPUTS_KEY)?.unwrap_or_default();
-        Ok(State {
+        let mut state = State {
             meta,
             resources,
             intents,
             outputs,
-        })
+            deposed: BTreeMap::new(),
+        };
+        for item in self.db.scan_prefix(DEPOSED_PREFIX) {
+            let (key, bytes) = item.map_err(|e| self.sled_err(e))?;
+            let key = String::from_utf8_lossy(&key).into_owned();
+            let what = self.what(&key);
+            let object: DeposedObject = decode_named(&what, &bytes)?;
+            if key != deposed_key(object.address(), &object.key) || !is_deposed_key(&object.key) {
+                return Err(StateError::corrupt(
+                    what,
+                    format!("record is for {} deposed {}", object.address(), object.key),
+                ));
+            }
+            state.insert_deposed(object);
+        }
+        Ok(state)
     }
 
     fn meta(&self) -> Result<StateMeta, StateError> {
@@ -576,6 +617,14 @@ impl StateStore for SledStore {
         self.put(OUTPUTS_KEY, outputs)
     }
 
+    fn put_deposed(&self, object: &DeposedObject) -> Result<(), StateError> {
+        self.put(&deposed_key(object.address(), &object.key), object)
+    }
+
+    fn remove_deposed(&self, address: &Address, key: &str) -> Result<(), StateError> {
+        self.remove(&deposed_key(address, key))
+    }
+
     fn write_batch(&self, writes: &[StateWrite]) -> Result<(), StateError> {
         let mut batch = sled::Batch::default();
         for write in writes {
@@ -589,6 +638,15 @@ impl StateStore for SledStore {
                     batch.insert(intent_key(&i.address).as_bytes(), encode_record(i));
                 }
                 StateWrite::RemoveIntent(a) => batch.remove(intent_key(a).as_bytes()),
+                StateWrite::PutDeposed(d) => {
+                    batch.insert(
+                        deposed_key(d.address(), &d.key).as_bytes(),
+                        encode_record(d),
+                    );
+                }
+                StateWrite::RemoveDeposed { address, key } => {
+                    batch.remove(deposed_key(address, key).as_bytes());
+                }
             }
         }
         self.db.apply_batch(batch).map_err(|e| self.sled_err(e))?;
@@ -610,7 +668,12 @@ impl StateStore for SledStore {
             batch.insert(key.as_bytes(), encode_record(intent));
             keep.insert(key);
         }
-        for prefix in [RESOURCE_PREFIX, INTENT_PREFIX] {
+        for object in state.deposed_objects() {
+            let key = deposed_key(object.address(), &object.key);
+            batch.insert(key.as_bytes(), encode_record(object));
+            keep.insert(key);
+        }
+        for prefix in [RESOURCE_PREFIX, INTENT_PREFIX, DEPOSED_PREFIX] {
             for key in self.db.scan_prefix(prefix).keys() {
                 let key = key.map_err(|e| self.sled_err(e))?;
                 if !keep.contains(String::from_utf8_lossy(&key).as_ref()) {

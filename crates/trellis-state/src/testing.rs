@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use trellis_types::{Address, Path, Value};
 
-use crate::model::{Intent, OutputState, ResourceState, State, StateMeta};
+use crate::model::{DeposedObject, Intent, OutputState, ResourceState, State, StateMeta};
 
 pub(crate) fn address(text: &str) -> Address {
     Address::parse(text).unwrap()
@@ -119,5 +119,14 @@ pub(crate) fn sample_state() -> State {
         resources,
         intents,
         outputs: sample_outputs(),
+        deposed: Default::default(),
+    }
+}
+
+/// A deposed object of `addr` under `key` (the sample resource of that address).
+pub(crate) fn sample_deposed(addr: &str, key: &str) -> DeposedObject {
+    DeposedObject {
+        key: key.to_string(),
+        object: sample_resource(addr),
     }
 }

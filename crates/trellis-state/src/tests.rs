@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::testing::{address, sample_intent, sample_outputs, sample_resource, sample_state};
+use crate::testing::{
+    address, sample_deposed, sample_intent, sample_outputs, sample_resource, sample_state,
+};
 use crate::*;
 
 fn mode(path: &Path) -> u32 {
@@ -413,6 +415,115 @@ fn record_fixtures_decode_and_encode_identically() {
         &sample_intent("aws_vpclattice_service.payments"),
     );
     check_record_fixture("outputs-v1.record", &sample_outputs());
+    check_record_fixture(
+        "deposed-v1.record",
+        &sample_deposed(
+            "module.net[\"eu\"].aws_vpclattice_target_group.tg[\"a/b\"]",
+            "1a2b3c4d",
+        ),
+    );
+}
+
+// ---------------------------------------------------------------- deposed objects
+
+#[test]
+fn deposing_moves_the_current_object_aside_in_one_write_and_survives_reopen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = state_dir(&tmp);
+    // An instance key with a slash: the deposed key goes first in the sled key.
+    let addr = "aws_vpclattice_target_group.tg[\"a/b\"]";
+    let old = sample_resource(addr);
+    let deposed = DeposedObject {
+        key: "1a2b3c4d".to_string(),
+        object: old.clone(),
+    };
+    {
+        let store = SledStore::open(&dir).unwrap();
+        store.begin_write().unwrap();
+        store.put_resource(&old).unwrap();
+        store
+            .write_batch(&[
+                StateWrite::PutDeposed(deposed.clone()),
+                StateWrite::RemoveResource(old.address.clone()),
+            ])
+            .unwrap();
+        let state = store.load().unwrap();
+        assert!(state.resources.is_empty());
+        assert_eq!(state.deposed_objects().collect::<Vec<_>>(), [&deposed]);
+    }
+    let store = SledStore::open(&dir).unwrap();
+    let mut state = store.load().unwrap();
+    assert_eq!(state.deposed[&old.address]["1a2b3c4d"], deposed);
+    // A second deposed object of the same address is kept beside the first.
+    let second = sample_deposed(addr, "00ff00ff");
+    store.put_deposed(&second).unwrap();
+    state.insert_deposed(second.clone());
+    assert_eq!(store.load().unwrap(), state);
+    store
+        .write_batch(&[StateWrite::RemoveDeposed {
+            address: old.address.clone(),
+            key: "1a2b3c4d".to_string(),
+        }])
+        .unwrap();
+    state.remove_deposed(&old.address, "1a2b3c4d");
+    assert_eq!(store.load().unwrap(), state);
+    store.remove_deposed(&old.address, "00ff00ff").unwrap();
+    assert!(store.load().unwrap().deposed.is_empty());
+    // Absent ones are not an error.
+    store.remove_deposed(&old.address, "00ff00ff").unwrap();
+}
+
+#[test]
+fn deposed_records_are_checked_against_their_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = state_dir(&tmp);
+    let store = SledStore::open(&dir).unwrap();
+    let deposed = sample_deposed("aws_x.y", "1a2b3c4d");
+    store
+        .db_for_tests()
+        .insert("d/99999999/aws_x.y", encode_record(&deposed))
+        .unwrap();
+    let err = store.load().unwrap_err();
+    assert!(matches!(err, StateError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("d/99999999/aws_x.y"), "{err}");
+}
+
+#[test]
+fn replace_all_keeps_and_drops_deposed_objects() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SledStore::open(&state_dir(&tmp)).unwrap();
+    store
+        .put_deposed(&sample_deposed("aws_x.gone", "0000000a"))
+        .unwrap();
+    let mut state = sample_state();
+    state.meta = store.meta().unwrap();
+    state.insert_deposed(sample_deposed("aws_x.kept", "0000000b"));
+    store.replace_all(&state).unwrap();
+    assert_eq!(store.load().unwrap(), state);
+}
+
+#[test]
+fn snapshots_carry_deposed_objects_and_refuse_bad_keys() {
+    let mut state = sample_state();
+    let plain = to_json(&state);
+    assert!(
+        !plain.contains("deposed"),
+        "no deposed key when there are none"
+    );
+    state.insert_deposed(sample_deposed("aws_x.y", "1a2b3c4d"));
+    let text = to_json(&state);
+    assert_eq!(from_json(&text).unwrap(), state);
+    let bad = text.replace("1a2b3c4d", "xyz");
+    let err = from_json(&bad).unwrap_err();
+    assert!(err.to_string().contains("deposed key"), "{err}");
+}
+
+#[test]
+fn new_deposed_keys_have_terraforms_form() {
+    let key = crate::new_deposed_key().unwrap();
+    assert!(crate::is_deposed_key(&key), "{key}");
+    assert!(!crate::is_deposed_key("1A2B3C4D"));
+    assert!(!crate::is_deposed_key("1a2b3c4"));
 }
 
 // ---------------------------------------------------------------- snapshots

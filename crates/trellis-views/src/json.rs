@@ -132,6 +132,10 @@ fn resource_change(change: &Change) -> Json {
     if let Some(from) = &change.moved_from {
         obj.insert("previous_address".into(), json!(from.to_string()));
     }
+    // As Terraform: a deposed object's entry names its key and gives no action_reason.
+    if let Some(key) = change.deposed() {
+        obj.insert("deposed".into(), json!(key));
+    }
     let before = match change.action {
         Action::Create | Action::Read => None,
         _ => change.before.as_ref(),
@@ -203,7 +207,7 @@ fn action_reason(reason: &Reason) -> Option<&'static str> {
         Reason::DeleteBecauseEachKey => "delete_because_each_key",
         Reason::DeleteBecauseNoModule => "delete_because_no_module",
         Reason::ReadBecauseDependencyPending => "read_because_dependency_pending",
-        Reason::DeleteBecauseDestroy => return None,
+        Reason::DeleteBecauseDestroy | Reason::DeleteBecauseDeposed { .. } => return None,
     })
 }
 

@@ -445,6 +445,9 @@ fn reason_text(c: &Change) -> Option<String> {
         Reason::DeleteBecauseEachKey => "key not in for_each".to_string(),
         Reason::DeleteBecauseNoModule => "module instance not in configuration".to_string(),
         Reason::DeleteBecauseDestroy => "destroy requested".to_string(),
+        Reason::DeleteBecauseDeposed { key } => {
+            format!("deposed object `{key}`, left over from a partially-failed replacement")
+        }
         Reason::ReadBecauseDependencyPending => return None,
     })
 }

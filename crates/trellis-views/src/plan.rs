@@ -182,7 +182,10 @@ fn sym_width(sym: Sym) -> usize {
 
 /// The comment lines above a resource block, without the leading `  # `.
 pub(crate) fn headings(change: &Change, drift: bool) -> Vec<String> {
-    let addr = change.address.to_string();
+    let addr = match change.deposed() {
+        Some(key) => format!("{} (deposed object {key})", change.address),
+        None => change.address.to_string(),
+    };
     let mut lines = Vec::new();
     if drift {
         lines.push(match change.action {
@@ -255,6 +258,11 @@ pub(crate) fn headings(change: &Change, drift: bool) -> Vec<String> {
             }
             Reason::ReadBecauseDependencyPending => {
                 lines.push("(depends on a resource or a module with changes pending)".into());
+            }
+            Reason::DeleteBecauseDeposed { .. } => {
+                lines.push(
+                    "(left over from a partially-failed replacement of this instance)".into(),
+                );
             }
             Reason::ReplaceByTriggers { triggers } if !triggers.is_empty() => {
                 lines.push(format!("(triggered by {})", triggers.join(", ")));
