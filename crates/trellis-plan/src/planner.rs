@@ -238,6 +238,10 @@ fn check_schema_names(
             diags,
         );
     }
+    // Types no provider serves are said once per type, at its first use, with the other uses
+    // listed: a configuration written for providers trellis lacks would otherwise bury the
+    // reader in one error per block.
+    let mut unknown: Vec<(bool, &str, Vec<&trellis_config::Resource>)> = Vec::new();
     for r in config
         .all_modules()
         .into_iter()
@@ -257,19 +261,67 @@ fn check_schema_names(
                 );
                 check_body(&r.body, &schema.block, file, META_ARGUMENTS, &what, diags);
             }
-            None => {
-                let kinds = if data { "data source" } else { "resource type" };
-                let mut d = Diagnostic::error(format!("unknown {kinds} {:?}", r.type_name))
-                    .with_span(Some(r.type_span.clone()));
-                if let Some(best) =
-                    crate::graph::closest(&r.type_name, registry.type_names(data).into_iter())
-                {
-                    d = d.with_detail(format!("did you mean {best:?}?"));
-                }
-                diags.push(d);
-            }
+            None => match unknown
+                .iter_mut()
+                .find(|(d, t, _)| *d == data && *t == r.type_name)
+            {
+                Some((_, _, uses)) => uses.push(r),
+                None => unknown.push((data, &r.type_name, vec![r])),
+            },
         }
     }
+    for (data, type_name, uses) in unknown {
+        diags.push(unknown_type(data, type_name, &uses, registry));
+    }
+}
+
+/// The one diagnostic for a resource or data source type that no provider serves, at its
+/// first use: what the type's provider is, what to do, and where else the type is used.
+fn unknown_type(
+    data: bool,
+    type_name: &str,
+    uses: &[&trellis_config::Resource],
+    registry: &trellis_provider::Registry,
+) -> Diagnostic {
+    let kinds = if data { "data source" } else { "resource type" };
+    // As in Terraform, a type's provider is the part of its name before the first `_`.
+    let provider = type_name.split('_').next().unwrap_or(type_name);
+    let mut detail = Vec::new();
+    if registry.get(provider).is_none() {
+        let served: Vec<&str> = registry.names().collect();
+        detail.push(format!(
+            "trellis has no provider {provider:?} (it serves {}); types of other providers \
+             cannot be planned until the provider plugin bridge lands",
+            served.join(", ")
+        ));
+    } else {
+        // Only a near miss is a typo: `aws_ecs_service` is not a misspelt
+        // `aws_vpclattice_service`, though the two read alike to Jaro-Winkler.
+        let typo = crate::graph::closest(type_name, registry.type_names(data).into_iter())
+            .filter(|best| strsim::levenshtein(type_name, best) <= (type_name.len() / 10).max(2));
+        match typo {
+            Some(best) => detail.push(format!("did you mean {best:?}?")),
+            None => detail.push(format!(
+                "trellis's {provider} provider does not serve this {kinds}; docs/resources/ and \
+                 docs/data-sources.md list the types it serves"
+            )),
+        }
+    }
+    if uses.len() > 1 {
+        let others: Vec<String> = uses[1..]
+            .iter()
+            .map(|r| format!("{}:{}", r.type_span.file, r.type_span.line))
+            .collect();
+        detail.push(format!(
+            "{} more {} of this type: {}",
+            others.len(),
+            if others.len() == 1 { "block" } else { "blocks" },
+            others.join(", ")
+        ));
+    }
+    Diagnostic::error(format!("unknown {kinds} {type_name:?}"))
+        .with_span(Some(uses[0].type_span.clone()))
+        .with_detail(detail.join("\n"))
 }
 
 /// Looks up creates whose outcome an earlier run lost; found objects join the prior state.
