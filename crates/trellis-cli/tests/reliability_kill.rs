@@ -21,40 +21,18 @@
 #![allow(clippy::print_stderr)]
 
 mod mesh;
+mod trials;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use trellis_emulator::Emulator;
+use trials::{env_u64, Rng};
 
 /// Services added to the seed mesh's two; seven resources each. With the example's 44
 /// resources that makes 100.
 const EXTRA_SERVICES: usize = 8;
-
-/// splitmix64: a small seeded generator, so that a seed names a run exactly.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn trellis(dir: &Path, emulator: &Emulator, args: &[&str]) -> Command {
     // `TRELLIS_KILL_BIN` runs another build (a copy, so that rebuilding during a long run

@@ -16,35 +16,17 @@
 #![allow(clippy::print_stderr)]
 
 mod common;
+mod trials;
 
 use std::collections::BTreeMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::Dir;
+use trials::{env_u64, Rng};
 
 const THINGS: usize = 10;
 const LATENCY_MS: u64 = 20;
-
-/// splitmix64, so that a seed names a run exactly.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Ten replaceable things of generation `generation` (their names change with it, which
 /// forces a replacement), each used by a dependent that follows it to the new object.
@@ -142,7 +124,7 @@ fn killed_create_before_destroy_replacements_converge_without_duplicates_or_orph
     for trial in 0..trials {
         let generation = trial + 2;
         dir.write("main.tf", &config(generation));
-        let kill_ms = rng.next() % window.max(1);
+        let kill_ms = rng.below(window);
         let mut child = dir
             .command(&["apply", "-auto-approve"])
             .stdout(Stdio::null())
