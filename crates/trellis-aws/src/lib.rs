@@ -18,6 +18,7 @@ mod discover;
 mod ec2;
 mod error;
 mod mesh;
+mod once;
 mod ram;
 mod refresh;
 mod resources;
