@@ -25,6 +25,7 @@ mod resources;
 mod route53;
 mod schema;
 mod sdkconv;
+mod tagging;
 mod validate;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -133,6 +134,13 @@ impl ProviderFactory for AwsFactory {
             }
             aws_sdk_vpclattice::Client::from_conf(b.build())
         };
+        let tagging = {
+            let mut b = aws_sdk_resourcegroupstagging::config::Builder::from(&sdk_config);
+            if let Some(url) = s(&endpoints, "resourcegroupstaggingapi") {
+                b = b.endpoint_url(url);
+            }
+            aws_sdk_resourcegroupstagging::Client::from_conf(b.build())
+        };
         let sts = {
             let mut b = aws_sdk_sts::config::Builder::from(&sdk_config);
             if let Some(url) = s(&endpoints, "sts") {
@@ -146,6 +154,7 @@ impl ProviderFactory for AwsFactory {
         let lattice = AwsProvider {
             inner: Arc::new(Inner {
                 lattice,
+                tagging,
                 sts,
                 region,
                 default_tags,
@@ -161,6 +170,8 @@ impl ProviderFactory for AwsFactory {
 
 struct Inner {
     lattice: aws_sdk_vpclattice::Client,
+    /// Bulk tag reads for refresh (see [`tagging`]).
+    tagging: aws_sdk_resourcegroupstagging::Client,
     sts: aws_sdk_sts::Client,
     region: String,
     default_tags: BTreeMap<String, String>,
@@ -347,7 +358,8 @@ fn has_tags(type_name: &str) -> bool {
 }
 
 /// The current value with what the API does not return carried over from `reference` (the
-/// prior state or the planned value): tags (refresh does not read them, to stay cheap),
+/// prior state or the planned value): tags (refresh reads them in bulk afterwards, see
+/// [`tagging`]),
 /// timeouts, and the caller's spelling of identifiers and JSON documents where they mean the
 /// same as what AWS returned.
 fn carry_over(type_name: &str, mut current: Value, reference: &Value) -> Value {

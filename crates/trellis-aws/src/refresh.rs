@@ -12,7 +12,8 @@
 //!
 //! The trust placed in `lastUpdatedAt` is the price of the saving: a change that AWS made
 //! without moving the stamp would go unseen until a full read (`trellis plan -refresh=full`,
-//! or any change to the object). Tags are not read by refresh at all (see `carry_over`).
+//! or any change to the object). Tags do not rest on the stamp: they are read in bulk, up to
+//! 100 objects a call, alongside the lists (see [`crate::tagging`]).
 //!
 //! Lists never make a refresh more expensive than reading each object: a group of one object
 //! is read directly, and an account-wide list stops after as many pages as it has objects
@@ -30,7 +31,7 @@ use crate::convert::{block, s, short_id};
 use crate::error::{is_not_found, sdk};
 use crate::resources::*;
 use crate::sdkconv::dns_from_sdk;
-use crate::{carry_over, convert, Inner};
+use crate::{carry_over, convert, has_tags, tagging, Inner};
 
 /// Concurrent calls of one refresh.
 const CONCURRENCY: usize = 16;
@@ -132,6 +133,28 @@ pub(crate) async fn read(
     }
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
 
+    // Tags of the account's own taggable objects, in bulk, while the lists run.
+    let account = inner.identity().await.ok().map(|(a, _, _)| a.clone());
+    let tagged: Vec<(usize, String)> = match &account {
+        Some(account) => items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| has_tags(&item.type_name))
+            .filter_map(|(i, item)| tagging::own_arn(&item.prior, account).map(|a| (i, a)))
+            .collect(),
+        None => Vec::new(),
+    };
+    let tags = {
+        let client = inner.tagging.clone();
+        let arns: Vec<String> = tagged.iter().map(|(_, arn)| arn.clone()).collect();
+        tokio::spawn(async move {
+            if arns.is_empty() {
+                return Ok(None);
+            }
+            tagging::tags_of(&client, &arns).await
+        })
+    };
+
     // Lists, all at once: every scope with more than one object, and each target group.
     let mut lists = tokio::task::JoinSet::new();
     for (scope, indices) in scopes {
@@ -223,6 +246,15 @@ pub(crate) async fn read(
     while let Some(joined) = reads.join_next().await {
         let (i, result) = joined.map_err(task_failed)?;
         out[i] = result?;
+    }
+    if let Some(remote) = tags.await.map_err(task_failed)?? {
+        let none = BTreeMap::new();
+        for (i, arn) in tagged {
+            if let Some(object) = out[i].as_mut() {
+                let found = remote.get(&arn).unwrap_or(&none);
+                tagging::refresh_tags(object, &items[i].prior, found, &inner.default_tags);
+            }
+        }
     }
     Ok(out)
 }
