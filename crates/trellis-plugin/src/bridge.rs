@@ -1,0 +1,1 @@
+pub struct PluginFactory; pub struct PluginProvider;
