@@ -344,6 +344,14 @@ impl ProviderFactory for PluginFactory {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+        Ok(self.configure_plugin(request).await?)
+    }
+}
+
+impl PluginFactory {
+    /// [`ProviderFactory::configure`] with the concrete type: starts the process for this
+    /// provider configuration, validates and configures it.
+    pub async fn configure_plugin(&self, request: ConfigureRequest) -> Result<Arc<PluginProvider>, ProviderError> {
         let config = dynamic(&request.config.strip_marks(), &self.schema.provider_type)?;
         let spec = self.spec.clone();
         let plugin = self

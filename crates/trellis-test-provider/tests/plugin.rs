@@ -4,7 +4,7 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use trellis_plugin::{PluginFactory, PluginSpec};
+use trellis_plugin::{PluginFactory, PluginProvider, PluginSpec};
 use trellis_provider::{
     ApplyChangeRequest, AttrType, ConfigureRequest, ImportRequest, PlanResourceRequest, Provider,
     ProviderFactory, ReadDataRequest, ReadItem, ReadRequest, UpgradeStateRequest, ValidateRequest,
@@ -41,8 +41,12 @@ fn fixture(protocol: u32, extra: &[&str]) -> Fixture {
 
 impl Fixture {
     async fn configure(&self) -> Arc<dyn Provider> {
+        self.configure_plugin().await
+    }
+
+    async fn configure_plugin(&self) -> Arc<PluginProvider> {
         self.factory
-            .configure(ConfigureRequest {
+            .configure_plugin(ConfigureRequest {
                 key: "tptest".into(),
                 config: Value::object([
                     ("prefix", Value::string("t")),
@@ -271,4 +275,298 @@ async fn lifecycle_v5() {
 #[tokio::test(flavor = "multi_thread")]
 async fn lifecycle_v6() {
     lifecycle(6).await;
+}
+
+async fn import_and_data_source(protocol: u32) {
+    let f = fixture(protocol, &[]);
+    let provider = f.configure().await;
+    let config = thing("gamma", 1.0);
+    let planned = plan(&provider, "tptest_thing", None, config.clone(), None).await;
+    let created = apply(&provider, "tptest_thing", None, &planned, config).await;
+    let id = get(created.state.as_ref().unwrap(), "id").as_str().unwrap().to_string();
+
+    // Import: ImportResourceState gives the ID, ReadResource the rest, with the private
+    // data the import made.
+    let imported = provider
+        .import_object(ImportRequest {
+            type_name: "tptest_thing".into(),
+            id: id.clone(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(get(&imported.value, "name"), &Value::string("gamma"));
+    assert_eq!(get(&imported.value, "fingerprint"), &Value::string("fp-1"));
+    assert_eq!(revision(&imported.private), 100);
+    let err = provider
+        .import(ImportRequest {
+            type_name: "tptest_thing".into(),
+            id: "t-404".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.message, "no thing with id \"t-404\"");
+
+    // A data source.
+    let data = provider
+        .read_data(ReadDataRequest {
+            type_name: "tptest_echo".into(),
+            config: Value::object([("input", Value::string("hi"))]),
+        })
+        .await
+        .unwrap();
+    assert_eq!(get(&data, "upper"), &Value::string("HI"));
+    assert_eq!(get(&data, "things"), &Value::Number(1.0));
+    provider.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_and_data_source_v5() {
+    import_and_data_source(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_and_data_source_v6() {
+    import_and_data_source(6).await;
+}
+
+async fn upgrade_from_version_0(protocol: u32) {
+    let f = fixture(protocol, &[]);
+    let provider = f.configure().await;
+    let upgraded = provider
+        .upgrade_state(UpgradeStateRequest {
+            type_name: "tptest_thing".into(),
+            version: 0,
+            raw: serde_json::json!({"id": "t-9", "label": "old", "size": "7", "retired": true}),
+        })
+        .await
+        .unwrap();
+    assert_eq!(get(&upgraded, "name"), &Value::string("old"));
+    assert_eq!(get(&upgraded, "size"), &Value::Number(7.0));
+    assert_eq!(get(&upgraded, "id"), &Value::string("t-9"));
+    // Every attribute of the current schema is present, unset ones null.
+    assert_eq!(get(&upgraded, "tags"), &Value::Null);
+    assert!(upgraded.get_path(&Path::from_keys(["label"])).is_none());
+    let err = provider
+        .upgrade_state(UpgradeStateRequest {
+            type_name: "tptest_thing".into(),
+            version: 7,
+            raw: serde_json::json!({}),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.message, "unknown schema version 7");
+    provider.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upgrade_from_version_0_v5() {
+    upgrade_from_version_0(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn upgrade_from_version_0_v6() {
+    upgrade_from_version_0(6).await;
+}
+
+async fn diagnostics_carry_attribute_paths(protocol: u32) {
+    let f = fixture(protocol, &[]);
+    let mut config = thing("delta", -1.0);
+    config.set_path(
+        &Path::parse("rule").unwrap(),
+        Value::List(vec![
+            Value::object([("port", Value::Number(80.0))]),
+            Value::object([("port", Value::Number(70000.0))]),
+        ]),
+    );
+    // Validation needs no configured provider.
+    let diagnostics = f.factory.validate(ValidateRequest {
+        type_name: "tptest_thing".into(),
+        config: config.clone(),
+    });
+    let found: Vec<(String, String)> = diagnostics
+        .iter()
+        .map(|d| (d.path.to_string(), d.summary.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("size".to_string(), "size must not be negative".to_string()),
+            ("rule[1].port".to_string(), "port must be between 1 and 65535".to_string()),
+        ]
+    );
+    assert!(diagnostics.iter().all(|d| !d.warning));
+    // A data source's validation goes to ValidateDataResourceConfig.
+    let diagnostics = f.factory.validate(ValidateRequest {
+        type_name: "tptest_echo".into(),
+        config: Value::object([("input", Value::string(""))]),
+    });
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].path.to_string(), "input");
+
+    // The same from a plan, through the synchronous plan_change the planner calls.
+    let provider = f.configure().await;
+    let response = provider.plan_change(trellis_provider::PlanChangeRequest {
+        type_name: "tptest_thing".into(),
+        prior: None,
+        config: config.clone(),
+        planned: config,
+    });
+    assert_eq!(response.diagnostics.len(), 2);
+    assert_eq!(response.diagnostics[1].path.to_string(), "rule[1].port");
+
+    // A provider configuration the plugin refuses names its attribute.
+    let err = f
+        .factory
+        .configure(ConfigureRequest {
+            key: "tptest".into(),
+            config: Value::object([("prefix", Value::string("a/b"))]),
+        })
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(err.message, "prefix must not contain a slash (at prefix)");
+    provider.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diagnostics_carry_attribute_paths_v5() {
+    diagnostics_carry_attribute_paths(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diagnostics_carry_attribute_paths_v6() {
+    diagnostics_carry_attribute_paths(6).await;
+}
+
+fn alive(pid: u32) -> bool {
+    // A reaped process has no /proc entry.
+    FsPath::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Waits (a bounded number of times) until the plugin has started the slow apply.
+async fn wait_for_slow_apply(f: &Fixture) {
+    for _ in 0..500 {
+        if f.objects()["applies"]["tptest_slow"] == 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the slow apply never started");
+}
+
+fn slow_apply(provider: &Arc<dyn Provider>) -> tokio::task::JoinHandle<Result<trellis_provider::ApplyChangeResponse, trellis_provider::ProviderError>> {
+    let provider = provider.clone();
+    tokio::spawn(async move {
+        let config = Value::object([("name", Value::string("slow"))]);
+        let planned = provider
+            .plan_resource(PlanResourceRequest {
+                type_name: "tptest_slow".into(),
+                prior: None,
+                proposed: config.clone(),
+                config: config.clone(),
+                prior_private: None,
+            })
+            .await?;
+        provider
+            .apply_change(ApplyChangeRequest {
+                type_name: "tptest_slow".into(),
+                prior: None,
+                planned: Some(planned.planned),
+                config,
+                planned_private: planned.planned_private,
+                token: None,
+            })
+            .await
+    })
+}
+
+async fn stop_ends_a_slow_apply(protocol: u32) {
+    let f = fixture(protocol, &[]);
+    let plugin = f.configure_plugin().await;
+    let pid = plugin.pid().unwrap();
+    let provider: Arc<dyn Provider> = plugin.clone();
+    let apply = slow_apply(&provider);
+    wait_for_slow_apply(&f).await;
+    provider.stop().await.unwrap();
+    let err = apply.await.unwrap().unwrap_err();
+    assert_eq!(err.message, "apply interrupted: the provider was stopped");
+    // The process still serves after StopProvider; Shutdown (close) ends it.
+    let data = provider
+        .read_data(ReadDataRequest {
+            type_name: "tptest_echo".into(),
+            config: Value::object([("input", Value::string("still here"))]),
+        })
+        .await
+        .unwrap();
+    assert_eq!(get(&data, "upper"), &Value::string("STILL HERE"));
+    assert!(alive(pid));
+    provider.close().await.unwrap();
+    assert!(!alive(pid), "the plugin process {pid} outlived close");
+    assert_eq!(plugin.pid(), None);
+}
+
+async fn close_during_a_slow_apply(protocol: u32) {
+    let f = fixture(protocol, &[]);
+    let plugin = f.configure_plugin().await;
+    let pid = plugin.pid().unwrap();
+    let provider: Arc<dyn Provider> = plugin.clone();
+    let apply = slow_apply(&provider);
+    wait_for_slow_apply(&f).await;
+    // Shutdown stops what is in flight, then the process exits.
+    provider.close().await.unwrap();
+    let err = apply.await.unwrap().unwrap_err();
+    assert_eq!(err.message, "apply interrupted: the provider was stopped");
+    assert!(!alive(pid), "the plugin process {pid} outlived close");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_during_a_slow_apply_v5() {
+    close_during_a_slow_apply(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn close_during_a_slow_apply_v6() {
+    close_during_a_slow_apply(6).await;
+}
+
+/// One process per provider configuration, shared by every resource of it; dropping a
+/// provider without closing it still stops its process.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_process_per_configuration() {
+    let f = fixture(6, &[]);
+    let a = f.configure_plugin().await;
+    let b = f.configure_plugin().await;
+    let (pa, pb) = (a.pid().unwrap(), b.pid().unwrap());
+    assert_ne!(pa, pb);
+    let provider: Arc<dyn Provider> = a.clone();
+    for i in 0..20 {
+        let config = thing(&format!("n{i}"), f64::from(i));
+        let planned = plan(&provider, "tptest_thing", None, config.clone(), None).await;
+        apply(&provider, "tptest_thing", None, &planned, config).await;
+    }
+    assert_eq!(a.pid(), Some(pa));
+    assert_eq!(f.objects()["counter"], 20);
+    drop(provider);
+    drop(a);
+    for _ in 0..500 {
+        if !alive(pa) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!alive(pa), "a dropped provider's process {pa} still runs");
+    assert!(alive(pb));
+    b.close().await.unwrap();
+    assert!(!alive(pb));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_ends_a_slow_apply_v5() {
+    stop_ends_a_slow_apply(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stop_ends_a_slow_apply_v6() {
+    stop_ends_a_slow_apply(6).await;
 }
