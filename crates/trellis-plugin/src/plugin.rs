@@ -89,6 +89,8 @@ pub struct Plugin {
     controller: GrpcControllerClient<Channel>,
     child: Mutex<Option<Child>>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    /// Set when the plugin's stderr has closed (all its output is in `stderr_tail`).
+    stderr_done: Arc<std::sync::atomic::AtomicBool>,
     stop_timeout: Duration,
 }
 
@@ -129,8 +131,10 @@ impl Plugin {
             .map_err(|e| fail(format!("cannot start it: {e}")))?;
 
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let stderr_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         if let Some(stderr) = child.stderr.take() {
             let tail = stderr_tail.clone();
+            let done = stderr_done.clone();
             let provider = spec.provider.clone();
             tokio::spawn(async move {
                 let mut lines = BufReader::new(stderr).lines();
@@ -142,6 +146,7 @@ impl Plugin {
                     }
                     tail.push_back(line);
                 }
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
             });
         }
         let stdout = child.stdout.take().expect("stdout is piped");
@@ -165,8 +170,13 @@ impl Plugin {
                     Ok(Ok(s)) => s.to_string(),
                     _ => "closed its output".to_string(),
                 };
-                // Give the stderr reader a moment to catch the last lines.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // Let the stderr reader catch the last lines, which say why.
+                for _ in 0..50 {
+                    if stderr_done.load(std::sync::atomic::Ordering::SeqCst) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
                 return Err(fail(format!(
                     "the plugin exited before its handshake ({status}){}",
                     last_words(&stderr_tail)
@@ -213,6 +223,7 @@ impl Plugin {
             controller: GrpcControllerClient::new(channel),
             child: Mutex::new(Some(child)),
             stderr_tail,
+            stderr_done,
             stop_timeout: spec.stop_timeout,
         })
     }
@@ -240,13 +251,34 @@ impl Plugin {
         }
     }
 
-    fn call_error(&self, method: &'static str, status: tonic::Status) -> PluginError {
-        let exited = self
-            .child
-            .lock()
-            .expect("child lock")
-            .as_mut()
-            .and_then(|c| c.try_wait().ok().flatten());
+    async fn call_error(&self, method: &'static str, status: tonic::Status) -> PluginError {
+        // A broken connection is usually a plugin that died: wait a little for the process
+        // to be seen exiting and for its last stderr lines, which say why.
+        let broken = matches!(
+            status.code(),
+            tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled | tonic::Code::Internal
+        );
+        let mut exited = None;
+        for _ in 0..if broken { 100 } else { 1 } {
+            exited = self
+                .child
+                .lock()
+                .expect("child lock")
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten());
+            if exited.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if exited.is_some() {
+            for _ in 0..50 {
+                if self.stderr_done.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
         let reason = match exited {
             Some(status_code) => format!(
                 "the plugin ({}) exited ({status_code}){}",
@@ -387,7 +419,10 @@ macro_rules! rpc {
                 client.clone().$f5(request).await.map(|r| transcode(r.into_inner()))
             }
         };
-        result.map_err(|status| $self.call_error($name, status))
+        match result {
+            Ok(response) => Ok(response),
+            Err(status) => Err($self.call_error($name, status).await),
+        }
     }};
 }
 
@@ -405,7 +440,10 @@ impl Plugin {
                 .await
                 .map(|r| crate::schema::schema_response_from_v5(r.into_inner())),
         };
-        result.map_err(|status| self.call_error("GetProviderSchema", status))
+        match result {
+            Ok(response) => Ok(response),
+            Err(status) => Err(self.call_error("GetProviderSchema", status).await),
+        }
     }
 
     pub async fn get_metadata(&self) -> Result<v6::get_metadata::Response, PluginError> {

@@ -570,3 +570,116 @@ async fn stop_ends_a_slow_apply_v5() {
 async fn stop_ends_a_slow_apply_v6() {
     stop_ends_a_slow_apply(6).await;
 }
+
+fn start_error(protocol: u32, misbehave: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(protocol, &["--misbehave", misbehave], &dir.path().join("o.json"));
+    spec.start_timeout = Duration::from_secs(2);
+    match PluginFactory::start("tptest", spec) {
+        Ok(_) => panic!("a plugin that misbehaves ({misbehave}) started"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Every start failure names the provider and its binary.
+fn assert_names_provider(message: &str) {
+    let prefix = format!("provider {ADDRESS} ({BIN}): ");
+    assert!(message.starts_with(&prefix), "{message}");
+}
+
+#[test]
+fn a_plugin_that_hangs_at_start() {
+    let message = start_error(6, "hang");
+    assert_names_provider(&message);
+    assert!(message.ends_with("the plugin did not complete its handshake within 2s"), "{message}");
+}
+
+#[test]
+fn a_plugin_that_exits_at_start() {
+    let message = start_error(6, "exit");
+    assert_names_provider(&message);
+    assert!(
+        message.contains("the plugin exited before its handshake (exit status: 3)"),
+        "{message}"
+    );
+    assert!(message.contains("boom: the test provider refuses to start"), "{message}");
+}
+
+#[test]
+fn a_plugin_that_prints_garbage() {
+    let message = start_error(5, "garbage");
+    assert_names_provider(&message);
+    assert!(
+        message.ends_with("the plugin printed \"hello, I am not a plugin\" instead of a handshake line"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_plugin_of_an_unsupported_version() {
+    let message = start_error(6, "version");
+    assert_names_provider(&message);
+    assert!(
+        message.ends_with("the plugin speaks protocol version 4, trellis speaks 5 and 6"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_plugin_binary_that_does_not_exist() {
+    let mut spec = PluginSpec::new(ADDRESS, "/nonexistent/terraform-provider-x");
+    spec.start_timeout = Duration::from_secs(2);
+    let message = PluginFactory::start("x", spec).err().unwrap().to_string();
+    assert!(
+        message.starts_with(&format!("provider {ADDRESS} (/nonexistent/terraform-provider-x): cannot start it: ")),
+        "{message}"
+    );
+}
+
+/// A plugin that offers only versions the host does not accept.
+#[test]
+fn a_host_that_accepts_only_another_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(6, &[], &dir.path().join("o.json"));
+    spec.protocol_versions = vec![5];
+    spec.start_timeout = Duration::from_secs(5);
+    let message = PluginFactory::start("tptest", spec).err().unwrap().to_string();
+    assert_names_provider(&message);
+    assert!(message.contains("exited before its handshake"), "{message}");
+    assert!(message.contains("this plugin speaks 6"), "{message}");
+}
+
+async fn a_plugin_that_crashes_during_apply(protocol: u32) {
+    let f = fixture(protocol, &["--misbehave", "crash-on-apply"]);
+    let provider = f.configure().await;
+    let config = thing("doomed", 1.0);
+    let planned = plan(&provider, "tptest_thing", None, config.clone(), None).await;
+    let err = provider
+        .apply_change(ApplyChangeRequest {
+            type_name: "tptest_thing".into(),
+            prior: None,
+            planned: Some(planned.planned),
+            config,
+            planned_private: None,
+            token: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.starts_with(&format!("provider {ADDRESS}: ApplyResourceChange failed: ")),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("exited (exit status: 2)"), "{}", err.message);
+    assert!(err.message.contains("panic: the test provider crashed during apply"), "{}", err.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_that_crashes_during_apply_v5() {
+    a_plugin_that_crashes_during_apply(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_that_crashes_during_apply_v6() {
+    a_plugin_that_crashes_during_apply(6).await;
+}
