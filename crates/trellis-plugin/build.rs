@@ -5,7 +5,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "proto/tfplugin5.proto",
         "proto/tfplugin6.proto",
-        "proto/grpc_controller.proto",
+        "proto/go_plugin.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");

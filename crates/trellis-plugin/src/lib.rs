@@ -36,7 +36,7 @@ pub mod proto {
     pub mod tfplugin6 {
         tonic::include_proto!("tfplugin6");
     }
-    /// go-plugin's controller service (`plugin.GRPCController`).
+    /// go-plugin's own services (`plugin.GRPCController`, `plugin.GRPCStdio`).
     pub mod controller {
         tonic::include_proto!("plugin");
     }

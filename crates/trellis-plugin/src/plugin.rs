@@ -20,6 +20,7 @@ use tonic::transport::{Channel, Endpoint, Uri};
 
 use crate::handshake::{self, Announcement, Network};
 use crate::proto::controller::grpc_controller_client::GrpcControllerClient;
+use crate::proto::controller::grpc_stdio_client::GrpcStdioClient;
 use crate::proto::tfplugin5 as v5;
 use crate::proto::tfplugin6 as v6;
 use crate::tls;
@@ -210,6 +211,22 @@ impl Plugin {
                 return Err(fail("cannot connect to the plugin in time".to_string()));
             }
         };
+        // go-plugin redirects the plugin's own stdout and stderr into this stream, and a
+        // plugin blocks on those writes until someone reads them.
+        let mut stdio = GrpcStdioClient::new(channel.clone());
+        let provider = spec.provider.clone();
+        tokio::spawn(async move {
+            let Ok(response) = stdio.stream_stdio(crate::proto::controller::Empty {}).await else {
+                return;
+            };
+            let mut stream = response.into_inner();
+            while let Ok(Some(chunk)) = stream.message().await {
+                let text = String::from_utf8_lossy(&chunk.data);
+                for line in text.lines() {
+                    tracing::debug!(target: "trellis_plugin::stdio", provider = %provider, "{line}");
+                }
+            }
+        });
         let rpc = match announcement.protocol_version {
             5 => Rpc::V5(v5::provider_client::ProviderClient::new(channel.clone())),
             _ => Rpc::V6(v6::provider_client::ProviderClient::new(channel.clone())),

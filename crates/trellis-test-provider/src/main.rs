@@ -26,7 +26,8 @@ use tokio::net::UnixListener;
 use tokio_stream::wrappers::ReceiverStream;
 use trellis_plugin::handshake::{self, Announcement, Network};
 use trellis_plugin::proto::controller::grpc_controller_server::{GrpcController, GrpcControllerServer};
-use trellis_plugin::proto::controller::Empty;
+use trellis_plugin::proto::controller::grpc_stdio_server::{GrpcStdio, GrpcStdioServer};
+use trellis_plugin::proto::controller::{Empty, StdioData};
 use trellis_plugin::proto::tfplugin5::provider_server::ProviderServer as ServerV5;
 use trellis_plugin::proto::tfplugin6::provider_server::ProviderServer as ServerV6;
 use trellis_plugin::tls;
@@ -94,6 +95,26 @@ impl GrpcController for Controller {
     async fn shutdown(&self, _request: tonic::Request<Empty>) -> Result<tonic::Response<Empty>, tonic::Status> {
         let _ = self.shutdown.try_send(());
         Ok(tonic::Response::new(Empty {}))
+    }
+}
+
+/// go-plugin's stdio stream: this plugin sends one line, as a Go plugin forwards what it
+/// prints after go-plugin redirected its stdout.
+struct Stdio;
+
+#[tonic::async_trait]
+impl GrpcStdio for Stdio {
+    type StreamStdioStream = tokio_stream::Iter<std::vec::IntoIter<Result<StdioData, tonic::Status>>>;
+
+    async fn stream_stdio(
+        &self,
+        _request: tonic::Request<Empty>,
+    ) -> Result<tonic::Response<Self::StreamStdioStream>, tonic::Status> {
+        let line = StdioData {
+            channel: trellis_plugin::proto::controller::stdio_data::Channel::Stdout as i32,
+            data: b"hello from the plugin's stdout\n".to_vec(),
+        };
+        Ok(tonic::Response::new(tokio_stream::iter(vec![Ok(line)])))
     }
 }
 
@@ -215,7 +236,9 @@ async fn main() {
     let stopper = provider.stopper();
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::channel(1);
     let controller = GrpcControllerServer::new(Controller { shutdown: shutdown_tx });
-    let router = tonic::transport::Server::builder().add_service(controller);
+    let router = tonic::transport::Server::builder()
+        .add_service(controller)
+        .add_service(GrpcStdioServer::new(Stdio));
     let router = match args.protocol {
         5 => router.add_service(ServerV5::new(v5::V5(provider))),
         _ => router.add_service(ServerV6::new(provider)),

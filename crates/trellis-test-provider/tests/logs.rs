@@ -1,5 +1,6 @@
-//! The plugin's stderr goes to trellis's log (`tracing`, debug level), with the provider's
-//! address. Its own test binary, since it installs the process-wide subscriber.
+//! The plugin's stderr and its go-plugin stdio stream go to trellis's log (`tracing`, debug
+//! level), with the provider's address. Its own test binary, since it installs the
+//! process-wide subscriber.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -20,7 +21,7 @@ impl Write for Captured {
 }
 
 #[test]
-fn plugin_stderr_is_logged_at_debug() {
+fn plugin_output_is_logged_at_debug() {
     let captured = Captured::default();
     let writer = captured.clone();
     tracing_subscriber::fmt()
@@ -43,7 +44,7 @@ fn plugin_stderr_is_logged_at_debug() {
     let mut text = String::new();
     for _ in 0..250 {
         text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        if text.contains("shutting down") {
+        if text.contains("shutting down") && text.contains("hello from the plugin") {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -55,4 +56,10 @@ fn plugin_stderr_is_logged_at_debug() {
     assert!(line.contains("DEBUG"), "{line}");
     assert!(line.contains("provider=registry.terraform.io/trellis/tptest"), "{line}");
     assert!(text.contains("shutting down"), "{text}");
+    // What go-plugin streams from the plugin's redirected stdout is logged too.
+    let line = text
+        .lines()
+        .find(|l| l.contains("hello from the plugin's stdout"))
+        .unwrap_or_else(|| panic!("no plugin stdio in the log:\n{text}"));
+    assert!(line.contains("DEBUG") && line.contains("trellis_plugin::stdio"), "{line}");
 }
