@@ -18,12 +18,11 @@ use std::sync::{mpsc, Arc};
 use async_trait::async_trait;
 use base64::Engine;
 use trellis_provider::{
-    ApplyChangeRequest, ApplyChangeResponse, AttributeDiagnostic, ConfigureRequest,
-    CreateRequest, CreateResponse, DeleteRequest, ErrorKind, ImportRequest, PlanChangeRequest,
-    PlanChangeResponse, PlanResourceRequest, PlanResourceResponse, Private, Provider,
-    ProviderError, ProviderFactory, ProviderSchema, ReadDataRequest, ReadObject, ReadRequest,
-    ReadResponse, SettleRequest, UpdateRequest, UpdateResponse, UpgradeStateRequest,
-    ValidateRequest,
+    ApplyChangeRequest, ApplyChangeResponse, AttributeDiagnostic, ConfigureRequest, CreateRequest,
+    CreateResponse, DeleteRequest, ErrorKind, ImportRequest, PlanChangeRequest, PlanChangeResponse,
+    PlanResourceRequest, PlanResourceResponse, Private, Provider, ProviderError, ProviderFactory,
+    ProviderSchema, ReadDataRequest, ReadObject, ReadRequest, ReadResponse, SettleRequest,
+    UpdateRequest, UpdateResponse, UpgradeStateRequest, ValidateRequest,
 };
 use trellis_types::{Path, PathStep, Value};
 
@@ -54,7 +53,10 @@ impl Rt {
     }
 
     fn handle(&self) -> &tokio::runtime::Handle {
-        self.rt.as_ref().expect("runtime present until drop").handle()
+        self.rt
+            .as_ref()
+            .expect("runtime present until drop")
+            .handle()
     }
 
     /// Runs `future` here and waits for it on the calling thread.
@@ -76,10 +78,9 @@ impl Rt {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.handle()
-            .spawn(future)
-            .await
-            .map_err(|e| ProviderError::new(ErrorKind::Other, format!("plugin call abandoned: {e}")))
+        self.handle().spawn(future).await.map_err(|e| {
+            ProviderError::new(ErrorKind::Other, format!("plugin call abandoned: {e}"))
+        })
     }
 }
 
@@ -175,8 +176,9 @@ fn undynamic(value: Option<&v6::DynamicValue>, ty: &CtyType) -> Result<Value, Pr
         return Ok(Value::Null);
     };
     if value.msgpack.is_empty() && !value.json.is_empty() {
-        let json: serde_json::Value = serde_json::from_slice(&value.json)
-            .map_err(|e| ProviderError::new(ErrorKind::Other, format!("plugin sent bad json: {e}")))?;
+        let json: serde_json::Value = serde_json::from_slice(&value.json).map_err(|e| {
+            ProviderError::new(ErrorKind::Other, format!("plugin sent bad json: {e}"))
+        })?;
         return Ok(Value::from_json(&json));
     }
     msgpack::decode(&value.msgpack, ty)
@@ -215,7 +217,9 @@ pub fn path_from_plugin(path: Option<&v6::AttributePath>) -> Path {
             Some(Selector::AttributeName(name)) | Some(Selector::ElementKeyString(name)) => {
                 out.push(PathStep::Key(name.clone()))
             }
-            Some(Selector::ElementKeyInt(i)) => out.push(PathStep::Index(usize::try_from(*i).unwrap_or(0))),
+            Some(Selector::ElementKeyInt(i)) => {
+                out.push(PathStep::Index(usize::try_from(*i).unwrap_or(0)))
+            }
             None => {}
         }
     }
@@ -343,7 +347,10 @@ impl ProviderFactory for PluginFactory {
         }
     }
 
-    async fn configure(&self, request: ConfigureRequest) -> Result<Arc<dyn Provider>, ProviderError> {
+    async fn configure(
+        &self,
+        request: ConfigureRequest,
+    ) -> Result<Arc<dyn Provider>, ProviderError> {
         Ok(self.configure_plugin(request).await?)
     }
 }
@@ -351,7 +358,10 @@ impl ProviderFactory for PluginFactory {
 impl PluginFactory {
     /// [`ProviderFactory::configure`] with the concrete type: starts the process for this
     /// provider configuration, validates and configures it.
-    pub async fn configure_plugin(&self, request: ConfigureRequest) -> Result<Arc<PluginProvider>, ProviderError> {
+    pub async fn configure_plugin(
+        &self,
+        request: ConfigureRequest,
+    ) -> Result<Arc<PluginProvider>, ProviderError> {
         let config = dynamic(&request.config.strip_marks(), &self.schema.provider_type)?;
         let spec = self.spec.clone();
         let plugin = self
@@ -406,9 +416,15 @@ impl PluginProvider {
     }
 
     fn resource_type(&self, type_name: &str) -> Result<CtyType, ProviderError> {
-        self.schema.type_of(type_name, false).cloned().ok_or_else(|| {
-            ProviderError::new(ErrorKind::Invalid, format!("the provider has no resource type {type_name}"))
-        })
+        self.schema
+            .type_of(type_name, false)
+            .cloned()
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorKind::Invalid,
+                    format!("the provider has no resource type {type_name}"),
+                )
+            })
     }
 
     async fn read_one(
@@ -457,7 +473,10 @@ impl Provider for PluginProvider {
         }
         let mut items = Vec::with_capacity(tasks.len());
         for task in tasks {
-            items.push(task.await.map_err(|e| ProviderError::new(ErrorKind::Other, e.to_string()))??);
+            items.push(
+                task.await
+                    .map_err(|e| ProviderError::new(ErrorKind::Other, e.to_string()))??,
+            );
         }
         Ok(ReadResponse { items })
     }
@@ -473,7 +492,9 @@ impl Provider for PluginProvider {
         };
         let plugin = self.plugin.clone();
         let schema = self.schema.clone();
-        let answer = self.rt.block(async move { plan(plugin, schema, request).await });
+        let answer = self
+            .rt
+            .block(async move { plan(plugin, schema, request).await });
         match answer {
             Some(Ok(response)) => PlanChangeResponse {
                 planned: response.planned,
@@ -485,18 +506,27 @@ impl Provider for PluginProvider {
             },
             None => PlanChangeResponse {
                 planned: fallback,
-                diagnostics: vec![AttributeDiagnostic::error(Path::root(), "plugin call abandoned")],
+                diagnostics: vec![AttributeDiagnostic::error(
+                    Path::root(),
+                    "plugin call abandoned",
+                )],
             },
         }
     }
 
-    async fn plan_resource(&self, request: PlanResourceRequest) -> Result<PlanResourceResponse, ProviderError> {
+    async fn plan_resource(
+        &self,
+        request: PlanResourceRequest,
+    ) -> Result<PlanResourceResponse, ProviderError> {
         self.rt
             .run(plan(self.plugin.clone(), self.schema.clone(), request))
             .await?
     }
 
-    async fn apply_change(&self, request: ApplyChangeRequest) -> Result<ApplyChangeResponse, ProviderError> {
+    async fn apply_change(
+        &self,
+        request: ApplyChangeRequest,
+    ) -> Result<ApplyChangeResponse, ProviderError> {
         let ty = self.resource_type(&request.type_name)?;
         let plugin = self.plugin.clone();
         self.rt
@@ -592,7 +622,10 @@ impl Provider for PluginProvider {
     }
 
     /// ImportResourceState, then ReadResource of the imported object, as Terraform does.
-    async fn import_object(&self, request: ImportRequest) -> Result<Option<ReadObject>, ProviderError> {
+    async fn import_object(
+        &self,
+        request: ImportRequest,
+    ) -> Result<Option<ReadObject>, ProviderError> {
         let ty = self.resource_type(&request.type_name)?;
         let plugin = self.plugin.clone();
         self.rt
@@ -631,9 +664,16 @@ impl Provider for PluginProvider {
     }
 
     async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError> {
-        let ty = self.schema.type_of(&request.type_name, true).cloned().ok_or_else(|| {
-            ProviderError::new(ErrorKind::Invalid, format!("the provider has no data source {}", request.type_name))
-        })?;
+        let ty = self
+            .schema
+            .type_of(&request.type_name, true)
+            .cloned()
+            .ok_or_else(|| {
+                ProviderError::new(
+                    ErrorKind::Invalid,
+                    format!("the provider has no data source {}", request.type_name),
+                )
+            })?;
         let plugin = self.plugin.clone();
         self.rt
             .run(async move {
@@ -700,10 +740,20 @@ async fn plan(
     schema: Arc<PluginSchema>,
     request: PlanResourceRequest,
 ) -> Result<PlanResourceResponse, ProviderError> {
-    let ty = schema.type_of(&request.type_name, false).cloned().ok_or_else(|| {
-        ProviderError::new(ErrorKind::Invalid, format!("the provider has no resource type {}", request.type_name))
-    })?;
-    let prior = request.prior.as_ref().map(Value::strip_marks).unwrap_or_default();
+    let ty = schema
+        .type_of(&request.type_name, false)
+        .cloned()
+        .ok_or_else(|| {
+            ProviderError::new(
+                ErrorKind::Invalid,
+                format!("the provider has no resource type {}", request.type_name),
+            )
+        })?;
+    let prior = request
+        .prior
+        .as_ref()
+        .map(Value::strip_marks)
+        .unwrap_or_default();
     let response = plugin
         .plan_resource_change(v6::plan_resource_change::Request {
             type_name: request.type_name,
@@ -746,13 +796,24 @@ mod tests {
         use v6::attribute_path::{step::Selector, Step};
         let path = v6::AttributePath {
             steps: vec![
-                Step { selector: Some(Selector::AttributeName("rule".into())) },
-                Step { selector: Some(Selector::ElementKeyInt(2)) },
-                Step { selector: Some(Selector::AttributeName("tags".into())) },
-                Step { selector: Some(Selector::ElementKeyString("team name".into())) },
+                Step {
+                    selector: Some(Selector::AttributeName("rule".into())),
+                },
+                Step {
+                    selector: Some(Selector::ElementKeyInt(2)),
+                },
+                Step {
+                    selector: Some(Selector::AttributeName("tags".into())),
+                },
+                Step {
+                    selector: Some(Selector::ElementKeyString("team name".into())),
+                },
             ],
         };
-        assert_eq!(path_from_plugin(Some(&path)).to_string(), "rule[2].tags[\"team name\"]");
+        assert_eq!(
+            path_from_plugin(Some(&path)).to_string(),
+            "rule[2].tags[\"team name\"]"
+        );
         assert!(path_from_plugin(None).is_root());
     }
 

@@ -122,7 +122,10 @@ impl CtyType {
                 }
             }
             CtyType::Tuple(items) => {
-                serde_json::json!(["tuple", items.iter().map(CtyType::to_json).collect::<Vec<_>>()])
+                serde_json::json!([
+                    "tuple",
+                    items.iter().map(CtyType::to_json).collect::<Vec<_>>()
+                ])
             }
         }
     }

@@ -140,12 +140,30 @@ mod tests {
 
     #[test]
     fn refuses_what_trellis_cannot_speak() {
-        assert!(matches!(parse("hello", &[5, 6]), Err(HandshakeError::Malformed(_))));
-        assert!(matches!(parse("2|6|unix|/x|grpc|", &[5, 6]), Err(HandshakeError::CoreVersion(_))));
+        assert!(matches!(
+            parse("hello", &[5, 6]),
+            Err(HandshakeError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse("2|6|unix|/x|grpc|", &[5, 6]),
+            Err(HandshakeError::CoreVersion(_))
+        ));
         let err = parse("1|4|unix|/x|grpc|", &[5, 6]).unwrap_err();
-        assert_eq!(err.to_string(), "the plugin speaks protocol version 4, trellis speaks 5 and 6");
-        assert!(matches!(parse("1|5|unix|/x", &[5]), Err(HandshakeError::Transport(_))));
-        assert!(matches!(parse("1|5|udp|/x|grpc|", &[5]), Err(HandshakeError::Network(_))));
-        assert!(matches!(parse("1|5|unix|/x|grpc|!!", &[5]), Err(HandshakeError::Certificate(_))));
+        assert_eq!(
+            err.to_string(),
+            "the plugin speaks protocol version 4, trellis speaks 5 and 6"
+        );
+        assert!(matches!(
+            parse("1|5|unix|/x", &[5]),
+            Err(HandshakeError::Transport(_))
+        ));
+        assert!(matches!(
+            parse("1|5|udp|/x|grpc|", &[5]),
+            Err(HandshakeError::Network(_))
+        ));
+        assert!(matches!(
+            parse("1|5|unix|/x|grpc|!!", &[5]),
+            Err(HandshakeError::Certificate(_))
+        ));
     }
 }

@@ -68,7 +68,8 @@ pub fn decode(bytes: &[u8], ty: &CtyType) -> Result<Value, CodecError> {
         return Ok(Value::Null);
     }
     let mut reader = bytes;
-    let mp = rmpv::decode::read_value(&mut reader).map_err(|e| CodecError::Syntax(e.to_string()))?;
+    let mp =
+        rmpv::decode::read_value(&mut reader).map_err(|e| CodecError::Syntax(e.to_string()))?;
     if !reader.is_empty() {
         return Err(CodecError::Syntax(format!(
             "{} bytes after the value",
@@ -176,10 +177,12 @@ fn to_msgpack(value: &Value, ty: &CtyType, at: &mut Path) -> Result<Mp, CodecErr
     }
 }
 
+/// 2^63: the integers below it in magnitude fit an i64.
+const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+
 /// cty writes integers that fit 64 bits as integers and other numbers as float64.
 fn number(n: f64) -> Mp {
-    if n.fract() == 0.0 && n >= -9.223_372_036_854_775_808e18 && n < 9.223_372_036_854_775_808e18
-    {
+    if n.fract() == 0.0 && (-TWO_63..TWO_63).contains(&n) {
         Mp::from(n as i64)
     } else {
         Mp::F64(n)
@@ -297,8 +300,10 @@ fn from_msgpack(mp: &Mp, ty: &CtyType, at: &mut Path) -> Result<Value, CodecErro
             Ok(Value::Map(out))
         }
         (CtyType::Object { attributes, .. }, Mp::Map(entries)) => {
-            let mut out: BTreeMap<String, Value> =
-                attributes.keys().map(|k| (k.clone(), Value::Null)).collect();
+            let mut out: BTreeMap<String, Value> = attributes
+                .keys()
+                .map(|k| (k.clone(), Value::Null))
+                .collect();
             for (k, v) in entries {
                 let key = k.as_str().ok_or_else(|| found(at))?;
                 let Some(attr_ty) = attributes.get(key) else {
@@ -331,8 +336,14 @@ mod tests {
     #[test]
     fn unknown_is_extension_zero() {
         // The exact bytes cty writes for a wholly unknown value: fixext1, type 0, one zero.
-        assert_eq!(encode(&Value::Unknown, &CtyType::String).unwrap(), [0xd4, 0, 0]);
-        assert_eq!(decode(&[0xd4, 0, 0], &CtyType::Number).unwrap(), Value::Unknown);
+        assert_eq!(
+            encode(&Value::Unknown, &CtyType::String).unwrap(),
+            [0xd4, 0, 0]
+        );
+        assert_eq!(
+            decode(&[0xd4, 0, 0], &CtyType::Number).unwrap(),
+            Value::Unknown
+        );
         // A refined unknown (cty 1.13+): extension 12 with a map of refinements.
         assert_eq!(
             decode(&[0xc7, 3, 12, 0x81, 0x01, 0xc2], &CtyType::String).unwrap(),
@@ -375,12 +386,18 @@ mod tests {
                 Value::List(vec![
                     Value::object([
                         ("port", Value::Number(443.0)),
-                        ("tags", Value::object([("k", Value::Unknown), ("n", Value::Null)])),
+                        (
+                            "tags",
+                            Value::object([("k", Value::Unknown), ("n", Value::Null)]),
+                        ),
                     ]),
                     Value::object([("port", Value::Null), ("tags", Value::Unknown)]),
                 ]),
             ),
-            ("ids", Value::List(vec![Value::string("a"), Value::string("b")])),
+            (
+                "ids",
+                Value::List(vec![Value::string("a"), Value::string("b")]),
+            ),
             ("flag", Value::Null),
         ]);
         assert_eq!(round_trip(value.clone(), &ty), value);
@@ -389,41 +406,63 @@ mod tests {
     #[test]
     fn dynamic_values_carry_their_type() {
         let value = Value::object([
-            ("a", Value::List(vec![Value::string("x"), Value::Number(1.0)])),
+            (
+                "a",
+                Value::List(vec![Value::string("x"), Value::Number(1.0)]),
+            ),
             ("b", Value::Bool(true)),
         ]);
         let bytes = encode(&value, &CtyType::Dynamic).unwrap();
         // A two-element array whose first element is the type's JSON.
         let mp = rmpv::decode::read_value(&mut &bytes[..]).unwrap();
-        let Mp::Array(parts) = &mp else { panic!("{mp:?}") };
+        let Mp::Array(parts) = &mp else {
+            panic!("{mp:?}")
+        };
         assert_eq!(
             parts[0],
             Mp::Binary(br#"["object",{"a":["tuple",["string","number"]],"b":"bool"}]"#.to_vec())
         );
         assert_eq!(decode(&bytes, &CtyType::Dynamic).unwrap(), value);
         // Unknown and null dynamic values are bare.
-        assert_eq!(round_trip(Value::Unknown, &CtyType::Dynamic), Value::Unknown);
+        assert_eq!(
+            round_trip(Value::Unknown, &CtyType::Dynamic),
+            Value::Unknown
+        );
         assert_eq!(round_trip(Value::Null, &CtyType::Dynamic), Value::Null);
         // A dynamic value as Go writes it with the type JSON as a string works too.
-        let go = [0x92, 0xa8, b'"', b's', b't', b'r', b'i', b'n', b'g', b'"', 0xa2, b'h', b'i'];
+        let go = [
+            0x92, 0xa8, b'"', b's', b't', b'r', b'i', b'n', b'g', b'"', 0xa2, b'h', b'i',
+        ];
         assert_eq!(decode(&go, &CtyType::Dynamic).unwrap(), Value::string("hi"));
     }
 
     #[test]
     fn numbers_beyond_i64_and_big_decimals() {
         // Integers go as integers, fractions as float64.
-        assert_eq!(encode(&Value::Number(5.0), &CtyType::Number).unwrap(), [0x05]);
-        assert_eq!(encode(&Value::Number(-1.0), &CtyType::Number).unwrap(), [0xff]);
+        assert_eq!(
+            encode(&Value::Number(5.0), &CtyType::Number).unwrap(),
+            [0x05]
+        );
+        assert_eq!(
+            encode(&Value::Number(-1.0), &CtyType::Number).unwrap(),
+            [0xff]
+        );
         let half = encode(&Value::Number(0.5), &CtyType::Number).unwrap();
         assert_eq!(half[0], 0xcb);
         // u64 beyond i64 (0xcf: uint 64).
         let mut big = vec![0xcf];
         big.extend_from_slice(&u64::MAX.to_be_bytes());
-        assert_eq!(decode(&big, &CtyType::Number).unwrap(), Value::Number(u64::MAX as f64));
+        assert_eq!(
+            decode(&big, &CtyType::Number).unwrap(),
+            Value::Number(u64::MAX as f64)
+        );
         // A number beyond i64 is written as float64, which holds it exactly.
         let bytes = encode(&Value::Number(1e20), &CtyType::Number).unwrap();
         assert_eq!(bytes[0], 0xcb);
-        assert_eq!(decode(&bytes, &CtyType::Number).unwrap(), Value::Number(1e20));
+        assert_eq!(
+            decode(&bytes, &CtyType::Number).unwrap(),
+            Value::Number(1e20)
+        );
         // cty's decimal strings for numbers neither int64 nor float64 holds.
         let text = "123456789012345678901234567890.5";
         let mut s = vec![0xd9, text.len() as u8];
@@ -434,13 +473,19 @@ mod tests {
         );
         // The largest integer an f64 holds exactly round-trips as an integer.
         let n = 2f64.powi(53);
-        assert_eq!(round_trip(Value::Number(n), &CtyType::Number), Value::Number(n));
+        assert_eq!(
+            round_trip(Value::Number(n), &CtyType::Number),
+            Value::Number(n)
+        );
     }
 
     #[test]
     fn marks_are_dropped_on_the_wire_and_restored_from_the_schema() {
         let block = trellis_provider::Block::new()
-            .attr("password", Attribute::optional(AttrType::String).sensitive())
+            .attr(
+                "password",
+                Attribute::optional(AttrType::String).sensitive(),
+            )
             .attr("name", Attribute::optional(AttrType::String))
             .block(
                 "inner",
@@ -461,20 +506,35 @@ mod tests {
         let plain = decode(&encode(&value, &ty).unwrap(), &ty).unwrap();
         assert!(!plain.contains_sensitive());
         let marked = mark_sensitive(plain, &block);
-        assert!(marked.get_path(&Path::from_keys(["password"])).unwrap().is_sensitive());
-        assert!(marked.get_path(&Path::from_keys(["inner", "token"])).unwrap().is_sensitive());
-        assert!(!marked.get_path(&Path::from_keys(["name"])).unwrap().is_sensitive());
+        assert!(marked
+            .get_path(&Path::from_keys(["password"]))
+            .unwrap()
+            .is_sensitive());
+        assert!(marked
+            .get_path(&Path::from_keys(["inner", "token"]))
+            .unwrap()
+            .is_sensitive());
+        assert!(!marked
+            .get_path(&Path::from_keys(["name"]))
+            .unwrap()
+            .is_sensitive());
     }
 
     #[test]
     fn mismatches_name_the_path() {
-        let ty = obj(&[("rules", CtyType::List(Box::new(obj(&[("port", CtyType::Number)]))))]);
+        let ty = obj(&[(
+            "rules",
+            CtyType::List(Box::new(obj(&[("port", CtyType::Number)]))),
+        )]);
         let value = Value::object([(
             "rules",
             Value::List(vec![Value::object([("port", Value::List(vec![]))])]),
         )]);
         let err = encode(&value, &ty).unwrap_err();
-        assert_eq!(err.to_string(), "at rules[0].port: expected \"number\", found a list");
+        assert_eq!(
+            err.to_string(),
+            "at rules[0].port: expected \"number\", found a list"
+        );
         let err = decode(&[0x81, 0xa1, b'z', 0xc0], &ty).unwrap_err();
         assert!(err.to_string().contains("attribute \"z\""), "{err}");
         assert!(decode(&[0x92, 0xc0], &ty).is_err());

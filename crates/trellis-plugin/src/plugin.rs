@@ -200,17 +200,18 @@ impl Plugin {
             }
         });
 
-        let channel = match tokio::time::timeout(spec.start_timeout, connect(&announcement, &cert)).await {
-            Ok(Ok(channel)) => channel,
-            Ok(Err(reason)) => {
-                let _ = child.kill().await;
-                return Err(fail(reason));
-            }
-            Err(_) => {
-                let _ = child.kill().await;
-                return Err(fail("cannot connect to the plugin in time".to_string()));
-            }
-        };
+        let channel =
+            match tokio::time::timeout(spec.start_timeout, connect(&announcement, &cert)).await {
+                Ok(Ok(channel)) => channel,
+                Ok(Err(reason)) => {
+                    let _ = child.kill().await;
+                    return Err(fail(reason));
+                }
+                Err(_) => {
+                    let _ = child.kill().await;
+                    return Err(fail("cannot connect to the plugin in time".to_string()));
+                }
+            };
         // go-plugin redirects the plugin's own stdout and stderr into this stream, and a
         // plugin blocks on those writes until someone reads them.
         let mut stdio = GrpcStdioClient::new(channel.clone());
@@ -256,7 +257,11 @@ impl Plugin {
 
     /// The process ID, while it runs.
     pub fn pid(&self) -> Option<u32> {
-        self.child.lock().expect("child lock").as_ref().and_then(Child::id)
+        self.child
+            .lock()
+            .expect("child lock")
+            .as_ref()
+            .and_then(Child::id)
     }
 
     /// Stops the plugin: go-plugin's Shutdown call, then a kill when it has not exited
@@ -264,7 +269,13 @@ impl Plugin {
     pub async fn shutdown(&self) {
         let child = self.child.lock().expect("child lock").take();
         if let Some(child) = child {
-            stop_process(self.controller.clone(), child, self.stop_timeout, &self.provider).await;
+            stop_process(
+                self.controller.clone(),
+                child,
+                self.stop_timeout,
+                &self.provider,
+            )
+            .await;
         }
     }
 
@@ -273,7 +284,10 @@ impl Plugin {
         // to be seen exiting and for its last stderr lines, which say why.
         let broken = matches!(
             status.code(),
-            tonic::Code::Unavailable | tonic::Code::Unknown | tonic::Code::Cancelled | tonic::Code::Internal
+            tonic::Code::Unavailable
+                | tonic::Code::Unknown
+                | tonic::Code::Cancelled
+                | tonic::Code::Internal
         );
         let mut exited = None;
         for _ in 0..if broken { 100 } else { 1 } {
@@ -318,7 +332,11 @@ async fn stop_process(
     timeout: Duration,
     provider: &str,
 ) {
-    let asked = tokio::time::timeout(timeout, controller.shutdown(crate::proto::controller::Empty {})).await;
+    let asked = tokio::time::timeout(
+        timeout,
+        controller.shutdown(crate::proto::controller::Empty {}),
+    )
+    .await;
     if asked.is_err() {
         tracing::debug!(provider = %provider, "plugin did not answer shutdown");
     }
@@ -357,7 +375,10 @@ fn last_words(tail: &Mutex<VecDeque<String>>) -> String {
     if tail.is_empty() {
         String::new()
     } else {
-        format!("; its last output: {}", tail.iter().cloned().collect::<Vec<_>>().join(" | "))
+        format!(
+            "; its last output: {}",
+            tail.iter().cloned().collect::<Vec<_>>().join(" | ")
+        )
     }
 }
 
@@ -365,7 +386,10 @@ fn code_name(code: tonic::Code) -> String {
     format!("{code:?}").to_lowercase()
 }
 
-async fn connect(announcement: &Announcement, cert: &tls::RunCertificate) -> Result<Channel, String> {
+async fn connect(
+    announcement: &Announcement,
+    cert: &tls::RunCertificate,
+) -> Result<Channel, String> {
     let tls_config = match &announcement.server_cert {
         Some(der) => Some(Arc::new(
             tls::client_config(cert, der.clone().into()).map_err(|e| e.to_string())?,
@@ -433,7 +457,11 @@ macro_rules! rpc {
             Rpc::V6(client) => client.clone().$f6(request).await.map(|r| r.into_inner()),
             Rpc::V5(client) => {
                 let request: v5::$m5::Request = transcode(request);
-                client.clone().$f5(request).await.map(|r| transcode(r.into_inner()))
+                client
+                    .clone()
+                    .$f5(request)
+                    .await
+                    .map(|r| transcode(r.into_inner()))
             }
         };
         match result {
@@ -464,87 +492,176 @@ impl Plugin {
     }
 
     pub async fn get_metadata(&self) -> Result<v6::get_metadata::Response, PluginError> {
-        rpc!(self, "GetMetadata", get_metadata, get_metadata, get_metadata, get_metadata, v6::get_metadata::Request {})
+        rpc!(
+            self,
+            "GetMetadata",
+            get_metadata,
+            get_metadata,
+            get_metadata,
+            get_metadata,
+            v6::get_metadata::Request {}
+        )
     }
 
     pub async fn validate_provider_config(
         &self,
         request: v6::validate_provider_config::Request,
     ) -> Result<v6::validate_provider_config::Response, PluginError> {
-        rpc!(self, "ValidateProviderConfig", validate_provider_config, validate_provider_config,
-            prepare_provider_config, prepare_provider_config, request)
+        rpc!(
+            self,
+            "ValidateProviderConfig",
+            validate_provider_config,
+            validate_provider_config,
+            prepare_provider_config,
+            prepare_provider_config,
+            request
+        )
     }
 
     pub async fn validate_resource_config(
         &self,
         request: v6::validate_resource_config::Request,
     ) -> Result<v6::validate_resource_config::Response, PluginError> {
-        rpc!(self, "ValidateResourceConfig", validate_resource_config, validate_resource_config,
-            validate_resource_type_config, validate_resource_type_config, request)
+        rpc!(
+            self,
+            "ValidateResourceConfig",
+            validate_resource_config,
+            validate_resource_config,
+            validate_resource_type_config,
+            validate_resource_type_config,
+            request
+        )
     }
 
     pub async fn validate_data_resource_config(
         &self,
         request: v6::validate_data_resource_config::Request,
     ) -> Result<v6::validate_data_resource_config::Response, PluginError> {
-        rpc!(self, "ValidateDataResourceConfig", validate_data_resource_config, validate_data_resource_config,
-            validate_data_source_config, validate_data_source_config, request)
+        rpc!(
+            self,
+            "ValidateDataResourceConfig",
+            validate_data_resource_config,
+            validate_data_resource_config,
+            validate_data_source_config,
+            validate_data_source_config,
+            request
+        )
     }
 
     pub async fn configure(
         &self,
         request: v6::configure_provider::Request,
     ) -> Result<v6::configure_provider::Response, PluginError> {
-        rpc!(self, "ConfigureProvider", configure_provider, configure_provider, configure, configure, request)
+        rpc!(
+            self,
+            "ConfigureProvider",
+            configure_provider,
+            configure_provider,
+            configure,
+            configure,
+            request
+        )
     }
 
     pub async fn upgrade_resource_state(
         &self,
         request: v6::upgrade_resource_state::Request,
     ) -> Result<v6::upgrade_resource_state::Response, PluginError> {
-        rpc!(self, "UpgradeResourceState", upgrade_resource_state, upgrade_resource_state,
-            upgrade_resource_state, upgrade_resource_state, request)
+        rpc!(
+            self,
+            "UpgradeResourceState",
+            upgrade_resource_state,
+            upgrade_resource_state,
+            upgrade_resource_state,
+            upgrade_resource_state,
+            request
+        )
     }
 
     pub async fn read_resource(
         &self,
         request: v6::read_resource::Request,
     ) -> Result<v6::read_resource::Response, PluginError> {
-        rpc!(self, "ReadResource", read_resource, read_resource, read_resource, read_resource, request)
+        rpc!(
+            self,
+            "ReadResource",
+            read_resource,
+            read_resource,
+            read_resource,
+            read_resource,
+            request
+        )
     }
 
     pub async fn plan_resource_change(
         &self,
         request: v6::plan_resource_change::Request,
     ) -> Result<v6::plan_resource_change::Response, PluginError> {
-        rpc!(self, "PlanResourceChange", plan_resource_change, plan_resource_change,
-            plan_resource_change, plan_resource_change, request)
+        rpc!(
+            self,
+            "PlanResourceChange",
+            plan_resource_change,
+            plan_resource_change,
+            plan_resource_change,
+            plan_resource_change,
+            request
+        )
     }
 
     pub async fn apply_resource_change(
         &self,
         request: v6::apply_resource_change::Request,
     ) -> Result<v6::apply_resource_change::Response, PluginError> {
-        rpc!(self, "ApplyResourceChange", apply_resource_change, apply_resource_change,
-            apply_resource_change, apply_resource_change, request)
+        rpc!(
+            self,
+            "ApplyResourceChange",
+            apply_resource_change,
+            apply_resource_change,
+            apply_resource_change,
+            apply_resource_change,
+            request
+        )
     }
 
     pub async fn import_resource_state(
         &self,
         request: v6::import_resource_state::Request,
     ) -> Result<v6::import_resource_state::Response, PluginError> {
-        rpc!(self, "ImportResourceState", import_resource_state, import_resource_state,
-            import_resource_state, import_resource_state, request)
+        rpc!(
+            self,
+            "ImportResourceState",
+            import_resource_state,
+            import_resource_state,
+            import_resource_state,
+            import_resource_state,
+            request
+        )
     }
 
     pub async fn read_data_source(
         &self,
         request: v6::read_data_source::Request,
     ) -> Result<v6::read_data_source::Response, PluginError> {
-        rpc!(self, "ReadDataSource", read_data_source, read_data_source, read_data_source, read_data_source, request)
+        rpc!(
+            self,
+            "ReadDataSource",
+            read_data_source,
+            read_data_source,
+            read_data_source,
+            read_data_source,
+            request
+        )
     }
 
     pub async fn stop_provider(&self) -> Result<v6::stop_provider::Response, PluginError> {
-        rpc!(self, "StopProvider", stop_provider, stop_provider, stop, stop, v6::stop_provider::Request {})
+        rpc!(
+            self,
+            "StopProvider",
+            stop_provider,
+            stop_provider,
+            stop,
+            stop,
+            v6::stop_provider::Request {}
+        )
     }
 }

@@ -4,9 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use trellis_provider::{
-    Attribute, Block, NestedBlock, Nesting, ProviderSchema, ResourceSchema,
-};
+use trellis_provider::{Attribute, Block, NestedBlock, Nesting, ProviderSchema, ResourceSchema};
 
 use crate::cty::{CtyType, TypeError};
 use crate::proto::tfplugin6 as v6;
@@ -30,7 +28,9 @@ impl Default for CtyType {
 impl PluginSchema {
     /// Converts a GetProviderSchema response (protocol 6 form; protocol 5 responses are
     /// converted to it first).
-    pub fn from_response(response: &v6::get_provider_schema::Response) -> Result<PluginSchema, TypeError> {
+    pub fn from_response(
+        response: &v6::get_provider_schema::Response,
+    ) -> Result<PluginSchema, TypeError> {
         let mut out = PluginSchema::default();
         if let Some(provider) = &response.provider {
             let (schema, ty) = convert_schema(provider)?;
@@ -109,7 +109,12 @@ fn convert_block(block: &v6::schema::Block) -> Result<(Block, CtyType), TypeErro
             // trellis has no block nesting by label; such a block is written as a map
             // attribute of objects.
             M::Map => (None, CtyType::Map(Box::new(inner_ty))),
-            M::Invalid => return Err(TypeError(format!("nesting mode of block {}", nested.type_name))),
+            M::Invalid => {
+                return Err(TypeError(format!(
+                    "nesting mode of block {}",
+                    nested.type_name
+                )))
+            }
         };
         match nesting {
             Some(nesting) => {
@@ -160,7 +165,10 @@ fn attribute_type(attribute: &v6::schema::Attribute) -> Result<CtyType, TypeErro
             M::List => Ok(CtyType::List(Box::new(object))),
             M::Set => Ok(CtyType::Set(Box::new(object))),
             M::Map => Ok(CtyType::Map(Box::new(object))),
-            M::Invalid => Err(TypeError(format!("nesting mode of attribute {}", attribute.name))),
+            M::Invalid => Err(TypeError(format!(
+                "nesting mode of attribute {}",
+                attribute.name
+            ))),
         };
     }
     CtyType::from_json_bytes(&attribute.r#type)
@@ -222,7 +230,11 @@ pub fn schema_response_from_v5(
         provider: response.provider.map(schema),
         resource_schemas: map(response.resource_schemas),
         data_source_schemas: map(response.data_source_schemas),
-        diagnostics: response.diagnostics.into_iter().map(crate::transcode).collect(),
+        diagnostics: response
+            .diagnostics
+            .into_iter()
+            .map(crate::transcode)
+            .collect(),
         provider_meta: response.provider_meta.map(schema),
         server_capabilities: response.server_capabilities.map(crate::transcode),
     }

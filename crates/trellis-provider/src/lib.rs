@@ -191,7 +191,10 @@ pub trait Provider: Send + Sync {
 
     /// Imports with the provider's private data (what a Terraform plugin's
     /// ImportResourceState returns). The default calls [`Provider::import`].
-    async fn import_object(&self, request: ImportRequest) -> Result<Option<ReadObject>, ProviderError> {
+    async fn import_object(
+        &self,
+        request: ImportRequest,
+    ) -> Result<Option<ReadObject>, ProviderError> {
         Ok(self.import(request).await?.map(ReadObject::new))
     }
 

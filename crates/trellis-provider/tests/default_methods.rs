@@ -122,7 +122,13 @@ async fn import_object_upgrade_state_and_stop_defaults() {
         })
         .await
         .unwrap();
-    let id = created.state.get("id").unwrap().as_str().unwrap().to_string();
+    let id = created
+        .state
+        .get("id")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
     let imported = p
         .import_object(ImportRequest {
             type_name: "trellis_test_network".into(),

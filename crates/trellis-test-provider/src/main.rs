@@ -25,7 +25,9 @@ use std::sync::Arc;
 use tokio::net::UnixListener;
 use tokio_stream::wrappers::ReceiverStream;
 use trellis_plugin::handshake::{self, Announcement, Network};
-use trellis_plugin::proto::controller::grpc_controller_server::{GrpcController, GrpcControllerServer};
+use trellis_plugin::proto::controller::grpc_controller_server::{
+    GrpcController, GrpcControllerServer,
+};
 use trellis_plugin::proto::controller::grpc_stdio_server::{GrpcStdio, GrpcStdioServer};
 use trellis_plugin::proto::controller::{Empty, StdioData};
 use trellis_plugin::proto::tfplugin5::provider_server::ProviderServer as ServerV5;
@@ -92,7 +94,10 @@ struct Controller {
 
 #[tonic::async_trait]
 impl GrpcController for Controller {
-    async fn shutdown(&self, _request: tonic::Request<Empty>) -> Result<tonic::Response<Empty>, tonic::Status> {
+    async fn shutdown(
+        &self,
+        _request: tonic::Request<Empty>,
+    ) -> Result<tonic::Response<Empty>, tonic::Status> {
         let _ = self.shutdown.try_send(());
         Ok(tonic::Response::new(Empty {}))
     }
@@ -104,7 +109,8 @@ struct Stdio;
 
 #[tonic::async_trait]
 impl GrpcStdio for Stdio {
-    type StreamStdioStream = tokio_stream::Iter<std::vec::IntoIter<Result<StdioData, tonic::Status>>>;
+    type StreamStdioStream =
+        tokio_stream::Iter<std::vec::IntoIter<Result<StdioData, tonic::Status>>>;
 
     async fn stream_stdio(
         &self,
@@ -144,10 +150,16 @@ impl tokio::io::AsyncWrite for Conn {
     ) -> std::task::Poll<std::io::Result<usize>> {
         std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
     }
-    fn poll_flush(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.0).poll_flush(cx)
     }
-    fn poll_shutdown(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
     }
 }
@@ -181,27 +193,36 @@ async fn main() {
     // go-plugin picks the highest version both sides speak; this binary speaks one.
     let offered = std::env::var(handshake::PROTOCOL_VERSIONS_KEY).unwrap_or_default();
     if args.misbehave != Misbehave::Version
-        && !offered.split(',').any(|v| v.trim() == args.protocol.to_string())
+        && !offered
+            .split(',')
+            .any(|v| v.trim() == args.protocol.to_string())
     {
-        fail(&format!("the client offers protocol versions {offered:?}, this plugin speaks {}", args.protocol));
+        fail(&format!(
+            "the client offers protocol versions {offered:?}, this plugin speaks {}",
+            args.protocol
+        ));
     }
     let client_pem = std::env::var(handshake::CLIENT_CERT_KEY)
         .unwrap_or_else(|_| fail("PLUGIN_CLIENT_CERT is not set (AutoMTLS is required)"));
     let client_cert = tls::parse_pem(&client_pem).unwrap_or_else(|e| fail(&e.to_string()));
     let own = tls::generate(tls::Curve::P521).unwrap_or_else(|e| fail(&e.to_string()));
-    let server_config = tls::server_config(&own, client_cert).unwrap_or_else(|e| fail(&e.to_string()));
+    let server_config =
+        tls::server_config(&own, client_cert).unwrap_or_else(|e| fail(&e.to_string()));
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config));
 
     let dir = std::env::temp_dir().join(format!("tptest-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let socket = dir.join("plugin.sock");
     let _ = std::fs::remove_file(&socket);
-    let listener = UnixListener::bind(&socket).unwrap_or_else(|e| fail(&format!("cannot listen: {e}")));
+    let listener =
+        UnixListener::bind(&socket).unwrap_or_else(|e| fail(&format!("cannot listen: {e}")));
 
     let (conn_tx, conn_rx) = tokio::sync::mpsc::channel::<Result<Conn, std::io::Error>>(16);
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { break };
+            let Ok((stream, _)) = listener.accept().await else {
+                break;
+            };
             let acceptor = acceptor.clone();
             let conn_tx = conn_tx.clone();
             tokio::spawn(async move {
@@ -222,7 +243,11 @@ async fn main() {
         }
     });
 
-    let announced_version = if args.misbehave == Misbehave::Version { 4 } else { args.protocol };
+    let announced_version = if args.misbehave == Misbehave::Version {
+        4
+    } else {
+        args.protocol
+    };
     let line = handshake::format(&Announcement {
         protocol_version: announced_version,
         network: Network::Unix(socket.display().to_string()),
@@ -230,12 +255,18 @@ async fn main() {
     });
     println!("{line}");
     let _ = std::io::stdout().flush();
-    eprintln!("[INFO] trellis-test-provider serving protocol {} on {}", args.protocol, socket.display());
+    eprintln!(
+        "[INFO] trellis-test-provider serving protocol {} on {}",
+        args.protocol,
+        socket.display()
+    );
 
     let provider = TestProvider::new(args.protocol, args.misbehave == Misbehave::CrashOnApply);
     let stopper = provider.stopper();
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::channel(1);
-    let controller = GrpcControllerServer::new(Controller { shutdown: shutdown_tx });
+    let controller = GrpcControllerServer::new(Controller {
+        shutdown: shutdown_tx,
+    });
     let router = tonic::transport::Server::builder()
         .add_service(controller)
         .add_service(GrpcStdioServer::new(Stdio));

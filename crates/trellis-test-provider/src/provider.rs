@@ -45,7 +45,11 @@ impl Objects {
             counter: json["counter"].as_u64().unwrap_or(0),
             applies: json["applies"]
                 .as_object()
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect())
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -67,7 +71,13 @@ struct ProviderConfig {
     prefix: String,
 }
 
-fn attr(name: &str, ty: &str, required: bool, optional: bool, computed: bool) -> v6::schema::Attribute {
+fn attr(
+    name: &str,
+    ty: &str,
+    required: bool,
+    optional: bool,
+    computed: bool,
+) -> v6::schema::Attribute {
     v6::schema::Attribute {
         name: name.to_string(),
         r#type: ty.as_bytes().to_vec(),
@@ -78,7 +88,10 @@ fn attr(name: &str, ty: &str, required: bool, optional: bool, computed: bool) ->
     }
 }
 
-fn block(attributes: Vec<v6::schema::Attribute>, blocks: Vec<v6::schema::NestedBlock>) -> Option<v6::schema::Block> {
+fn block(
+    attributes: Vec<v6::schema::Attribute>,
+    blocks: Vec<v6::schema::NestedBlock>,
+) -> Option<v6::schema::Block> {
     Some(v6::schema::Block {
         attributes,
         block_types: blocks,
@@ -258,7 +271,10 @@ impl TestProvider {
 
     fn save(&self, objects: &Objects) {
         if let Some(path) = &self.state_file {
-            let _ = std::fs::write(path, serde_json::to_vec_pretty(&objects.to_json()).unwrap_or_default());
+            let _ = std::fs::write(
+                path,
+                serde_json::to_vec_pretty(&objects.to_json()).unwrap_or_default(),
+            );
         }
     }
 
@@ -272,10 +288,15 @@ impl TestProvider {
 
     fn validate_thing(config: &Value) -> Vec<v6::Diagnostic> {
         let mut out = Vec::new();
-        let Some(map) = config.as_map() else { return out };
+        let Some(map) = config.as_map() else {
+            return out;
+        };
         if let Some(Value::Number(size)) = map.get("size") {
             if *size < 0.0 {
-                out.push(error("size must not be negative", &[PathPart::Attr("size")]));
+                out.push(error(
+                    "size must not be negative",
+                    &[PathPart::Attr("size")],
+                ));
             }
         }
         if let Some(Value::List(rules)) = map.get("rule") {
@@ -284,7 +305,11 @@ impl TestProvider {
                     if !(1.0..=65535.0).contains(port) {
                         out.push(error(
                             "port must be between 1 and 65535",
-                            &[PathPart::Attr("rule"), PathPart::Index(i as i64), PathPart::Attr("port")],
+                            &[
+                                PathPart::Attr("rule"),
+                                PathPart::Index(i as i64),
+                                PathPart::Attr("port"),
+                            ],
                         ));
                     }
                 }
@@ -322,19 +347,30 @@ fn revision(private: &[u8]) -> u64 {
 }
 
 fn private(revision: u64) -> Vec<u8> {
-    serde_json::json!({ "revision": revision }).to_string().into_bytes()
+    serde_json::json!({ "revision": revision })
+        .to_string()
+        .into_bytes()
 }
 
 #[tonic::async_trait]
 impl Provider for TestProvider {
-    async fn get_metadata(&self, _r: Request<v6::get_metadata::Request>) -> Res<v6::get_metadata::Response> {
+    async fn get_metadata(
+        &self,
+        _r: Request<v6::get_metadata::Request>,
+    ) -> Res<v6::get_metadata::Response> {
         Ok(Response::new(v6::get_metadata::Response {
             server_capabilities: self.schema.server_capabilities,
             diagnostics: vec![],
-            data_sources: vec![v6::get_metadata::DataSourceMetadata { type_name: ECHO.into() }],
+            data_sources: vec![v6::get_metadata::DataSourceMetadata {
+                type_name: ECHO.into(),
+            }],
             resources: vec![
-                v6::get_metadata::ResourceMetadata { type_name: THING.into() },
-                v6::get_metadata::ResourceMetadata { type_name: SLOW.into() },
+                v6::get_metadata::ResourceMetadata {
+                    type_name: THING.into(),
+                },
+                v6::get_metadata::ResourceMetadata {
+                    type_name: SLOW.into(),
+                },
             ],
         }))
     }
@@ -354,10 +390,15 @@ impl Provider for TestProvider {
         let mut diagnostics = vec![];
         if let Value::String(prefix) = get(&config, "prefix") {
             if prefix.contains('/') {
-                diagnostics.push(error("prefix must not contain a slash", &[PathPart::Attr("prefix")]));
+                diagnostics.push(error(
+                    "prefix must not contain a slash",
+                    &[PathPart::Attr("prefix")],
+                ));
             }
         }
-        Ok(Response::new(v6::validate_provider_config::Response { diagnostics }))
+        Ok(Response::new(v6::validate_provider_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn validate_resource_config(
@@ -372,7 +413,9 @@ impl Provider for TestProvider {
         } else {
             vec![]
         };
-        Ok(Response::new(v6::validate_resource_config::Response { diagnostics }))
+        Ok(Response::new(v6::validate_resource_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn validate_data_resource_config(
@@ -386,7 +429,9 @@ impl Provider for TestProvider {
         if get(&config, "input") == &Value::string("") {
             diagnostics.push(error("input must not be empty", &[PathPart::Attr("input")]));
         }
-        Ok(Response::new(v6::validate_data_resource_config::Response { diagnostics }))
+        Ok(Response::new(v6::validate_data_resource_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn upgrade_resource_state(
@@ -436,10 +481,15 @@ impl Provider for TestProvider {
         };
         *self.configured.lock().expect("config lock") = Some(ProviderConfig { prefix });
         eprintln!("[INFO] configured (protocol {})", self.protocol);
-        Ok(Response::new(v6::configure_provider::Response { diagnostics: vec![] }))
+        Ok(Response::new(v6::configure_provider::Response {
+            diagnostics: vec![],
+        }))
     }
 
-    async fn read_resource(&self, r: Request<v6::read_resource::Request>) -> Res<v6::read_resource::Response> {
+    async fn read_resource(
+        &self,
+        r: Request<v6::read_resource::Request>,
+    ) -> Res<v6::read_resource::Response> {
         self.config()?;
         let r = r.into_inner();
         let ty = self.ty(&r.type_name, false)?;
@@ -494,7 +544,9 @@ impl Provider for TestProvider {
                 if !creating {
                     requires_replace.push(v6::AttributePath {
                         steps: vec![v6::attribute_path::Step {
-                            selector: Some(v6::attribute_path::step::Selector::AttributeName("name".into())),
+                            selector: Some(v6::attribute_path::step::Selector::AttributeName(
+                                "name".into(),
+                            )),
                         }],
                     });
                 }
@@ -505,10 +557,15 @@ impl Provider for TestProvider {
             if creating || !requires_replace.is_empty() || get(&prior, "size") != &size {
                 set(&mut planned, "fingerprint", fingerprint(&size));
             } else {
-                set(&mut planned, "fingerprint", get(&prior, "fingerprint").clone());
+                set(
+                    &mut planned,
+                    "fingerprint",
+                    get(&prior, "fingerprint").clone(),
+                );
             }
             // Rules' protocol defaults to tcp.
-            if let Some(Value::List(rules)) = planned.as_map().and_then(|m| m.get("rule")).cloned() {
+            if let Some(Value::List(rules)) = planned.as_map().and_then(|m| m.get("rule")).cloned()
+            {
                 let rules = rules
                     .into_iter()
                     .map(|mut rule| {
@@ -533,11 +590,17 @@ impl Provider for TestProvider {
             set(&mut planned, "id", Value::Unknown);
             requires_replace.push(v6::AttributePath {
                 steps: vec![v6::attribute_path::Step {
-                    selector: Some(v6::attribute_path::step::Selector::AttributeName("name".into())),
+                    selector: Some(v6::attribute_path::step::Selector::AttributeName(
+                        "name".into(),
+                    )),
                 }],
             });
         }
-        let planned_private = if creating { private(0) } else { r.prior_private };
+        let planned_private = if creating {
+            private(0)
+        } else {
+            r.prior_private
+        };
         Ok(Response::new(v6::plan_resource_change::Response {
             planned_state: self.encode(&planned, &ty)?,
             requires_replace,
@@ -594,7 +657,11 @@ impl Provider for TestProvider {
         }
         if get(&planned, "id").is_unknown() {
             objects.counter += 1;
-            set(&mut planned, "id", Value::string(format!("{}-{}", config.prefix, objects.counter)));
+            set(
+                &mut planned,
+                "id",
+                Value::string(format!("{}-{}", config.prefix, objects.counter)),
+            );
         }
         let size = get(&planned, "size").clone();
         if get(&planned, "fingerprint").is_unknown() {
@@ -627,7 +694,12 @@ impl Provider for TestProvider {
                 ..Default::default()
             }));
         }
-        let exists = self.objects.lock().expect("objects lock").things.contains_key(&r.id);
+        let exists = self
+            .objects
+            .lock()
+            .expect("objects lock")
+            .things
+            .contains_key(&r.id);
         if !exists {
             return Ok(Response::new(v6::import_resource_state::Response {
                 diagnostics: vec![error(format!("no thing with id {:?}", r.id), &[])],
@@ -648,7 +720,10 @@ impl Provider for TestProvider {
         }))
     }
 
-    async fn read_data_source(&self, r: Request<v6::read_data_source::Request>) -> Res<v6::read_data_source::Response> {
+    async fn read_data_source(
+        &self,
+        r: Request<v6::read_data_source::Request>,
+    ) -> Res<v6::read_data_source::Response> {
         self.config()?;
         let r = r.into_inner();
         let ty = self.ty(&r.type_name, true)?;
@@ -667,9 +742,14 @@ impl Provider for TestProvider {
         }))
     }
 
-    async fn stop_provider(&self, _r: Request<v6::stop_provider::Request>) -> Res<v6::stop_provider::Response> {
+    async fn stop_provider(
+        &self,
+        _r: Request<v6::stop_provider::Request>,
+    ) -> Res<v6::stop_provider::Response> {
         eprintln!("[INFO] stop requested");
         let _ = self.stop_tx.send_replace(true);
-        Ok(Response::new(v6::stop_provider::Response { error: String::new() }))
+        Ok(Response::new(v6::stop_provider::Response {
+            error: String::new(),
+        }))
     }
 }

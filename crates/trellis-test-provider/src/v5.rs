@@ -13,7 +13,9 @@ use crate::provider::TestProvider;
 
 pub struct V5(pub TestProvider);
 
-fn through<A: prost::Message, B: prost::Message + Default>(response: Result<Response<A>, Status>) -> Result<Response<B>, Status> {
+fn through<A: prost::Message, B: prost::Message + Default>(
+    response: Result<Response<A>, Status>,
+) -> Result<Response<B>, Status> {
     response.map(|r| Response::new(transcode(r.into_inner())))
 }
 
@@ -62,8 +64,15 @@ fn schema(s: v6::Schema) -> v5::Schema {
 
 #[tonic::async_trait]
 impl ProviderV5 for V5 {
-    async fn get_metadata(&self, r: Request<v5::get_metadata::Request>) -> Result<Response<v5::get_metadata::Response>, Status> {
-        through(self.0.get_metadata(Request::new(transcode(r.into_inner()))).await)
+    async fn get_metadata(
+        &self,
+        r: Request<v5::get_metadata::Request>,
+    ) -> Result<Response<v5::get_metadata::Response>, Status> {
+        through(
+            self.0
+                .get_metadata(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
     async fn get_schema(
@@ -77,8 +86,16 @@ impl ProviderV5 for V5 {
             .into_inner();
         Ok(Response::new(v5::get_provider_schema::Response {
             provider: s.provider.map(schema),
-            resource_schemas: s.resource_schemas.into_iter().map(|(k, v)| (k, schema(v))).collect(),
-            data_source_schemas: s.data_source_schemas.into_iter().map(|(k, v)| (k, schema(v))).collect(),
+            resource_schemas: s
+                .resource_schemas
+                .into_iter()
+                .map(|(k, v)| (k, schema(v)))
+                .collect(),
+            data_source_schemas: s
+                .data_source_schemas
+                .into_iter()
+                .map(|(k, v)| (k, schema(v)))
+                .collect(),
             diagnostics: s.diagnostics.into_iter().map(transcode).collect(),
             provider_meta: s.provider_meta.map(schema),
             server_capabilities: s.server_capabilities.map(transcode),
@@ -90,8 +107,11 @@ impl ProviderV5 for V5 {
         r: Request<v5::prepare_provider_config::Request>,
     ) -> Result<Response<v5::prepare_provider_config::Response>, Status> {
         let config = r.get_ref().config.clone();
-        let mut response: Response<v5::prepare_provider_config::Response> =
-            through(self.0.validate_provider_config(Request::new(transcode(r.into_inner()))).await)?;
+        let mut response: Response<v5::prepare_provider_config::Response> = through(
+            self.0
+                .validate_provider_config(Request::new(transcode(r.into_inner())))
+                .await,
+        )?;
         // Protocol 5 hands the (unchanged) configuration back.
         response.get_mut().prepared_config = config;
         Ok(response)
@@ -101,57 +121,109 @@ impl ProviderV5 for V5 {
         &self,
         r: Request<v5::validate_resource_type_config::Request>,
     ) -> Result<Response<v5::validate_resource_type_config::Response>, Status> {
-        through(self.0.validate_resource_config(Request::new(transcode(r.into_inner()))).await)
+        through(
+            self.0
+                .validate_resource_config(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
     async fn validate_data_source_config(
         &self,
         r: Request<v5::validate_data_source_config::Request>,
     ) -> Result<Response<v5::validate_data_source_config::Response>, Status> {
-        through(self.0.validate_data_resource_config(Request::new(transcode(r.into_inner()))).await)
+        through(
+            self.0
+                .validate_data_resource_config(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
     async fn upgrade_resource_state(
         &self,
         r: Request<v5::upgrade_resource_state::Request>,
     ) -> Result<Response<v5::upgrade_resource_state::Response>, Status> {
-        through(self.0.upgrade_resource_state(Request::new(transcode(r.into_inner()))).await)
+        through(
+            self.0
+                .upgrade_resource_state(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
-    async fn configure(&self, r: Request<v5::configure::Request>) -> Result<Response<v5::configure::Response>, Status> {
-        through(self.0.configure_provider(Request::new(transcode(r.into_inner()))).await)
+    async fn configure(
+        &self,
+        r: Request<v5::configure::Request>,
+    ) -> Result<Response<v5::configure::Response>, Status> {
+        through(
+            self.0
+                .configure_provider(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
-    async fn read_resource(&self, r: Request<v5::read_resource::Request>) -> Result<Response<v5::read_resource::Response>, Status> {
-        through(self.0.read_resource(Request::new(transcode(r.into_inner()))).await)
+    async fn read_resource(
+        &self,
+        r: Request<v5::read_resource::Request>,
+    ) -> Result<Response<v5::read_resource::Response>, Status> {
+        through(
+            self.0
+                .read_resource(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
     async fn plan_resource_change(
         &self,
         r: Request<v5::plan_resource_change::Request>,
     ) -> Result<Response<v5::plan_resource_change::Response>, Status> {
-        through(self.0.plan_resource_change(Request::new(transcode(r.into_inner()))).await)
+        through(
+            self.0
+                .plan_resource_change(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
     async fn apply_resource_change(
         &self,
         r: Request<v5::apply_resource_change::Request>,
     ) -> Result<Response<v5::apply_resource_change::Response>, Status> {
-        through(self.0.apply_resource_change(Request::new(transcode(r.into_inner()))).await)
+        through(
+            self.0
+                .apply_resource_change(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
     async fn import_resource_state(
         &self,
         r: Request<v5::import_resource_state::Request>,
     ) -> Result<Response<v5::import_resource_state::Response>, Status> {
-        through(self.0.import_resource_state(Request::new(transcode(r.into_inner()))).await)
+        through(
+            self.0
+                .import_resource_state(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
-    async fn read_data_source(&self, r: Request<v5::read_data_source::Request>) -> Result<Response<v5::read_data_source::Response>, Status> {
-        through(self.0.read_data_source(Request::new(transcode(r.into_inner()))).await)
+    async fn read_data_source(
+        &self,
+        r: Request<v5::read_data_source::Request>,
+    ) -> Result<Response<v5::read_data_source::Response>, Status> {
+        through(
+            self.0
+                .read_data_source(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 
-    async fn stop(&self, r: Request<v5::stop::Request>) -> Result<Response<v5::stop::Response>, Status> {
-        through(self.0.stop_provider(Request::new(transcode(r.into_inner()))).await)
+    async fn stop(
+        &self,
+        r: Request<v5::stop::Request>,
+    ) -> Result<Response<v5::stop::Response>, Status> {
+        through(
+            self.0
+                .stop_provider(Request::new(transcode(r.into_inner())))
+                .await,
+        )
     }
 }

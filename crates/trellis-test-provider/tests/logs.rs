@@ -54,12 +54,18 @@ fn plugin_output_is_logged_at_debug() {
         .find(|l| l.contains("trellis-test-provider serving protocol 6"))
         .unwrap_or_else(|| panic!("no plugin stderr in the log:\n{text}"));
     assert!(line.contains("DEBUG"), "{line}");
-    assert!(line.contains("provider=registry.terraform.io/trellis/tptest"), "{line}");
+    assert!(
+        line.contains("provider=registry.terraform.io/trellis/tptest"),
+        "{line}"
+    );
     assert!(text.contains("shutting down"), "{text}");
     // What go-plugin streams from the plugin's redirected stdout is logged too.
     let line = text
         .lines()
         .find(|l| l.contains("hello from the plugin's stdout"))
         .unwrap_or_else(|| panic!("no plugin stdio in the log:\n{text}"));
-    assert!(line.contains("DEBUG") && line.contains("trellis_plugin::stdio"), "{line}");
+    assert!(
+        line.contains("DEBUG") && line.contains("trellis_plugin::stdio"),
+        "{line}"
+    );
 }

@@ -181,7 +181,10 @@ async fn lifecycle(protocol: u32) {
     assert_eq!(planned.requires_replace, Some(vec![]));
     assert!(get(&planned.planned, "id").is_unknown());
     assert_eq!(get(&planned.planned, "fingerprint"), &Value::string("fp-3"));
-    assert_eq!(get(&planned.planned, "rule[0].protocol"), &Value::string("tcp"));
+    assert_eq!(
+        get(&planned.planned, "rule[0].protocol"),
+        &Value::string("tcp")
+    );
     assert_eq!(revision(&planned.planned_private), 0);
     let created = apply(&provider, "tptest_thing", None, &planned, config.clone()).await;
     let state = created.state.unwrap();
@@ -220,7 +223,14 @@ async fn lifecycle(protocol: u32) {
     assert_eq!(planned.requires_replace, Some(vec![]));
     assert_eq!(get(&planned.planned, "id"), &Value::string("t-1"));
     assert_eq!(get(&planned.planned, "fingerprint"), &Value::string("fp-5"));
-    let updated = apply(&provider, "tptest_thing", Some(state.clone()), &planned, config).await;
+    let updated = apply(
+        &provider,
+        "tptest_thing",
+        Some(state.clone()),
+        &planned,
+        config,
+    )
+    .await;
     let state = updated.state.unwrap();
     assert_eq!(get(&state, "size"), &Value::Number(5.0));
     assert_eq!(revision(&updated.private), 2);
@@ -234,7 +244,10 @@ async fn lifecycle(protocol: u32) {
         updated.private.clone(),
     )
     .await;
-    assert_eq!(planned.requires_replace, Some(vec![Path::from_keys(["name"])]));
+    assert_eq!(
+        planned.requires_replace,
+        Some(vec![Path::from_keys(["name"])])
+    );
     assert!(get(&planned.planned, "id").is_unknown());
 
     // Delete.
@@ -283,7 +296,10 @@ async fn import_and_data_source(protocol: u32) {
     let config = thing("gamma", 1.0);
     let planned = plan(&provider, "tptest_thing", None, config.clone(), None).await;
     let created = apply(&provider, "tptest_thing", None, &planned, config).await;
-    let id = get(created.state.as_ref().unwrap(), "id").as_str().unwrap().to_string();
+    let id = get(created.state.as_ref().unwrap(), "id")
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // Import: ImportResourceState gives the ID, ReadResource the rest, with the private
     // data the import made.
@@ -392,7 +408,10 @@ async fn diagnostics_carry_attribute_paths(protocol: u32) {
         found,
         vec![
             ("size".to_string(), "size must not be negative".to_string()),
-            ("rule[1].port".to_string(), "port must be between 1 and 65535".to_string()),
+            (
+                "rule[1].port".to_string(),
+                "port must be between 1 and 65535".to_string()
+            ),
         ]
     );
     assert!(diagnostics.iter().all(|d| !d.warning));
@@ -455,7 +474,11 @@ async fn wait_for_slow_apply(f: &Fixture) {
     panic!("the slow apply never started");
 }
 
-fn slow_apply(provider: &Arc<dyn Provider>) -> tokio::task::JoinHandle<Result<trellis_provider::ApplyChangeResponse, trellis_provider::ProviderError>> {
+fn slow_apply(
+    provider: &Arc<dyn Provider>,
+) -> tokio::task::JoinHandle<
+    Result<trellis_provider::ApplyChangeResponse, trellis_provider::ProviderError>,
+> {
     let provider = provider.clone();
     tokio::spawn(async move {
         let config = Value::object([("name", Value::string("slow"))]);
@@ -573,7 +596,11 @@ async fn stop_ends_a_slow_apply_v6() {
 
 fn start_error(protocol: u32, misbehave: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let mut spec = spec(protocol, &["--misbehave", misbehave], &dir.path().join("o.json"));
+    let mut spec = spec(
+        protocol,
+        &["--misbehave", misbehave],
+        &dir.path().join("o.json"),
+    );
     spec.start_timeout = Duration::from_secs(2);
     match PluginFactory::start("tptest", spec) {
         Ok(_) => panic!("a plugin that misbehaves ({misbehave}) started"),
@@ -591,7 +618,10 @@ fn assert_names_provider(message: &str) {
 fn a_plugin_that_hangs_at_start() {
     let message = start_error(6, "hang");
     assert_names_provider(&message);
-    assert!(message.ends_with("the plugin did not complete its handshake within 2s"), "{message}");
+    assert!(
+        message.ends_with("the plugin did not complete its handshake within 2s"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -602,7 +632,10 @@ fn a_plugin_that_exits_at_start() {
         message.contains("the plugin exited before its handshake (exit status: 3)"),
         "{message}"
     );
-    assert!(message.contains("boom: the test provider refuses to start"), "{message}");
+    assert!(
+        message.contains("boom: the test provider refuses to start"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -610,7 +643,9 @@ fn a_plugin_that_prints_garbage() {
     let message = start_error(5, "garbage");
     assert_names_provider(&message);
     assert!(
-        message.ends_with("the plugin printed \"hello, I am not a plugin\" instead of a handshake line"),
+        message.ends_with(
+            "the plugin printed \"hello, I am not a plugin\" instead of a handshake line"
+        ),
         "{message}"
     );
 }
@@ -631,7 +666,9 @@ fn a_plugin_binary_that_does_not_exist() {
     spec.start_timeout = Duration::from_secs(2);
     let message = PluginFactory::start("x", spec).err().unwrap().to_string();
     assert!(
-        message.starts_with(&format!("provider {ADDRESS} (/nonexistent/terraform-provider-x): cannot start it: ")),
+        message.starts_with(&format!(
+            "provider {ADDRESS} (/nonexistent/terraform-provider-x): cannot start it: "
+        )),
         "{message}"
     );
 }
@@ -643,7 +680,10 @@ fn a_host_that_accepts_only_another_version() {
     let mut spec = spec(6, &[], &dir.path().join("o.json"));
     spec.protocol_versions = vec![5];
     spec.start_timeout = Duration::from_secs(5);
-    let message = PluginFactory::start("tptest", spec).err().unwrap().to_string();
+    let message = PluginFactory::start("tptest", spec)
+        .err()
+        .unwrap()
+        .to_string();
     assert_names_provider(&message);
     assert!(message.contains("exited before its handshake"), "{message}");
     assert!(message.contains("this plugin speaks 6"), "{message}");
@@ -666,12 +706,22 @@ async fn a_plugin_that_crashes_during_apply(protocol: u32) {
         .await
         .unwrap_err();
     assert!(
-        err.message.starts_with(&format!("provider {ADDRESS}: ApplyResourceChange failed: ")),
+        err.message
+            .starts_with(&format!("provider {ADDRESS}: ApplyResourceChange failed: ")),
         "{}",
         err.message
     );
-    assert!(err.message.contains("exited (exit status: 2)"), "{}", err.message);
-    assert!(err.message.contains("panic: the test provider crashed during apply"), "{}", err.message);
+    assert!(
+        err.message.contains("exited (exit status: 2)"),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message
+            .contains("panic: the test provider crashed during apply"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
