@@ -25,6 +25,13 @@
 //!    change, concurrently across instances; [`Provider::settle`] for each create intent left
 //!    behind by an earlier run, before anything else.
 //! 5. [`Provider::close`] once at the end.
+//!
+//! [`Provider::plan_resource`], [`Provider::apply_change`], [`Provider::import_object`],
+//! [`Provider::upgrade_state`] and [`Provider::stop`] carry what the Terraform plugin
+//! protocol carries (private data through plans, the paths that force replacement, state
+//! upgrades, stopping operations in flight). Their defaults fall back to the methods above,
+//! so a native provider implements them only when it has more to say; the engine does not
+//! call them yet.
 
 pub mod memory;
 pub mod schema;
