@@ -208,6 +208,46 @@ pub fn private_to_plugin(private: &Private) -> Vec<u8> {
     }
 }
 
+/// A value as Terraform core hands it to a provider: a list or set block that is absent is
+/// an empty collection, not null (only single blocks are null when absent), and providers
+/// built on the plugin SDKs rely on that. Applies to nested blocks at every depth.
+pub fn fill_empty_blocks(value: &mut Value, block: &trellis_provider::Block) {
+    let Value::Map(map) = value else { return };
+    for (name, nested) in &block.blocks {
+        let slot = map.entry(name.clone()).or_insert(Value::Null);
+        match nested.nesting {
+            trellis_provider::Nesting::Single => fill_empty_blocks(slot, &nested.block),
+            trellis_provider::Nesting::List | trellis_provider::Nesting::Set => {
+                if matches!(slot, Value::Null) {
+                    *slot = Value::List(Vec::new());
+                }
+                if let Value::List(items) = slot {
+                    for item in items {
+                        fill_empty_blocks(item, &nested.block);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The value to send for an object of `type_name`: marks dropped, empty blocks filled.
+fn outgoing(schema: &PluginSchema, type_name: &str, data: bool, value: &Value) -> Value {
+    let mut plain = value.strip_marks();
+    if plain.is_null() {
+        return plain;
+    }
+    let schemas = if data {
+        &schema.schema.data_sources
+    } else {
+        &schema.schema.resources
+    };
+    if let Some(resource) = schemas.get(type_name) {
+        fill_empty_blocks(&mut plain, &resource.block);
+    }
+    plain
+}
+
 /// A protocol attribute path as a trellis path.
 pub fn path_from_plugin(path: Option<&v6::AttributePath>) -> Path {
     let mut out = Path::root();
@@ -311,7 +351,10 @@ impl ProviderFactory for PluginFactory {
                 None => return Vec::new(),
             },
         };
-        let config = match dynamic(&request.config.strip_marks(), &ty) {
+        let config = match dynamic(
+            &outgoing(&self.schema, &request.type_name, data, &request.config),
+            &ty,
+        ) {
             Ok(c) => Some(c),
             Err(e) => return vec![AttributeDiagnostic::error(Path::root(), e.message)],
         };
@@ -362,7 +405,9 @@ impl PluginFactory {
         &self,
         request: ConfigureRequest,
     ) -> Result<Arc<PluginProvider>, ProviderError> {
-        let config = dynamic(&request.config.strip_marks(), &self.schema.provider_type)?;
+        let mut config = request.config.strip_marks();
+        fill_empty_blocks(&mut config, &self.schema.schema.provider);
+        let config = dynamic(&config, &self.schema.provider_type)?;
         let spec = self.spec.clone();
         let plugin = self
             .rt
@@ -427,6 +472,7 @@ impl PluginProvider {
             })
     }
 
+    /// ReadResource of one object; `prior` is already in its outgoing form.
     async fn read_one(
         plugin: Arc<Plugin>,
         ty: CtyType,
@@ -437,7 +483,7 @@ impl PluginProvider {
         let response = plugin
             .read_resource(v6::read_resource::Request {
                 type_name,
-                current_state: Some(dynamic(&prior.strip_marks(), &ty)?),
+                current_state: Some(dynamic(&prior, &ty)?),
                 private: private_to_plugin(&private),
                 provider_meta: None,
                 client_capabilities: client_capabilities(),
@@ -463,11 +509,12 @@ impl Provider for PluginProvider {
         let mut tasks = Vec::with_capacity(request.items.len());
         for item in request.items {
             let ty = self.resource_type(&item.type_name)?;
+            let prior = outgoing(&self.schema, &item.type_name, false, &item.prior);
             tasks.push(self.rt.handle().spawn(Self::read_one(
                 self.plugin.clone(),
                 ty,
                 item.type_name,
-                item.prior,
+                prior,
                 item.private,
             )));
         }
@@ -529,10 +576,11 @@ impl Provider for PluginProvider {
     ) -> Result<ApplyChangeResponse, ProviderError> {
         let ty = self.resource_type(&request.type_name)?;
         let plugin = self.plugin.clone();
+        let schema = self.schema.clone();
         self.rt
             .run(async move {
                 let encode = |v: Option<&Value>| match v {
-                    Some(v) => dynamic(&v.strip_marks(), &ty),
+                    Some(v) => dynamic(&outgoing(&schema, &request.type_name, false, v), &ty),
                     None => dynamic(&Value::Null, &ty),
                 };
                 let config = if request.planned.is_some() {
@@ -542,7 +590,7 @@ impl Provider for PluginProvider {
                 };
                 let response = plugin
                     .apply_resource_change(v6::apply_resource_change::Request {
-                        type_name: request.type_name,
+                        type_name: request.type_name.clone(),
                         prior_state: Some(encode(request.prior.as_ref())?),
                         planned_state: Some(encode(request.planned.as_ref())?),
                         config: Some(config),
@@ -675,12 +723,13 @@ impl Provider for PluginProvider {
                 )
             })?;
         let plugin = self.plugin.clone();
+        let config = outgoing(&self.schema, &request.type_name, true, &request.config);
         self.rt
             .run(async move {
                 let response = plugin
                     .read_data_source(v6::read_data_source::Request {
                         type_name: request.type_name,
-                        config: Some(dynamic(&request.config.strip_marks(), &ty)?),
+                        config: Some(dynamic(&config, &ty)?),
                         provider_meta: None,
                         client_capabilities: client_capabilities(),
                     })
@@ -752,14 +801,16 @@ async fn plan(
     let prior = request
         .prior
         .as_ref()
-        .map(Value::strip_marks)
+        .map(|p| outgoing(&schema, &request.type_name, false, p))
         .unwrap_or_default();
+    let proposed = outgoing(&schema, &request.type_name, false, &request.proposed);
+    let config = outgoing(&schema, &request.type_name, false, &request.config);
     let response = plugin
         .plan_resource_change(v6::plan_resource_change::Request {
             type_name: request.type_name,
             prior_state: Some(dynamic(&prior, &ty)?),
-            proposed_new_state: Some(dynamic(&request.proposed.strip_marks(), &ty)?),
-            config: Some(dynamic(&request.config.strip_marks(), &ty)?),
+            proposed_new_state: Some(dynamic(&proposed, &ty)?),
+            config: Some(dynamic(&config, &ty)?),
             prior_private: private_to_plugin(&request.prior_private),
             provider_meta: None,
             client_capabilities: client_capabilities(),
@@ -815,6 +866,33 @@ mod tests {
             "rule[2].tags[\"team name\"]"
         );
         assert!(path_from_plugin(None).is_root());
+    }
+
+    #[test]
+    fn absent_list_and_set_blocks_go_as_empty_collections() {
+        use trellis_provider::{AttrType, Attribute, Block, Nesting};
+        let inner = Block::new()
+            .attr("x", Attribute::optional(AttrType::String))
+            .block("deep", Nesting::Set, Block::new());
+        let block = Block::new()
+            .block("list", Nesting::List, inner.clone())
+            .block("one", Nesting::Single, inner);
+        let mut value = Value::object([("one", Value::object([("x", Value::string("a"))]))]);
+        fill_empty_blocks(&mut value, &block);
+        assert_eq!(
+            value,
+            Value::object([
+                ("list", Value::List(vec![])),
+                (
+                    "one",
+                    Value::object([("x", Value::string("a")), ("deep", Value::List(vec![]))])
+                ),
+            ])
+        );
+        // An absent single block stays null.
+        let mut value = Value::object::<&str>([]);
+        fill_empty_blocks(&mut value, &block);
+        assert_eq!(value.get("one"), Some(&Value::Null));
     }
 
     #[test]

@@ -291,6 +291,14 @@ impl TestProvider {
         let Some(map) = config.as_map() else {
             return out;
         };
+        // Terraform core sends an absent list block as an empty list, never null, and
+        // providers built on the plugin SDKs depend on it; so does this one.
+        if map.get("rule").is_none_or(Value::is_null) {
+            out.push(error(
+                "rule is null; an absent list block must be an empty list",
+                &[PathPart::Attr("rule")],
+            ));
+        }
         if let Some(Value::Number(size)) = map.get("size") {
             if *size < 0.0 {
                 out.push(error(

@@ -194,6 +194,23 @@ async fn lifecycle(protocol: u32) {
     assert_eq!(revision(&created.private), 1);
     assert_eq!(f.objects()["things"]["t-1"]["name"], "alpha");
 
+    // An absent list block goes to the plugin as an empty list, as Terraform sends it.
+    let bare = Value::object([("name", Value::string("bare"))]);
+    let planned_bare = plan(&provider, "tptest_thing", None, bare.clone(), None).await;
+    assert!(
+        planned_bare.diagnostics.is_empty(),
+        "{:?}",
+        planned_bare.diagnostics
+    );
+    assert_eq!(get(&planned_bare.planned, "rule"), &Value::List(vec![]));
+    assert!(f
+        .factory
+        .validate(ValidateRequest {
+            type_name: "tptest_thing".into(),
+            config: bare,
+        })
+        .is_empty());
+
     // Read: the object as the plugin sees it, with the private data handed back.
     let read = provider
         .read(ReadRequest {
