@@ -95,6 +95,11 @@ pub struct Plugin {
     stop_timeout: Duration,
 }
 
+/// The largest message either side may send. gRPC's default of 4 MiB is far below the
+/// schema of a large provider (hashicorp/aws's is tens of megabytes); Terraform raises it
+/// too.
+pub const MAX_MESSAGE: usize = 256 << 20;
+
 /// How many of the plugin's last stderr lines an error quotes.
 const TAIL_LINES: usize = 8;
 
@@ -229,8 +234,16 @@ impl Plugin {
             }
         });
         let rpc = match announcement.protocol_version {
-            5 => Rpc::V5(v5::provider_client::ProviderClient::new(channel.clone())),
-            _ => Rpc::V6(v6::provider_client::ProviderClient::new(channel.clone())),
+            5 => Rpc::V5(
+                v5::provider_client::ProviderClient::new(channel.clone())
+                    .max_decoding_message_size(MAX_MESSAGE)
+                    .max_encoding_message_size(MAX_MESSAGE),
+            ),
+            _ => Rpc::V6(
+                v6::provider_client::ProviderClient::new(channel.clone())
+                    .max_decoding_message_size(MAX_MESSAGE)
+                    .max_encoding_message_size(MAX_MESSAGE),
+            ),
         };
         tracing::debug!(provider = %spec.provider, version = announcement.protocol_version, "plugin started");
         Ok(Plugin {

@@ -54,12 +54,16 @@ pub enum Misbehave {
 struct Args {
     protocol: u32,
     misbehave: Misbehave,
+    /// Extra copies of `tptest_thing` (`tptest_bulk_N`), to make a schema as large as a
+    /// big provider's.
+    bulk_types: usize,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         protocol: 6,
         misbehave: Misbehave::None,
+        bulk_types: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -80,6 +84,12 @@ fn parse_args() -> Result<Args, String> {
                     Some("crash-on-apply") => Misbehave::CrashOnApply,
                     other => return Err(format!("unknown --misbehave {other:?}")),
                 }
+            }
+            "--bulk-types" => {
+                args.bulk_types = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or("--bulk-types takes a count")?
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -261,7 +271,11 @@ async fn main() {
         socket.display()
     );
 
-    let provider = TestProvider::new(args.protocol, args.misbehave == Misbehave::CrashOnApply);
+    let provider = TestProvider::new(
+        args.protocol,
+        args.misbehave == Misbehave::CrashOnApply,
+        args.bulk_types,
+    );
     let stopper = provider.stopper();
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::channel(1);
     let controller = GrpcControllerServer::new(Controller {
@@ -271,8 +285,16 @@ async fn main() {
         .add_service(controller)
         .add_service(GrpcStdioServer::new(Stdio));
     let router = match args.protocol {
-        5 => router.add_service(ServerV5::new(v5::V5(provider))),
-        _ => router.add_service(ServerV6::new(provider)),
+        5 => router.add_service(
+            ServerV5::new(v5::V5(provider))
+                .max_decoding_message_size(trellis_plugin::plugin::MAX_MESSAGE)
+                .max_encoding_message_size(trellis_plugin::plugin::MAX_MESSAGE),
+        ),
+        _ => router.add_service(
+            ServerV6::new(provider)
+                .max_decoding_message_size(trellis_plugin::plugin::MAX_MESSAGE)
+                .max_encoding_message_size(trellis_plugin::plugin::MAX_MESSAGE),
+        ),
     };
     let served = router
         .serve_with_incoming_shutdown(ReceiverStream::new(conn_rx), async move {

@@ -224,8 +224,18 @@ fn bad(e: impl std::fmt::Display) -> Status {
 }
 
 impl TestProvider {
-    pub fn new(protocol: u32, crash_on_apply: bool) -> TestProvider {
-        let schema = schema(protocol);
+    pub fn new(protocol: u32, crash_on_apply: bool, bulk_types: usize) -> TestProvider {
+        let mut schema = schema(protocol);
+        let mut thing = schema.resource_schemas[THING].clone();
+        if let Some(block) = &mut thing.block {
+            // Real providers' schemas are mostly documentation.
+            block.description = "documentation ".repeat(100);
+        }
+        for i in 0..bulk_types {
+            schema
+                .resource_schemas
+                .insert(format!("tptest_bulk_{i}"), thing.clone());
+        }
         let types = PluginSchema::from_response(&schema).expect("the test schema is valid");
         let state_file = std::env::var_os("TPTEST_STATE_FILE").map(std::path::PathBuf::from);
         let objects = state_file

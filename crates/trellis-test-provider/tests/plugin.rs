@@ -750,3 +750,13 @@ async fn a_plugin_that_crashes_during_apply_v5() {
 async fn a_plugin_that_crashes_during_apply_v6() {
     a_plugin_that_crashes_during_apply(6).await;
 }
+
+/// A schema larger than gRPC's default 4 MiB message limit (big providers have them).
+#[test]
+fn a_schema_beyond_four_mebibytes() {
+    let f = fixture(6, &["--bulk-types", "5000"]);
+    let schema = f.factory.schema();
+    assert_eq!(schema.resources.len(), 5002);
+    assert!(schema.resources.contains_key("tptest_bulk_4999"));
+    f.factory.shutdown();
+}
