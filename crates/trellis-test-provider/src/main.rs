@@ -9,7 +9,8 @@
 //! is stopped) and the data source `tptest_echo`.
 //!
 //! Its objects live in memory, and in the JSON file `TPTEST_STATE_FILE` names when set, so
-//! that a test can look at them. `--misbehave hang|exit|garbage|version|crash-on-apply`
+//! that a test can look at them. `--misbehave hang|exit|garbage|version|crash-on-apply|
+//! ignore-shutdown`
 //! makes it fail in the ways a client must survive.
 //!
 //! It is a test fixture, not a provider anyone should configure.
@@ -49,6 +50,8 @@ pub enum Misbehave {
     Version,
     /// Dies in the middle of ApplyResourceChange.
     CrashOnApply,
+    /// Answers go-plugin's Shutdown and keeps running.
+    IgnoreShutdown,
 }
 
 struct Args {
@@ -82,6 +85,7 @@ fn parse_args() -> Result<Args, String> {
                     Some("garbage") => Misbehave::Garbage,
                     Some("version") => Misbehave::Version,
                     Some("crash-on-apply") => Misbehave::CrashOnApply,
+                    Some("ignore-shutdown") => Misbehave::IgnoreShutdown,
                     other => return Err(format!("unknown --misbehave {other:?}")),
                 }
             }
@@ -100,6 +104,7 @@ fn parse_args() -> Result<Args, String> {
 /// go-plugin's controller: Shutdown ends the server.
 struct Controller {
     shutdown: tokio::sync::mpsc::Sender<()>,
+    ignore: bool,
 }
 
 #[tonic::async_trait]
@@ -108,7 +113,11 @@ impl GrpcController for Controller {
         &self,
         _request: tonic::Request<Empty>,
     ) -> Result<tonic::Response<Empty>, tonic::Status> {
-        let _ = self.shutdown.try_send(());
+        if self.ignore {
+            eprintln!("[WARN] ignoring shutdown");
+        } else {
+            let _ = self.shutdown.try_send(());
+        }
         Ok(tonic::Response::new(Empty {}))
     }
 }
@@ -280,6 +289,7 @@ async fn main() {
     let (shutdown_tx, mut shutdown_rx) = tokio::sync::mpsc::channel(1);
     let controller = GrpcControllerServer::new(Controller {
         shutdown: shutdown_tx,
+        ignore: args.misbehave == Misbehave::IgnoreShutdown,
     });
     let router = tonic::transport::Server::builder()
         .add_service(controller)

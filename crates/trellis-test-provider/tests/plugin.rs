@@ -760,3 +760,22 @@ fn a_schema_beyond_four_mebibytes() {
     assert!(schema.resources.contains_key("tptest_bulk_4999"));
     f.factory.shutdown();
 }
+
+/// A plugin that answers Shutdown and keeps running is killed after the stop timeout.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_that_ignores_shutdown_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = spec(6, &["--misbehave", "ignore-shutdown"], &dir.path().join("o.json"));
+    spec.stop_timeout = Duration::from_millis(500);
+    let factory = PluginFactory::start("tptest", spec).unwrap();
+    let provider = factory
+        .configure_plugin(ConfigureRequest {
+            key: "tptest".into(),
+            config: Value::object::<&str>([]),
+        })
+        .await
+        .unwrap();
+    let pid = provider.pid().unwrap();
+    provider.close().await.unwrap();
+    assert!(!alive(pid), "the plugin process {pid} survived close");
+}
