@@ -32,6 +32,9 @@ use crate::plugin::{Plugin, PluginError, PluginSpec};
 use crate::proto::tfplugin6 as v6;
 use crate::schema::PluginSchema;
 
+/// How many ReadResource calls one refresh keeps in flight.
+pub const READ_PARALLELISM: usize = 10;
+
 /// The version trellis reports to providers in ConfigureProvider (what Terraform version
 /// it behaves like, for providers that check).
 pub const TERRAFORM_VERSION: &str = "1.9.0";
@@ -506,17 +509,19 @@ impl PluginProvider {
 #[async_trait]
 impl Provider for PluginProvider {
     async fn read(&self, request: ReadRequest) -> Result<ReadResponse, ProviderError> {
+        // As many reads in flight as Terraform's default parallelism: a provider calls its
+        // API for each, and a refresh of thousands at once would meet its rate limits.
+        let permits = Arc::new(tokio::sync::Semaphore::new(READ_PARALLELISM));
         let mut tasks = Vec::with_capacity(request.items.len());
         for item in request.items {
             let ty = self.resource_type(&item.type_name)?;
             let prior = outgoing(&self.schema, &item.type_name, false, &item.prior);
-            tasks.push(self.rt.handle().spawn(Self::read_one(
-                self.plugin.clone(),
-                ty,
-                item.type_name,
-                prior,
-                item.private,
-            )));
+            let read = Self::read_one(self.plugin.clone(), ty, item.type_name, prior, item.private);
+            let permits = permits.clone();
+            tasks.push(self.rt.handle().spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                read.await
+            }));
         }
         let mut items = Vec::with_capacity(tasks.len());
         for task in tasks {

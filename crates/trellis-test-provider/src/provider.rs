@@ -25,6 +25,9 @@ struct Objects {
     counter: u64,
     /// How many ApplyResourceChange calls were served, by type.
     applies: BTreeMap<String, u64>,
+    /// ReadResource calls in flight now, and the most there ever were.
+    reads_in_flight: u64,
+    max_reads_in_flight: u64,
 }
 
 impl Objects {
@@ -33,6 +36,7 @@ impl Objects {
             "things": self.things,
             "counter": self.counter,
             "applies": self.applies,
+            "max_reads_in_flight": self.max_reads_in_flight,
         })
     }
 
@@ -51,6 +55,8 @@ impl Objects {
                         .collect()
                 })
                 .unwrap_or_default(),
+            reads_in_flight: 0,
+            max_reads_in_flight: json["max_reads_in_flight"].as_u64().unwrap_or(0),
         }
     }
 }
@@ -512,6 +518,15 @@ impl Provider for TestProvider {
         let r = r.into_inner();
         let ty = self.ty(&r.type_name, false)?;
         let current = self.decode(r.current_state.as_ref(), &ty)?;
+        {
+            let mut objects = self.objects.lock().expect("objects lock");
+            objects.reads_in_flight += 1;
+            objects.max_reads_in_flight = objects.max_reads_in_flight.max(objects.reads_in_flight);
+            self.save(&objects);
+        }
+        // A remote read takes a while; long enough for concurrent reads to overlap.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        self.objects.lock().expect("objects lock").reads_in_flight -= 1;
         let new_state = if r.type_name == THING {
             let id = get(&current, "id").as_str().unwrap_or_default().to_string();
             let objects = self.objects.lock().expect("objects lock");

@@ -765,7 +765,11 @@ fn a_schema_beyond_four_mebibytes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plugin_that_ignores_shutdown_is_killed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut spec = spec(6, &["--misbehave", "ignore-shutdown"], &dir.path().join("o.json"));
+    let mut spec = spec(
+        6,
+        &["--misbehave", "ignore-shutdown"],
+        &dir.path().join("o.json"),
+    );
     spec.stop_timeout = Duration::from_millis(500);
     let factory = PluginFactory::start("tptest", spec).unwrap();
     let provider = factory
@@ -778,4 +782,51 @@ async fn a_plugin_that_ignores_shutdown_is_killed() {
     let pid = provider.pid().unwrap();
     provider.close().await.unwrap();
     assert!(!alive(pid), "the plugin process {pid} survived close");
+}
+
+/// A refresh reads its objects concurrently, at most `READ_PARALLELISM` at a time, and
+/// answers in request order.
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_reads_concurrently_within_a_bound() {
+    let f = fixture(6, &[]);
+    let provider = f.configure().await;
+    let mut states = Vec::new();
+    for i in 0..40 {
+        let config = thing(&format!("r{i}"), f64::from(i));
+        let planned = plan(&provider, "tptest_thing", None, config.clone(), None).await;
+        states.push(
+            apply(&provider, "tptest_thing", None, &planned, config)
+                .await
+                .state
+                .unwrap(),
+        );
+    }
+    let read = provider
+        .read(ReadRequest {
+            items: states
+                .iter()
+                .map(|s| ReadItem {
+                    type_name: "tptest_thing".into(),
+                    prior: s.clone(),
+                    private: None,
+                })
+                .collect(),
+            full: false,
+        })
+        .await
+        .unwrap();
+    let names: Vec<Value> = read
+        .items
+        .iter()
+        .map(|o| get(&o.as_ref().unwrap().value, "name").clone())
+        .collect();
+    let expected: Vec<Value> = (0..40).map(|i| Value::string(format!("r{i}"))).collect();
+    assert_eq!(names, expected);
+    let max = f.objects()["max_reads_in_flight"].as_u64().unwrap();
+    assert!(max > 1, "reads were not concurrent");
+    assert!(
+        max as usize <= trellis_plugin::bridge::READ_PARALLELISM,
+        "{max} reads at once"
+    );
+    provider.close().await.unwrap();
 }
