@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use trellis_plugin::proto::tfplugin6 as v6;
 use trellis_plugin::{PluginFactory, PluginSpec};
 use trellis_provider::memory::MemoryFactory;
 use trellis_provider::{ConfigureRequest, PlanResourceRequest, Provider, ProviderFactory};
@@ -92,6 +93,79 @@ async fn main() {
             n.as_secs_f64() * 1e3,
         );
     }
+    // The transport alone: the same PlanResourceChange, values encoded once, straight on
+    // the plugin client (no bridge, no codec per call).
+    let mut spec = PluginSpec::new(
+        "registry.terraform.io/trellis/tptest",
+        env!("CARGO_BIN_EXE_trellis-test-provider"),
+    );
+    spec.env = vec![(
+        "TPTEST_STATE_FILE".into(),
+        dir.join("raw.json").display().to_string(),
+    )];
+    let plugin = Arc::new(trellis_plugin::Plugin::launch(&spec).await.unwrap());
+    let schema =
+        trellis_plugin::schema::PluginSchema::from_response(&plugin.get_schema().await.unwrap())
+            .unwrap();
+    let ty = schema.type_of("tptest_thing", false).unwrap().clone();
+    let empty =
+        trellis_plugin::msgpack::encode(&Value::object::<&str>([]), &schema.provider_type).unwrap();
+    plugin
+        .configure(v6::configure_provider::Request {
+            terraform_version: "1.9.0".into(),
+            config: Some(v6::DynamicValue {
+                msgpack: empty,
+                json: vec![],
+            }),
+            client_capabilities: None,
+        })
+        .await
+        .unwrap();
+    let mut filled = thing.clone();
+    trellis_plugin::bridge::fill_empty_blocks(
+        &mut filled,
+        &schema.schema.resources["tptest_thing"].block,
+    );
+    let value = v6::DynamicValue {
+        msgpack: trellis_plugin::msgpack::encode(&filled, &ty).unwrap(),
+        json: vec![],
+    };
+    let null = v6::DynamicValue {
+        msgpack: trellis_plugin::msgpack::encode(&Value::Null, &ty).unwrap(),
+        json: vec![],
+    };
+    for parallel in [1, 16] {
+        let start = Instant::now();
+        let mut done = 0;
+        while done < COUNT {
+            let batch = parallel.min(COUNT - done);
+            let mut tasks = Vec::with_capacity(batch);
+            for _ in 0..batch {
+                let plugin = plugin.clone();
+                let request = v6::plan_resource_change::Request {
+                    type_name: "tptest_thing".into(),
+                    prior_state: Some(null.clone()),
+                    proposed_new_state: Some(value.clone()),
+                    config: Some(value.clone()),
+                    ..Default::default()
+                };
+                tasks.push(tokio::spawn(async move {
+                    plugin.plan_resource_change(request).await
+                }));
+            }
+            for task in tasks {
+                task.await.unwrap().unwrap();
+            }
+            done += batch;
+        }
+        let raw = start.elapsed();
+        println!(
+            "{COUNT} raw PlanResourceChange calls, {parallel} at a time: {:.1} ms ({:.0} us each)",
+            raw.as_secs_f64() * 1e3,
+            raw.as_secs_f64() * 1e6 / COUNT as f64,
+        );
+    }
+    plugin.shutdown().await;
     bridged.close().await.unwrap();
     factory.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
