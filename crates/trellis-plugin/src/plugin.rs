@@ -177,7 +177,7 @@ impl Plugin {
                     _ => "closed its output".to_string(),
                 };
                 // Let the stderr reader catch the last lines, which say why.
-                for _ in 0..50 {
+                for _ in 0..100 {
                     if stderr_done.load(std::sync::atomic::Ordering::SeqCst) {
                         break;
                     }
@@ -303,20 +303,20 @@ impl Plugin {
                 | tonic::Code::Internal
         );
         let mut exited = None;
-        for _ in 0..if broken { 100 } else { 1 } {
+        for _ in 0..250 {
             exited = self
                 .child
                 .lock()
                 .expect("child lock")
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten());
-            if exited.is_some() {
+            if exited.is_some() || !broken {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         if exited.is_some() {
-            for _ in 0..50 {
+            for _ in 0..100 {
                 if self.stderr_done.load(std::sync::atomic::Ordering::SeqCst) {
                     break;
                 }

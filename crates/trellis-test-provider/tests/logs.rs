@@ -42,7 +42,7 @@ fn plugin_output_is_logged_at_debug() {
     // Shutdown makes the plugin write "shutting down" and close its stderr.
     factory.shutdown();
     let mut text = String::new();
-    for _ in 0..250 {
+    for _ in 0..3000 {
         text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         if text.contains("shutting down") && text.contains("hello from the plugin") {
             break;

@@ -482,7 +482,7 @@ fn alive(pid: u32) -> bool {
 
 /// Waits (a bounded number of times) until the plugin has started the slow apply.
 async fn wait_for_slow_apply(f: &Fixture) {
-    for _ in 0..500 {
+    for _ in 0..3000 {
         if f.objects()["applies"]["tptest_slow"] == 1 {
             return;
         }
@@ -589,7 +589,7 @@ async fn one_process_per_configuration() {
     assert_eq!(f.objects()["counter"], 20);
     drop(provider);
     drop(a);
-    for _ in 0..500 {
+    for _ in 0..3000 {
         if !alive(pa) {
             break;
         }
