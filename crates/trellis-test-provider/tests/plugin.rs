@@ -830,3 +830,29 @@ async fn refresh_reads_concurrently_within_a_bound() {
     );
     provider.close().await.unwrap();
 }
+
+/// Protocol 6's nested attribute types carry objects both ways, with computed parts filled.
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_attributes_v6() {
+    let f = fixture(6, &[]);
+    let provider = f.configure().await;
+    let mut config = thing("nested", 1.0);
+    config.set_path(
+        &Path::parse("endpoint").unwrap(),
+        Value::object([("host", Value::string("h.example"))]),
+    );
+    let planned = plan(&provider, "tptest_thing", None, config.clone(), None).await;
+    assert_eq!(
+        get(&planned.planned, "endpoint"),
+        &Value::object([
+            ("host", Value::string("h.example")),
+            ("port", Value::Number(443.0))
+        ])
+    );
+    let created = apply(&provider, "tptest_thing", None, &planned, config).await;
+    assert_eq!(
+        get(created.state.as_ref().unwrap(), "endpoint.port"),
+        &Value::Number(443.0)
+    );
+    provider.close().await.unwrap();
+}
