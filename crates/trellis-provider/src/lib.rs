@@ -25,6 +25,13 @@
 //!    change, concurrently across instances; [`Provider::settle`] for each create intent left
 //!    behind by an earlier run, before anything else.
 //! 5. [`Provider::close`] once at the end.
+//!
+//! [`Provider::plan_resource`], [`Provider::apply_change`], [`Provider::import_object`],
+//! [`Provider::upgrade_state`] and [`Provider::stop`] carry what the Terraform plugin
+//! protocol carries (private data through plans, the paths that force replacement, state
+//! upgrades, stopping operations in flight). Their defaults fall back to the methods above,
+//! so a native provider implements them only when it has more to say; the engine does not
+//! call them yet.
 
 pub mod memory;
 pub mod schema;
@@ -114,6 +121,159 @@ pub trait Provider: Send + Sync {
     async fn close(&self) -> Result<(), ProviderError> {
         Ok(())
     }
+
+    /// Plans one change with everything a Terraform plugin's PlanResourceChange takes and
+    /// returns: the prior private data in, the planned private data and the paths that force
+    /// replacement out. The default calls [`Provider::plan_change`] and leaves replacement to
+    /// the engine's reading of the schema (`requires_replace: None`).
+    async fn plan_resource(
+        &self,
+        request: PlanResourceRequest,
+    ) -> Result<PlanResourceResponse, ProviderError> {
+        let response = self.plan_change(PlanChangeRequest {
+            type_name: request.type_name,
+            prior: request.prior,
+            config: request.config,
+            planned: request.proposed,
+        });
+        Ok(PlanResourceResponse {
+            planned: response.planned,
+            requires_replace: None,
+            planned_private: request.prior_private,
+            diagnostics: response.diagnostics,
+        })
+    }
+
+    /// Carries out one planned change with its configuration and planned private data (what
+    /// a Terraform plugin's ApplyResourceChange takes). The default dispatches to
+    /// [`Provider::create`], [`Provider::update`] and [`Provider::delete`].
+    async fn apply_change(
+        &self,
+        request: ApplyChangeRequest,
+    ) -> Result<ApplyChangeResponse, ProviderError> {
+        match (request.prior, request.planned) {
+            (None, Some(planned)) => {
+                let created = self
+                    .create(CreateRequest {
+                        type_name: request.type_name,
+                        planned,
+                        token: request.token.unwrap_or_default(),
+                    })
+                    .await?;
+                Ok(ApplyChangeResponse {
+                    state: Some(created.state),
+                    private: created.private,
+                })
+            }
+            (Some(prior), Some(planned)) => {
+                let updated = self
+                    .update(UpdateRequest {
+                        type_name: request.type_name,
+                        prior,
+                        planned,
+                    })
+                    .await?;
+                Ok(ApplyChangeResponse {
+                    state: Some(updated.state),
+                    private: updated.private,
+                })
+            }
+            (Some(prior), None) => {
+                self.delete(DeleteRequest {
+                    type_name: request.type_name,
+                    prior,
+                })
+                .await?;
+                Ok(ApplyChangeResponse {
+                    state: None,
+                    private: None,
+                })
+            }
+            (None, None) => Err(ProviderError::new(
+                ErrorKind::Invalid,
+                "a change needs a prior or a planned value",
+            )),
+        }
+    }
+
+    /// Imports with the provider's private data (what a Terraform plugin's
+    /// ImportResourceState returns). The default calls [`Provider::import`].
+    async fn import_object(
+        &self,
+        request: ImportRequest,
+    ) -> Result<Option<ReadObject>, ProviderError> {
+        Ok(self.import(request).await?.map(ReadObject::new))
+    }
+
+    /// Brings a state value recorded with schema version `version` to the provider's current
+    /// schema, before the value is refreshed or planned. The default returns the raw value
+    /// unchanged (native providers keep their state format stable).
+    async fn upgrade_state(&self, request: UpgradeStateRequest) -> Result<Value, ProviderError> {
+        Ok(Value::from_json(&request.raw))
+    }
+
+    /// Asks the provider to stop the operations in flight as soon as it safely can (on
+    /// Ctrl-C); they then fail. The default does nothing.
+    async fn stop(&self) -> Result<(), ProviderError> {
+        Ok(())
+    }
+}
+
+/// What [`Provider::plan_resource`] takes.
+#[derive(Debug, Clone)]
+pub struct PlanResourceRequest {
+    pub type_name: String,
+    /// The value in state; `None` for a create.
+    pub prior: Option<Value>,
+    /// The engine's proposal: the configuration with computed attributes carried over from
+    /// `prior` or unknown.
+    pub proposed: Value,
+    /// The configuration, evaluated.
+    pub config: Value,
+    pub prior_private: Private,
+}
+
+/// What [`Provider::plan_resource`] returns.
+#[derive(Debug, Clone)]
+pub struct PlanResourceResponse {
+    pub planned: Value,
+    /// The paths whose change forces replacement, when the provider decides (a plugin);
+    /// `None` when the engine decides from the schema's force-new attributes.
+    pub requires_replace: Option<Vec<Path>>,
+    /// Private data to hand to [`Provider::apply_change`].
+    pub planned_private: Private,
+    pub diagnostics: Vec<AttributeDiagnostic>,
+}
+
+/// What [`Provider::apply_change`] takes: `prior: None` is a create, `planned: None` a
+/// delete, both an update.
+#[derive(Debug, Clone)]
+pub struct ApplyChangeRequest {
+    pub type_name: String,
+    pub prior: Option<Value>,
+    pub planned: Option<Value>,
+    pub config: Value,
+    pub planned_private: Private,
+    /// The create's idempotency token (see [`CreateRequest::token`]).
+    pub token: Option<String>,
+}
+
+/// What [`Provider::apply_change`] returns: the new state (`None` after a delete) and its
+/// private data.
+#[derive(Debug, Clone)]
+pub struct ApplyChangeResponse {
+    pub state: Option<Value>,
+    pub private: Private,
+}
+
+/// What [`Provider::upgrade_state`] takes.
+#[derive(Debug, Clone)]
+pub struct UpgradeStateRequest {
+    pub type_name: String,
+    /// The schema version the value was recorded with.
+    pub version: u32,
+    /// The recorded value as plain JSON.
+    pub raw: serde_json::Value,
 }
 
 #[derive(Debug, Clone)]
