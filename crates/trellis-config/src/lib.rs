@@ -1,6 +1,6 @@
 //! Reads trellis configuration (HCL, Terraform's language) into a typed [`Config`].
 //!
-//! [`parse`] takes the `*.tf` files of one directory, already loaded into a
+//! [`parse`] takes the `*.tf` and `*.tf.json` files of one directory, already loaded into a
 //! [`trellis_types::SourceMap`], and returns the [`Config`] they describe together with every
 //! [`trellis_types::Diagnostic`] found: syntax errors, unknown block types, wrong labels,
 //! duplicates, malformed meta-arguments. It goes on after the first problem, and every
@@ -20,6 +20,7 @@ mod blocks;
 mod diag;
 mod exprs;
 mod fmt;
+mod json;
 mod lex;
 pub mod model;
 mod modules;
