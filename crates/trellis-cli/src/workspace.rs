@@ -55,9 +55,8 @@ pub fn registry() -> Registry {
     registry
 }
 
-/// The configuration files of `dir`, sorted by name: `*.tf`, and `*.tf.json`, which the
-/// parser reports as not supported yet (leaving it out would drop its resources without a
-/// word).
+/// The configuration files of `dir`, sorted by name: `*.tf` and `*.tf.json` (Terraform's
+/// JSON syntax).
 fn config_file_names(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
