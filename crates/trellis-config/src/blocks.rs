@@ -1052,7 +1052,8 @@ pub(crate) fn import(cx: &mut FileCx, block: &Block) -> Option<Import> {
     })
 }
 
-/// Whether a module `source` is a local path, the only kind trellis loads.
+/// Whether a module `source` is a local path (read in place; every other source is
+/// installed by `trellis init`).
 pub fn is_local_source(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
 }
@@ -1094,26 +1095,31 @@ pub(crate) fn module_call(cx: &mut FileCx, block: &mut Block) -> Option<ModuleCa
                     cx.error("`source` must be a literal string", span);
                     None
                 }
-                Some(s) if !is_local_source(&s) => {
-                    cx.error_with(
-                        format!("unsupported module source {s:?}"),
-                        "only local module sources are supported: a path that starts with ./ or ../ (registry, git and http sources are not)",
-                        span,
-                    );
+                Some(s) if s.trim().is_empty() => {
+                    cx.error("`source` must not be empty", span);
                     None
                 }
                 Some(s) => Some((s, span)),
             }
         }
     };
-    if let Some(attr) = body.get_attribute("version") {
-        let span = cx.span_of(&attr.key);
-        cx.error_with(
-            "`version` is not supported for local modules",
-            "a version constraint applies only to registry modules; remove it",
-            span,
-        );
-    }
+    let version = match body.get_attribute("version") {
+        None => None,
+        Some(attr) => match &source {
+            // Whether a remote source takes a version (registry sources only) is for the
+            // installer, which knows the source grammar.
+            Some((s, _)) if is_local_source(s) => {
+                let span = cx.span_of(&attr.key);
+                cx.error_with(
+                    "`version` is not supported for local modules",
+                    "a version constraint applies only to registry modules; remove it",
+                    span,
+                );
+                None
+            }
+            _ => string_attr(cx, attr).map(|v| (v, cx.span_of(&attr.value))),
+        },
+    };
     let (count, for_each) = count_and_for_each(cx, &body);
     let depends = body
         .get_attribute("depends_on")
@@ -1155,6 +1161,7 @@ pub(crate) fn module_call(cx: &mut FileCx, block: &mut Block) -> Option<ModuleCa
         name,
         source,
         source_span,
+        version,
         count,
         for_each,
         depends_on: depends,
