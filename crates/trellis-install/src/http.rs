@@ -2,8 +2,10 @@
 //! rustls, trusting the platform's roots (or `SSL_CERT_FILE` / `SSL_CERT_DIR` when set, as
 //! OpenSSL does), following redirects, with a size cap and a timeout per request.
 //!
-//! It runs its own single-threaded tokio runtime on a scoped thread for each request, so
-//! it can be called from synchronous code that itself runs inside another runtime.
+//! Each request runs on a scoped thread of its own, with a single-threaded tokio runtime
+//! that is created and dropped there: it can be called from synchronous code that itself
+//! runs inside another runtime (the CLI's), where a runtime may be neither blocked on nor
+//! dropped. Connections are not pooled across requests; a module installation makes a few.
 
 use std::time::Duration;
 
@@ -21,9 +23,10 @@ const MAX_REDIRECTS: usize = 10;
 const TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct Http {
-    runtime: tokio::runtime::Runtime,
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
+    tls: rustls::ClientConfig,
 }
+
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
 /// A response, after redirects: the URL it finally came from.
 pub struct Response {
@@ -53,33 +56,40 @@ impl Http {
             .map_err(|e| format!("cannot set up TLS: {e}"))?
             .with_root_certificates(roots)
             .with_no_client_auth();
+        Ok(Http { tls })
+    }
+
+    fn client(&self) -> HttpsClient {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
+            .with_tls_config(self.tls.clone())
             .https_or_http()
             .enable_http1()
             .build();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
-        let client = {
-            let _guard = runtime.enter();
-            Client::builder(TokioExecutor::new()).build(connector)
-        };
-        Ok(Http { runtime, client })
+        Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(0)
+            .build(connector)
     }
 
     /// GETs `url`, following redirects. `token` is sent as a bearer token, to `url`'s host
     /// only (never to a host a redirect leads to).
     pub fn get(&self, url: &Url, token: Option<&str>) -> Result<Response, String> {
         std::thread::scope(|s| {
-            s.spawn(|| self.runtime.block_on(self.get_async(url, token)))
-                .join()
-                .unwrap_or_else(|_| Err("the HTTP client failed".to_string()))
+            s.spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+                runtime.block_on(async {
+                    let client = self.client();
+                    Self::get_async(&client, url, token).await
+                })
+            })
+            .join()
+            .unwrap_or_else(|_| Err("the HTTP client failed".to_string()))
         })
     }
 
-    async fn get_async(&self, url: &Url, token: Option<&str>) -> Result<Response, String> {
+    async fn get_async(client: &HttpsClient, url: &Url, token: Option<&str>) -> Result<Response, String> {
         let origin = url.host_str().map(str::to_string);
         let mut current = url.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -94,7 +104,7 @@ impl Http {
             let request = request
                 .body(Empty::<Bytes>::new())
                 .map_err(|e| format!("invalid request for {current}: {e}"))?;
-            let response = tokio::time::timeout(TIMEOUT, self.client.request(request))
+            let response = tokio::time::timeout(TIMEOUT, client.request(request))
                 .await
                 .map_err(|_| format!("{current}: no answer within {} seconds", TIMEOUT.as_secs()))?
                 .map_err(|e| format!("{current}: {}", error_chain(&e)))?;
