@@ -198,7 +198,8 @@ pub fn install_modules(dir: &Path, upgrade: bool) -> Outcome<Vec<String>> {
         let full = installer.borrow().staged(module_dir);
         read_module_files(&full, module_dir)
     };
-    let load = trellis_config::load_modules_with(&mut config, &mut sources, &mut read, &mut resolve);
+    let load =
+        trellis_config::load_modules_with(&mut config, &mut sources, &mut read, &mut resolve);
     if !failures.borrow().is_empty() {
         // Only the installation's own diagnostics: the others (arguments, parse errors in
         // a module) are for validate and plan, once the modules are there.
@@ -213,7 +214,11 @@ pub fn install_modules(dir: &Path, upgrade: bool) -> Outcome<Vec<String>> {
     let installer = installer.into_inner();
     let mut out = vec!["Installing modules...".to_string()];
     for m in &installer.installed {
-        let version = m.version.as_ref().map(|v| format!(" {v}")).unwrap_or_default();
+        let version = m
+            .version
+            .as_ref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
         let how = if m.reused { "kept" } else { "installed" };
         out.push(format!("- {} {how}: {}{version}", m.key, m.source));
     }
@@ -236,8 +241,8 @@ impl Workspace {
         let mut sources = sources;
         if config.has_modules() && !diags.has_errors() {
             // Remote modules come from the cache `trellis init` filled; no network here.
-            let manifest = trellis_install::Manifest::read(dir)
-                .map_err(|e| Failure::Error(e.into()))?;
+            let manifest =
+                trellis_install::Manifest::read(dir).map_err(|e| Failure::Error(e.into()))?;
             let mut resolve = |call: &trellis_config::RemoteCall| {
                 manifest
                     .resolve(call.key, call.source, call.version)

@@ -161,7 +161,9 @@ fn tar_gz(files: &[(&str, &str)]) -> Vec<u8> {
         header.set_size(text.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
-        builder.append_data(&mut header, name, text.as_bytes()).unwrap();
+        builder
+            .append_data(&mut header, name, text.as_bytes())
+            .unwrap();
     }
     builder.into_inner().unwrap().finish().unwrap()
 }
@@ -185,7 +187,11 @@ fn git(dir: &Path, args: &[&str]) {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A bare repository with tags: each tag's files, committed on top of the previous ones.
@@ -204,7 +210,16 @@ fn bare_repo(root: &Path, name: &str, tags: &[(&str, &[(&str, &str)])]) -> Strin
         git(&work, &["tag", tag]);
     }
     let bare = root.join(format!("{name}.git"));
-    git(root, &["clone", "-q", "--bare", work.to_str().unwrap(), bare.to_str().unwrap()]);
+    git(
+        root,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            work.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
     format!("file://{}", bare.display())
 }
 
@@ -244,7 +259,10 @@ impl World {
                 &format!("/v1/modules/acme/svc/trellis/{v}/download"),
                 Answer {
                     status: 204,
-                    headers: vec![("X-Terraform-Get".into(), format!("/archives/svc-{v}.tar.gz"))],
+                    headers: vec![(
+                        "X-Terraform-Get".into(),
+                        format!("/archives/svc-{v}.tar.gz"),
+                    )],
                     body: vec![],
                 },
             );
@@ -257,7 +275,11 @@ impl World {
             ]);
             server.route(
                 &format!("/archives/svc-{v}.tar.gz"),
-                Answer { status: 200, headers: vec![], body: tgz },
+                Answer {
+                    status: 200,
+                    headers: vec![],
+                    body: tgz,
+                },
             );
         }
         server.route(
@@ -278,7 +300,11 @@ impl World {
         );
         server.route(
             "/archives/damaged.tar.gz",
-            Answer { status: 200, headers: vec![], body: b"\x1f\x8b\x08 not really gzip".to_vec() },
+            Answer {
+                status: 200,
+                headers: vec![],
+                body: b"\x1f\x8b\x08 not really gzip".to_vec(),
+            },
         );
         let rc = root.path().join("terraformrc");
         std::fs::write(
@@ -293,11 +319,20 @@ impl World {
             ("TF_CLI_CONFIG_FILE".to_string(), rc.display().to_string()),
             ("HOME".to_string(), root.path().display().to_string()),
         ];
-        World { server, _root: root, lib_repo, env }
+        World {
+            server,
+            _root: root,
+            lib_repo,
+            env,
+        }
     }
 
     fn run(&self, dir: &Dir, args: &[&str]) -> common::Run {
-        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         dir.run_env(args, &env)
     }
 
@@ -340,17 +375,24 @@ fn init_installs_registry_git_and_archive_modules_and_plan_runs_offline() {
         .contains("- svc.lib installed: git::");
     assert_eq!(
         versions_of(&dir),
-        [("gitmod", "-"), ("net", "-"), ("svc", "1.2.0"), ("svc.lib", "-"), ("zipped", "-")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        [
+            ("gitmod", "-"),
+            ("net", "-"),
+            ("svc", "1.2.0"),
+            ("svc.lib", "-"),
+            ("zipped", "-")
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
     );
     // The registry was asked with the token of the credentials block; the archive server
     // (the same host here, but not the registry's API) too, since it is the same host.
     let seen = world.server.seen();
     assert!(
-        seen.iter().any(|(p, a)| p == "/v1/modules/acme/svc/trellis/versions"
-            && a.as_deref() == Some("Bearer s3cret")),
+        seen.iter()
+            .any(|(p, a)| p == "/v1/modules/acme/svc/trellis/versions"
+                && a.as_deref() == Some("Bearer s3cret")),
         "{seen:?}"
     );
     assert!(!dir.exists(".trellis/modules.new"), "no staging left");
@@ -449,7 +491,10 @@ fn init_keeps_installed_versions_and_upgrade_picks_newer_ones() {
 
     world.server.route(
         "/v1/modules/acme/svc/trellis/versions",
-        json(&VERSIONS.replace(r#"{"version":"2.0.0"}"#, r#"{"version":"2.0.0"},{"version":"1.3.0"}"#)),
+        json(&VERSIONS.replace(
+            r#"{"version":"2.0.0"}"#,
+            r#"{"version":"2.0.0"},{"version":"1.3.0"}"#,
+        )),
     );
     world
         .run(&dir, &["init"])
@@ -469,10 +514,26 @@ fn init_keeps_installed_versions_and_upgrade_picks_newer_ones() {
 fn bad_sources_are_refused_at_init_with_their_location() {
     let world = World::new();
     for (source, extra, needle) in [
-        ("s3::https://s3.amazonaws.com/b/m.zip", "", "s3:: sources are not supported"),
-        ("hg::https://example.com/m", "", "hg:: sources are not supported"),
-        ("git::https://example.com/m.git", "  version = \"1.0.0\"\n", "`version` applies only to registry modules"),
-        ("registry.test/acme/svc/trellis", "  version = \"~> x\"\n", "invalid version constraint"),
+        (
+            "s3::https://s3.amazonaws.com/b/m.zip",
+            "",
+            "s3:: sources are not supported",
+        ),
+        (
+            "hg::https://example.com/m",
+            "",
+            "hg:: sources are not supported",
+        ),
+        (
+            "git::https://example.com/m.git",
+            "  version = \"1.0.0\"\n",
+            "`version` applies only to registry modules",
+        ),
+        (
+            "registry.test/acme/svc/trellis",
+            "  version = \"~> x\"\n",
+            "invalid version constraint",
+        ),
     ] {
         let dir = Dir::with_main(&format!(
             "{PROVIDER}\nmodule \"m\" {{\n  source = \"{source}\"\n{extra}}}\n"
@@ -486,4 +547,3 @@ fn bad_sources_are_refused_at_init_with_their_location() {
         assert!(!dir.exists(".trellis/modules"), "{source}: no cache");
     }
 }
-

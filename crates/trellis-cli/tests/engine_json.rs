@@ -155,7 +155,9 @@ fn mixed_hcl_and_json_plan_like_hcl_alone_then_apply_and_replan_clean() {
         .expect("listener l1 created");
     assert_eq!(listener["port"], 81);
     assert_eq!(listener["default_action"]["status_code"], 404);
-    assert!(json.object_named("trellis_test_thing", "orders-thing").is_some());
+    assert!(json
+        .object_named("trellis_test_thing", "orders-thing")
+        .is_some());
     json.run(&["plan"]).ok().contains("No changes.");
 }
 

@@ -512,8 +512,8 @@ output "id" {
             None,
             vec![
                 "main.tf:6:12",
-                "unsupported module source",
-                "only local module sources are supported",
+                "module \"m\" is not installed",
+                "run `trellis init` to install it",
             ],
         ),
         (

@@ -28,8 +28,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use hcl_edit::expr::{Array, Expression, Object, ObjectKey, ObjectValue};
-use hcl_edit::Decorate as _;
 use hcl_edit::structure::{Attribute, Block, BlockLabel, Body};
+use hcl_edit::Decorate as _;
 use hcl_edit::{Decorated, Ident, Span as _};
 
 use crate::diag::FileCx;
@@ -353,7 +353,9 @@ impl Rewriter<'_> {
                 self.put(node.span.start, b"{");
                 let mut seen: HashMap<&str, Range<usize>> = HashMap::new();
                 for (key, value) in members {
-                    if key.value == "//" && members.iter().filter(|(k, _)| k.value == "//").count() > 1 {
+                    if key.value == "//"
+                        && members.iter().filter(|(k, _)| k.value == "//").count() > 1
+                    {
                         // Several comments: hcl-edit takes each key once, and comments
                         // are dropped anyway.
                         continue;
@@ -550,9 +552,14 @@ impl Kind {
             // Unknown block types keep no labels, so that decoding reports the type.
             (Kind::Root, _) => (0, Kind::Opaque),
             (Kind::Terraform, "required_providers") => (0, Kind::RequiredProviders),
-            (Kind::Terraform, "backend" | "provider_meta") => {
-                (1, if name == "backend" { Kind::Backend } else { Kind::Opaque })
-            }
+            (Kind::Terraform, "backend" | "provider_meta") => (
+                1,
+                if name == "backend" {
+                    Kind::Backend
+                } else {
+                    Kind::Opaque
+                },
+            ),
             (Kind::Terraform, "cloud") => (0, Kind::Opaque),
             (Kind::Backend, _) if matches!(value, Expression::Object(_)) => {
                 (0, Kind::BackendNested)
@@ -615,7 +622,12 @@ impl Converter<'_, '_> {
         self.cx.span(range)
     }
 
-    fn error(&mut self, summary: impl Into<String>, detail: impl Into<String>, at: Option<Range<usize>>) {
+    fn error(
+        &mut self,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+        at: Option<Range<usize>>,
+    ) {
         let span = self.span(at);
         self.cx.error_with(summary, detail, span);
     }
@@ -636,9 +648,7 @@ impl Converter<'_, '_> {
     fn key_name(key: &ObjectKey) -> Option<(String, Option<Range<usize>>)> {
         match key {
             ObjectKey::Ident(ident) => Some((ident.as_str().to_string(), ident.span())),
-            ObjectKey::Expression(e) => {
-                crate::exprs::literal_string(e).map(|s| (s, e.span()))
-            }
+            ObjectKey::Expression(e) => crate::exprs::literal_string(e).map(|s| (s, e.span())),
         }
     }
 
@@ -776,11 +786,12 @@ impl Converter<'_, '_> {
     /// The value of an argument; `None` when an expression written in it as a string did
     /// not parse (reported already), so that the argument is left out rather than
     /// reported twice.
-    fn argument(&mut self, value: &Expression, role: Role, schema_body: bool) -> Option<Expression> {
-        Some(self.argument_value(value, role, schema_body)?)
-    }
-
-    fn argument_value(&mut self, value: &Expression, role: Role, schema_body: bool) -> Option<Expression> {
+    fn argument(
+        &mut self,
+        value: &Expression,
+        role: Role,
+        schema_body: bool,
+    ) -> Option<Expression> {
         match role {
             Role::Template => {
                 let mut value = value.clone();
@@ -1104,4 +1115,3 @@ fn expression_strings(
         _ => Vec::new(),
     }
 }
-

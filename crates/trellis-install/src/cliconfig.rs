@@ -47,8 +47,9 @@ impl CliConfig {
         };
         let mut config = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read the CLI configuration {}: {e}", path.display()))?;
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    format!("cannot read the CLI configuration {}: {e}", path.display())
+                })?;
                 CliConfig::parse(&text)
                     .map_err(|e| format!("CLI configuration {}: {e}", path.display()))?
             }
@@ -57,8 +58,13 @@ impl CliConfig {
         for (name, value) in env {
             if let Some(host) = name.strip_prefix("TF_TOKEN_") {
                 // `__` stands for a dash, `_` for a dot.
-                let host = host.replace("__", "\u{0}").replace('_', ".").replace('\u{0}', "-");
-                config.env_tokens.insert(host.to_ascii_lowercase(), value.clone());
+                let host = host
+                    .replace("__", "\u{0}")
+                    .replace('_', ".")
+                    .replace('\u{0}', "-");
+                config
+                    .env_tokens
+                    .insert(host.to_ascii_lowercase(), value.clone());
             }
         }
         Ok(config)
@@ -68,10 +74,17 @@ impl CliConfig {
         let body: Body = hcl_edit::parser::parse_body(text).map_err(|e| e.to_string())?;
         let mut config = CliConfig::default();
         for block in body.blocks() {
-            let label = block.labels.first().map(|l| l.as_str().to_ascii_lowercase());
+            let label = block
+                .labels
+                .first()
+                .map(|l| l.as_str().to_ascii_lowercase());
             match (block.ident.as_str(), label) {
                 ("credentials", Some(host)) => {
-                    if let Some(token) = block.body.get_attribute("token").and_then(|a| literal(&a.value)) {
+                    if let Some(token) = block
+                        .body
+                        .get_attribute("token")
+                        .and_then(|a| literal(&a.value))
+                    {
                         config.tokens.insert(host, token);
                     }
                 }
@@ -134,10 +147,17 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("rc");
-        std::fs::write(&file, "credentials \"registry.example.com\" {\n  token = \"file-token\"\n}\n").unwrap();
+        std::fs::write(
+            &file,
+            "credentials \"registry.example.com\" {\n  token = \"file-token\"\n}\n",
+        )
+        .unwrap();
         let env = vec![
             ("TF_CLI_CONFIG_FILE".to_string(), file.display().to_string()),
-            ("TF_TOKEN_registry_example_com".to_string(), "env-token".to_string()),
+            (
+                "TF_TOKEN_registry_example_com".to_string(),
+                "env-token".to_string(),
+            ),
             ("TF_TOKEN_my__reg_test".to_string(), "dashed".to_string()),
         ];
         let config = CliConfig::load(&env).unwrap();

@@ -53,10 +53,9 @@ impl Version {
             })
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(p) = &pre {
-            if !p
-                .split('.')
-                .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-            {
+            if !p.split('.').all(|id| {
+                !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }) {
                 return Err(fail("invalid pre-release"));
             }
         }

@@ -45,7 +45,9 @@ fn run_git(mut command: Command, what: &str) -> Result<(), String> {
         .env("GIT_ASKPASS", "")
         .stdin(std::process::Stdio::null());
     let output = command.output().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "git sources need the git program, which is not on PATH".to_string(),
+        std::io::ErrorKind::NotFound => {
+            "git sources need the git program, which is not on PATH".to_string()
+        }
         _ => format!("cannot run git: {e}"),
     })?;
     if output.status.success() {
@@ -62,7 +64,8 @@ fn run_git(mut command: Command, what: &str) -> Result<(), String> {
 
 /// Downloads the archive and unpacks it into `dest` (created).
 pub fn archive(http: &Http, source: &ArchiveSource, dest: &Path) -> Result<(), String> {
-    let url = url::Url::parse(&source.url).map_err(|e| format!("invalid URL {}: {e}", source.url))?;
+    let url =
+        url::Url::parse(&source.url).map_err(|e| format!("invalid URL {}: {e}", source.url))?;
     let response = http.get(&url, None)?;
     if response.status != 200 {
         return Err(format!("{} answered {}", source.url, response.status));
@@ -101,7 +104,9 @@ fn untar(bytes: &[u8], dest: &Path) -> Result<(), String> {
         .map_err(|e| format!("not a valid gzip stream: {e}"))?;
     let mut archive = tar::Archive::new(tar_bytes.as_slice());
     archive.set_preserve_permissions(false);
-    let entries = archive.entries().map_err(|e| format!("not a valid tar archive: {e}"))?;
+    let entries = archive
+        .entries()
+        .map_err(|e| format!("not a valid tar archive: {e}"))?;
     let mut any = false;
     for entry in entries {
         let mut entry = entry.map_err(|e| format!("not a valid tar archive: {e}"))?;
@@ -136,7 +141,10 @@ fn unzip(bytes: &[u8], dest: &Path) -> Result<(), String> {
             .by_index(i)
             .map_err(|e| format!("not a valid zip archive: {e}"))?;
         let Some(relative) = file.enclosed_name() else {
-            return Err(format!("entry {:?} leaves the archive's directory", file.name()));
+            return Err(format!(
+                "entry {:?} leaves the archive's directory",
+                file.name()
+            ));
         };
         let path = dest.join(relative);
         if file.is_dir() {
@@ -159,7 +167,11 @@ fn unzip(bytes: &[u8], dest: &Path) -> Result<(), String> {
 pub fn subdir(package: &Path, subdir: Option<&str>) -> Result<PathBuf, String> {
     let mut dir = package.to_path_buf();
     let mut shown = PathBuf::new();
-    for part in subdir.unwrap_or("").split('/').filter(|p| !p.is_empty() && *p != ".") {
+    for part in subdir
+        .unwrap_or("")
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+    {
         if part == "*" {
             let entries: Vec<PathBuf> = std::fs::read_dir(&dir)
                 .map_err(|e| e.to_string())?
@@ -172,7 +184,12 @@ pub fn subdir(package: &Path, subdir: Option<&str>) -> Result<PathBuf, String> {
                     shown.push(one.file_name().unwrap_or_default());
                     dir = one.clone();
                 }
-                _ => return Err(format!("`*` in the subdirectory needs exactly one directory in {}", shown.display())),
+                _ => {
+                    return Err(format!(
+                        "`*` in the subdirectory needs exactly one directory in {}",
+                        shown.display()
+                    ))
+                }
             }
         } else {
             dir.push(part);
@@ -180,7 +197,10 @@ pub fn subdir(package: &Path, subdir: Option<&str>) -> Result<PathBuf, String> {
         }
     }
     if !dir.is_dir() {
-        return Err(format!("the package has no directory {:?}", shown.display().to_string()));
+        return Err(format!(
+            "the package has no directory {:?}",
+            shown.display().to_string()
+        ));
     }
     Ok(dir)
 }

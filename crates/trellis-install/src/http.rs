@@ -89,7 +89,11 @@ impl Http {
         })
     }
 
-    async fn get_async(client: &HttpsClient, url: &Url, token: Option<&str>) -> Result<Response, String> {
+    async fn get_async(
+        client: &HttpsClient,
+        url: &Url,
+        token: Option<&str>,
+    ) -> Result<Response, String> {
         let origin = url.host_str().map(str::to_string);
         let mut current = url.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -121,12 +125,20 @@ impl Http {
                 continue;
             }
             let headers = response.headers().clone();
-            let body = tokio::time::timeout(TIMEOUT, Limited::new(response.into_body(), MAX_BODY).collect())
-                .await
-                .map_err(|_| format!("{current}: download took longer than {} seconds", TIMEOUT.as_secs()))?
-                .map_err(|e| format!("{current}: {e}"))?
-                .to_bytes()
-                .to_vec();
+            let body = tokio::time::timeout(
+                TIMEOUT,
+                Limited::new(response.into_body(), MAX_BODY).collect(),
+            )
+            .await
+            .map_err(|_| {
+                format!(
+                    "{current}: download took longer than {} seconds",
+                    TIMEOUT.as_secs()
+                )
+            })?
+            .map_err(|e| format!("{current}: {e}"))?
+            .to_bytes()
+            .to_vec();
             return Ok(Response {
                 status,
                 headers,

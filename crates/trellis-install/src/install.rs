@@ -59,7 +59,10 @@ impl Manifest {
     fn read_at(path: &Path) -> Result<Manifest, InstallError> {
         match std::fs::read(path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| InstallError::Cache {
-                what: format!("{} is damaged: {e}; run `trellis init` again", path.display()),
+                what: format!(
+                    "{} is damaged: {e}; run `trellis init` again",
+                    path.display()
+                ),
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
             Err(e) => Err(InstallError::Cache {
@@ -75,11 +78,18 @@ impl Manifest {
     /// The installed directory of a module call, checked against the call as it is now
     /// written: the same source, and a version that still meets the constraint. Reads no
     /// network; what is missing or stale says to run `trellis init`.
-    pub fn resolve(&self, key: &str, source: &str, version: Option<&str>) -> Result<String, NotInstalled> {
+    pub fn resolve(
+        &self,
+        key: &str,
+        source: &str,
+        version: Option<&str>,
+    ) -> Result<String, NotInstalled> {
         let Some(record) = self.get(key) else {
             return Err(NotInstalled {
                 summary: format!("module \"{key}\" is not installed"),
-                detail: format!("its source {source:?} is not a local path: run `trellis init` to install it"),
+                detail: format!(
+                    "its source {source:?} is not a local path: run `trellis init` to install it"
+                ),
             });
         };
         if record.source != source {
@@ -212,7 +222,8 @@ impl Installer {
                 };
             let old_package = self.work_dir.join(&package_rel);
             if fits && old_package.is_dir() && !self.upgrade {
-                copy_dir(&old_package, &package).map_err(|e| fail(format!("cannot copy the installed module: {e}")))?;
+                copy_dir(&old_package, &package)
+                    .map_err(|e| fail(format!("cannot copy the installed module: {e}")))?;
                 self.records.push(old.clone());
                 self.installed.push(Installed {
                     key: call.key.to_string(),
@@ -239,17 +250,28 @@ impl Installer {
                     let listed: Vec<String> = listed.iter().map(|v| v.to_string()).collect();
                     return Err(fail(format!(
                         "no version matches {}; the registry has {}",
-                        call.version.map_or("(any release)".to_string(), |v| format!("{v:?}")),
-                        if listed.is_empty() { "none".to_string() } else { listed.join(", ") }
+                        call.version
+                            .map_or("(any release)".to_string(), |v| format!("{v:?}")),
+                        if listed.is_empty() {
+                            "none".to_string()
+                        } else {
+                            listed.join(", ")
+                        }
                     )));
                 };
                 let location = registry.location(&base, address, &version).map_err(&fail)?;
                 let located = source::parse(&location).map_err(|e| {
-                    fail(format!("the registry's download location {location:?}: {}", e.why))
+                    fail(format!(
+                        "the registry's download location {location:?}: {}",
+                        e.why
+                    ))
                 })?;
                 let inner = located.subdir().map(str::to_string);
                 self.fetch(&located, &package).map_err(&fail)?;
-                (Some(version.to_string()), vec![inner, address.subdir.clone()])
+                (
+                    Some(version.to_string()),
+                    vec![inner, address.subdir.clone()],
+                )
             }
             other => {
                 self.fetch(other, &package).map_err(&fail)?;

@@ -73,8 +73,8 @@ impl Registry<'_> {
             }
             s => return Err(format!("{url} answered {s}")),
         }
-        let doc: serde_json::Value = serde_json::from_slice(&response.body)
-            .map_err(|e| format!("{url}: not JSON: {e}"))?;
+        let doc: serde_json::Value =
+            serde_json::from_slice(&response.body).map_err(|e| format!("{url}: not JSON: {e}"))?;
         let versions = doc
             .get("modules")
             .and_then(|m| m.get(0))
@@ -90,7 +90,12 @@ impl Registry<'_> {
     }
 
     /// Where to get `version` of the module: a source address (git::, https:// archive).
-    pub fn location(&self, base: &Url, module: &RegistryAddress, version: &Version) -> Result<String> {
+    pub fn location(
+        &self,
+        base: &Url,
+        module: &RegistryAddress,
+        version: &Version,
+    ) -> Result<String> {
         let url = base
             .join(&format!("{}/{version}/download", module.path()))
             .map_err(|e| e.to_string())?;
@@ -99,20 +104,29 @@ impl Registry<'_> {
             200 | 204 => match response.header("x-terraform-get") {
                 Some(l) => l.to_string(),
                 None => {
-                    let doc: serde_json::Value = serde_json::from_slice(&response.body)
-                        .map_err(|_| format!("{url}: no X-Terraform-Get header and no JSON location"))?;
+                    let doc: serde_json::Value =
+                        serde_json::from_slice(&response.body).map_err(|_| {
+                            format!("{url}: no X-Terraform-Get header and no JSON location")
+                        })?;
                     doc.get("location")
                         .and_then(|l| l.as_str())
-                        .ok_or_else(|| format!("{url}: no X-Terraform-Get header and no location in the body"))?
+                        .ok_or_else(|| {
+                            format!("{url}: no X-Terraform-Get header and no location in the body")
+                        })?
                         .to_string()
                 }
             },
-            404 => return Err(format!("version {version} of {module} has no download ({url} answered 404)")),
+            404 => {
+                return Err(format!(
+                    "version {version} of {module} has no download ({url} answered 404)"
+                ))
+            }
             s => return Err(format!("{url} answered {s}")),
         };
         // A location that starts with ./, ../ or / is relative to the download URL; any other
         // is a source address of its own (git::URL, an https:// archive).
-        if !(location.starts_with("./") || location.starts_with("../") || location.starts_with('/')) {
+        if !(location.starts_with("./") || location.starts_with("../") || location.starts_with('/'))
+        {
             return Ok(location);
         }
         response

@@ -134,7 +134,9 @@ pub fn parse(source: &str) -> Result<Source, SourceError> {
         let (path, subdir, query) = split_subdir_and_query(rest);
         let mut parts = path.trim_end_matches(".git").splitn(3, '/');
         let (Some(org), Some(repo)) = (parts.next(), parts.next()) else {
-            return err("a github.com source needs an organization and a repository: github.com/ORG/REPO");
+            return err(
+                "a github.com source needs an organization and a repository: github.com/ORG/REPO",
+            );
         };
         let mut url = format!("https://github.com/{org}/{repo}.git");
         if let Some(q) = query {
@@ -153,7 +155,10 @@ pub fn parse(source: &str) -> Result<Source, SourceError> {
     if s.starts_with("git@") {
         return git(s);
     }
-    if s.contains(".s3.amazonaws.com/") || s.contains(".s3-") || s.starts_with("www.googleapis.com/storage/") {
+    if s.contains(".s3.amazonaws.com/")
+        || s.contains(".s3-")
+        || s.starts_with("www.googleapis.com/storage/")
+    {
         return err("S3 and GCS sources are not supported: trellis installs modules from registries, git repositories and .zip or .tar.gz archives over HTTPS");
     }
     if s.starts_with("https://") || s.starts_with("http://") {
@@ -192,8 +197,13 @@ fn registry(s: &str) -> Result<Source, SourceError> {
     for (what, part) in [("namespace", namespace), ("name", name)] {
         let ok = !part.is_empty()
             && part.len() <= 64
-            && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && part.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && part
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric());
         if !ok {
             return err(format!(
                 "invalid registry module {what} {part:?} in {s:?}: letters, digits, dashes and underscores"
@@ -202,7 +212,9 @@ fn registry(s: &str) -> Result<Source, SourceError> {
     }
     if provider.is_empty()
         || provider.len() > 64
-        || !provider.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        || !provider
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     {
         return err(format!(
             "invalid registry module provider {provider:?} in {s:?}: lowercase letters and digits, such as aws"
@@ -288,10 +300,16 @@ fn git(s: &str) -> Result<Source, SourceError> {
             "ref" if !v.is_empty() => reference = Some(v),
             "depth" => match v.parse::<u32>() {
                 Ok(d) if d > 0 => depth = Some(d),
-                _ => return err(format!("invalid git depth {v:?}: expected a positive number")),
+                _ => {
+                    return err(format!(
+                        "invalid git depth {v:?}: expected a positive number"
+                    ))
+                }
             },
             "sshkey" => {
-                return err("sshkey is not supported: give git a key through ssh-agent or ~/.ssh/config")
+                return err(
+                    "sshkey is not supported: give git a key through ssh-agent or ~/.ssh/config",
+                )
             }
             _ => rest.push((k, v)),
         }
@@ -429,7 +447,10 @@ mod tests {
         let Source::Archive(a) = parse("https://example.com/m.tar.gz//sub").unwrap() else {
             panic!()
         };
-        assert_eq!((a.url.as_str(), a.kind), ("https://example.com/m.tar.gz", ArchiveKind::TarGz));
+        assert_eq!(
+            (a.url.as_str(), a.kind),
+            ("https://example.com/m.tar.gz", ArchiveKind::TarGz)
+        );
         assert_eq!(a.subdir.as_deref(), Some("sub"));
         let Source::Archive(a) =
             parse("https://example.com/get?token=1&archive=zip&checksum=sha256:AB").unwrap()
@@ -444,14 +465,23 @@ mod tests {
     #[test]
     fn refused_kinds_say_what_is_supported() {
         for (s, needle) in [
-            ("s3::https://s3.amazonaws.com/b/m.zip", "s3:: sources are not supported"),
-            ("gcs::https://www.googleapis.com/storage/v1/b/m.zip", "gcs:: sources"),
+            (
+                "s3::https://s3.amazonaws.com/b/m.zip",
+                "s3:: sources are not supported",
+            ),
+            (
+                "gcs::https://www.googleapis.com/storage/v1/b/m.zip",
+                "gcs:: sources",
+            ),
             ("hg::https://example.com/repo", "hg:: sources"),
             ("bucket.s3.amazonaws.com/m.zip", "S3 and GCS"),
             ("https://example.com/page", "must be a .zip or .tar.gz"),
             ("a/b", "is not a module source"),
             ("acme/vpc/AWS", "invalid registry module provider"),
-            ("git::https://x/y.git?foo=1", "unsupported git source arguments: foo"),
+            (
+                "git::https://x/y.git?foo=1",
+                "unsupported git source arguments: foo",
+            ),
             ("/abs/path", "absolute paths"),
         ] {
             let e = parse(s).unwrap_err();
