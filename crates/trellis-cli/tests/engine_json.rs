@@ -40,6 +40,29 @@ resource "trellis_test_listener" "http" {
   }
 }
 
+resource "trellis_test_thing" "rules" {
+  name = "rules"
+  dynamic "rule" {
+    for_each = { a = 10, b = 20 }
+    content {
+      priority = rule.value
+      path     = "/${rule.key}"
+    }
+  }
+}
+
+resource "trellis_test_thing" "fixed" {
+  name  = "fixed"
+  value = "say \"hi\" to ${upper("${var.name}")} \u00e9\\n $${literal}"
+  rule {
+    priority = 1
+  }
+  rule {
+    priority = 2
+    path     = "/two"
+  }
+}
+
 module "thing" {
   source = "./modules/thing"
   name   = var.name
@@ -85,6 +108,22 @@ const JSON_MAIN: &str = r#"{
         "depends_on": ["trellis_test_service.svc"],
         "default_action": { "status_code": 404 }
       }
+    },
+    "trellis_test_thing": {
+      "rules": {
+        "name": "rules",
+        "dynamic": {
+          "rule": {
+            "for_each": "${{ a = 10, b = 20 }}",
+            "content": { "priority": "${rule.value}", "path": "/${rule.key}" }
+          }
+        }
+      },
+      "fixed": {
+        "name": "fixed",
+        "value": "say \"hi\" to ${upper(\"${var.name}\")} \u00e9\\n $${literal}",
+        "rule": [{ "priority": 1 }, { "//": "the second rule", "priority": 2, "path": "/two" }]
+      }
     }
   },
   "module": {
@@ -128,7 +167,7 @@ fn mixed_hcl_and_json_plan_like_hcl_alone_then_apply_and_replan_clean() {
     let hcl_plan = hcl.run(&["plan"]);
     hcl_plan
         .ok()
-        .contains("Plan: 4 to add, 0 to change, 0 to destroy.");
+        .contains("Plan: 6 to add, 0 to change, 0 to destroy.");
     let json_plan = json.run(&["plan"]);
     json_plan.ok();
     assert_eq!(hcl_plan.stdout, json_plan.stdout, "the same plan");
