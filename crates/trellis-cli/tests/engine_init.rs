@@ -547,3 +547,58 @@ fn bad_sources_are_refused_at_init_with_their_location() {
         assert!(!dir.exists(".trellis/modules"), "{source}: no cache");
     }
 }
+
+/// The download location in a JSON body (`{"location": ...}`) rather than a header, and a
+/// registry source's own `//subdir` applied inside the package.
+#[test]
+fn registry_json_location_and_subdirectory() {
+    let world = World::new();
+    world.server.route(
+        "/v1/modules/acme/svc/trellis/1.1.0/download",
+        json(r#"{"location": "/archives/svc-1.1.0.tar.gz"}"#),
+    );
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\nmodule \"local\" {{\n  source  = \"registry.test/acme/svc/trellis//local\"\n  version = \"1.1.0\"\n}}\n"
+    ));
+    world.run(&dir, &["init"]).ok();
+    assert_eq!(
+        manifest(&dir)["Modules"][0]["Dir"],
+        ".trellis/modules/local/local"
+    );
+    world
+        .run(&dir, &["plan"])
+        .ok()
+        .contains("\"local-1.1.0\"")
+        .contains("Plan: 1 to add, 0 to change, 0 to destroy.");
+}
+
+/// An archive whose checksum does not match is not unpacked; the matching one is.
+#[test]
+fn archive_checksums_are_checked() {
+    let world = World::new();
+    let body = zip_of(&[("main.tf", &thing("zipped"))]);
+    world.server.route(
+        "/archives/pinned.zip",
+        Answer { status: 200, headers: vec![], body: body.clone() },
+    );
+    let digest: String = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let module = |sum: &str| {
+        format!(
+            "{PROVIDER}\nmodule \"pinned\" {{\n  source = \"{}?checksum=sha256:{sum}\"\n}}\n",
+            world.server.url("/archives/pinned.zip")
+        )
+    };
+    let dir = Dir::with_main(&module(&"0".repeat(64)));
+    world
+        .run(&dir, &["init"])
+        .expect_code(1)
+        .contains("cannot install module \"pinned\"")
+        .contains("checksum mismatch");
+    assert!(!dir.exists(".trellis/modules"));
+    dir.write("main.tf", &module(&digest));
+    world.run(&dir, &["init"]).ok();
+    world.run(&dir, &["plan"]).ok().contains("\"zipped\"");
+}
