@@ -13,8 +13,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,6 +56,11 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(None)
+    }
+
+    /// A server that speaks HTTPS with `tls`.
+    fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let shared = Arc::new(Mutex::new(Shared::default()));
@@ -65,8 +71,16 @@ impl Server {
                 if st.load(Ordering::SeqCst) {
                     break;
                 }
-                if let Ok(stream) = stream {
-                    serve(stream, &s);
+                let Ok(stream) = stream else { continue };
+                match &tls {
+                    None => serve(stream, &s),
+                    Some(config) => {
+                        let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+                        let mut tls = rustls::StreamOwned::new(conn, stream);
+                        serve(&mut tls, &s);
+                        tls.conn.send_close_notify();
+                        let _ = tls.flush();
+                    }
                 }
             }
         });
@@ -110,25 +124,27 @@ impl Drop for Server {
     }
 }
 
-fn serve(stream: TcpStream, shared: &Mutex<Shared>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).is_err() {
-        return;
-    }
-    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
-    let mut auth = None;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
-            break;
-        }
-        if let Some((k, v)) = header.split_once(':') {
-            if k.eq_ignore_ascii_case("authorization") {
-                auth = Some(v.trim().to_string());
-            }
+fn serve(mut stream: impl std::io::Read + std::io::Write, shared: &Mutex<Shared>) {
+    // The request head, up to the blank line; GET requests have no body.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
         }
     }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let mut lines = head.lines();
+    let path = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("/")
+        .to_string();
+    let auth = lines
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.trim().to_string());
     let answer = {
         let mut s = shared.lock().unwrap();
         s.seen.push((path.clone(), auth));
@@ -139,18 +155,18 @@ fn serve(stream: TcpStream, shared: &Mutex<Shared>) {
         headers: vec![],
         body: b"not found".to_vec(),
     });
-    let mut out = stream;
-    let mut head = format!(
+    let mut out = format!(
         "HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n",
         answer.status,
         answer.body.len()
     );
     for (k, v) in &answer.headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        out.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str("\r\n");
-    let _ = out.write_all(head.as_bytes());
-    let _ = out.write_all(&answer.body);
+    out.push_str("\r\n");
+    let _ = stream.write_all(out.as_bytes());
+    let _ = stream.write_all(&answer.body);
+    let _ = stream.flush();
 }
 
 fn tar_gz(files: &[(&str, &str)]) -> Vec<u8> {
@@ -233,7 +249,7 @@ const VERSIONS: &str = r#"{"modules":[{"versions":[{"version":"1.0.0"},{"version
 struct World {
     server: Server,
     /// Holds the repositories and the CLI configuration for the test's duration.
-    _root: tempfile::TempDir,
+    root: tempfile::TempDir,
     lib_repo: String,
     env: Vec<(String, String)>,
 }
@@ -321,7 +337,7 @@ impl World {
         ];
         World {
             server,
-            _root: root,
+            root,
             lib_repo,
             env,
         }
@@ -579,11 +595,18 @@ fn archive_checksums_are_checked() {
     let body = zip_of(&[("main.tf", &thing("zipped"))]);
     world.server.route(
         "/archives/pinned.zip",
-        Answer { status: 200, headers: vec![], body: body.clone() },
+        Answer {
+            status: 200,
+            headers: vec![],
+            body: body.clone(),
+        },
     );
     let digest: String = {
         use sha2::Digest as _;
-        sha2::Sha256::digest(&body).iter().map(|b| format!("{b:02x}")).collect()
+        sha2::Sha256::digest(&body)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     };
     let module = |sum: &str| {
         format!(
@@ -601,4 +624,94 @@ fn archive_checksums_are_checked() {
     dir.write("main.tf", &module(&digest));
     world.run(&dir, &["init"]).ok();
     world.run(&dir, &["plan"]).ok().contains("\"zipped\"");
+}
+
+/// HTTPS end to end: real service discovery at `/.well-known/terraform.json` (no `host`
+/// block), a server certificate from a private CA trusted through `SSL_CERT_FILE`, and a
+/// token from `TF_TOKEN_localhost` (the host's name without its port).
+#[test]
+fn https_registry_with_discovery_a_private_ca_and_an_environment_token() {
+    let world = World::new();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+    let tls = Server::start_with(Some(Arc::new(config)));
+    tls.route(
+        "/.well-known/terraform.json",
+        json(r#"{"modules.v1": "/v1/modules/"}"#),
+    );
+    tls.route("/v1/modules/acme/svc/trellis/versions", json(VERSIONS));
+    tls.route(
+        "/v1/modules/acme/svc/trellis/1.2.0/download",
+        Answer {
+            status: 204,
+            headers: vec![("X-Terraform-Get".into(), "./svc.tar.gz".into())],
+            body: vec![],
+        },
+    );
+    tls.route(
+        "/v1/modules/acme/svc/trellis/1.2.0/svc.tar.gz",
+        Answer {
+            status: 200,
+            headers: vec![],
+            body: tar_gz(&[("main.tf", &thing("over-https"))]),
+        },
+    );
+    let ca_file = world.root.path().join("ca.pem");
+    std::fs::write(&ca_file, ca_cert.pem()).unwrap();
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\nmodule \"svc\" {{\n  source  = \"localhost:{}/acme/svc/trellis\"\n  version = \"~> 1.1\"\n}}\n",
+        tls.port
+    ));
+    let home = world.root.path().display().to_string();
+    let ca = ca_file.display().to_string();
+    let env = [
+        ("HOME", home.as_str()),
+        ("TF_CLI_CONFIG_FILE", ""),
+        ("SSL_CERT_FILE", ca.as_str()),
+        ("TF_TOKEN_localhost", "from-env"),
+    ];
+    dir.run_env(&["init"], &env)
+        .ok()
+        .contains("- svc installed: localhost:");
+    let seen = tls.seen();
+    assert!(
+        seen.iter()
+            .any(|(p, a)| p == "/.well-known/terraform.json"
+                && a.as_deref() == Some("Bearer from-env")),
+        "{seen:?}"
+    );
+    dir.run(&["plan"]).ok().contains("\"over-https\"");
+
+    // Without the CA the server's certificate is not trusted.
+    let other = Dir::with_main(&dir.read("main.tf"));
+    other
+        .run_env(
+            &["init"],
+            &[
+                ("HOME", home.as_str()),
+                ("TF_CLI_CONFIG_FILE", ""),
+                ("SSL_CERT_FILE", "/dev/null"),
+            ],
+        )
+        .expect_code(1)
+        .contains("cannot install module \"svc\"")
+        .contains("certificate");
 }

@@ -112,12 +112,17 @@ impl CliConfig {
         Ok(config)
     }
 
-    /// The token for `host`: the environment first, then the file.
+    /// The token for `host`: the environment first, then the file; for a host with a port,
+    /// a token for the host's name alone applies too (an environment variable name cannot
+    /// hold the colon).
     pub fn token(&self, host: &str) -> Option<&str> {
         let host = host.to_ascii_lowercase();
+        let name = host.split(':').next().unwrap_or(&host).to_string();
         self.env_tokens
             .get(&host)
             .or_else(|| self.tokens.get(&host))
+            .or_else(|| self.env_tokens.get(&name))
+            .or_else(|| self.tokens.get(&name))
             .map(String::as_str)
     }
 
