@@ -212,6 +212,10 @@ fn mistakes_in_json_files_are_located_in_them() {
             &["main.tf.json line 6, column 30", "unsupported argument \"staus_code\" in default_action block"],
         ),
         (
+            "{\n  \"resource\": {\n    \"trellis_test_listener\": {\n      \"l\": {\n        \"name\": \"l\", \"service_id\": \"s\", \"protocol\": \"HTTP\"\n      }\n    }\n  }\n}\n",
+            &["main.tf.json line 5, column 10", "missing required argument \"port\""],
+        ),
+        (
             "{\n  \"resource\": {\n    \"trellis_test_thing\": {\n      \"t\": { \"name\": \"${var.missing}\" }\n    }\n  }\n}\n",
             &["main.tf.json line 4, column ", "var.missing"],
         ),

@@ -144,11 +144,16 @@ pub fn check_body(
             }
         }
     }
+    // A body read from JSON has no span of its own: its first argument stands for it.
+    let body_start = body
+        .span()
+        .or_else(|| body.attributes().find_map(|a| a.key.span()))
+        .map(|r| r.start..r.start);
     for (name, a) in &schema.attributes {
         if a.required && !seen_attributes.contains(name) {
             diags.push(
                 Diagnostic::error(format!("missing required argument {name:?} in {what}"))
-                    .with_span(span_of(body.span().map(|r| r.start..r.start))),
+                    .with_span(span_of(body_start.clone())),
             );
         }
     }
@@ -156,7 +161,7 @@ pub fn check_body(
         if nested.required && !seen_blocks.contains_key(name) {
             diags.push(
                 Diagnostic::error(format!("missing required block {name:?} in {what}"))
-                    .with_span(span_of(body.span().map(|r| r.start..r.start))),
+                    .with_span(span_of(body_start.clone())),
             );
         }
     }
