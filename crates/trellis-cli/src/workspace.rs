@@ -212,6 +212,10 @@ pub fn install_modules(dir: &Path, upgrade: bool) -> Outcome<Vec<String>> {
         return Err(Failure::Diagnostics(installs, Arc::new(sources)));
     }
     let installer = installer.into_inner();
+    if installer.installed.is_empty() && !dir.join(trellis_install::CACHE_DIR).exists() {
+        // Only local modules, and no cache to clear.
+        return Ok(Vec::new());
+    }
     let mut out = vec!["Installing modules...".to_string()];
     for m in &installer.installed {
         let version = m

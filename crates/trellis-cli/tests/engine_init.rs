@@ -715,3 +715,16 @@ fn https_registry_with_discovery_a_private_ca_and_an_environment_token() {
         .contains("cannot install module \"svc\"")
         .contains("certificate");
 }
+
+/// A configuration with only local modules: init installs nothing and leaves no cache.
+#[test]
+fn init_with_local_modules_only_leaves_no_cache() {
+    let world = World::new();
+    let dir = Dir::with_main(&format!(
+        "{PROVIDER}\nmodule \"m\" {{\n  source = \"./m\"\n}}\n"
+    ));
+    dir.write("m/main.tf", &thing("local"));
+    world.run(&dir, &["init"]).ok().lacks("Installing modules");
+    assert!(!dir.exists(".trellis/modules") && !dir.exists(".trellis/modules.new"));
+    world.run(&dir, &["plan"]).ok().contains("\"local\"");
+}

@@ -151,14 +151,16 @@ pub struct Call<'a> {
 }
 
 impl Installer {
-    /// Starts an installation in `work_dir`: an empty staging directory next to the cache.
+    /// Starts an installation in `work_dir`; the staging directory next to the cache is made
+    /// when the first module is installed, so a configuration without remote modules
+    /// leaves no trace.
     pub fn new(work_dir: &Path, upgrade: bool, cli: CliConfig) -> Result<Installer, InstallError> {
         let previous = Manifest::read(work_dir)?;
+        // A staging copy left by a killed run is not a cache: start afresh.
         let staging = work_dir.join(STAGING_DIR);
         if staging.exists() {
             std::fs::remove_dir_all(&staging).map_err(|e| cache_error(&staging, e))?;
         }
-        std::fs::create_dir_all(&staging).map_err(|e| cache_error(&staging, e))?;
         Ok(Installer {
             work_dir: work_dir.to_path_buf(),
             upgrade,
@@ -207,6 +209,9 @@ impl Installer {
             None => None,
         };
         let package_rel = format!("{CACHE_DIR}/{}", call.key);
+        let staging = self.work_dir.join(STAGING_DIR);
+        std::fs::create_dir_all(&staging)
+            .map_err(|e| fail(format!("{}: {e}", staging.display())))?;
         let package = self.staged(&package_rel);
         if package.exists() {
             std::fs::remove_dir_all(&package).map_err(|e| fail(e.to_string()))?;
@@ -322,6 +327,7 @@ impl Installer {
         let manifest = Manifest {
             modules: std::mem::take(&mut self.records),
         };
+        std::fs::create_dir_all(&staging).map_err(|e| cache_error(&staging, e))?;
         let text = serde_json::to_string_pretty(&manifest).expect("a manifest serializes");
         std::fs::write(staging.join(MANIFEST), text).map_err(|e| cache_error(&staging, e))?;
         if old.exists() {
