@@ -402,13 +402,18 @@ fn init_installs_registry_git_and_archive_modules_and_plan_runs_offline() {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
     );
-    // The registry was asked with the token of the credentials block; the archive server
-    // (the same host here, but not the registry's API) too, since it is the same host.
+    // The registry's API was asked with the token of the credentials block; the package
+    // download went without it.
     let seen = world.server.seen();
     assert!(
         seen.iter()
             .any(|(p, a)| p == "/v1/modules/acme/svc/trellis/versions"
                 && a.as_deref() == Some("Bearer s3cret")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(p, a)| p == "/archives/svc-1.2.0.tar.gz" && a.is_none()),
         "{seen:?}"
     );
     assert!(!dir.exists(".trellis/modules.new"), "no staging left");
