@@ -222,6 +222,8 @@ pub struct InitArgs {
     pub force: bool,
     pub lock: bool,
     pub lock_timeout: Duration,
+    /// `-upgrade`: resolve every remote module again instead of keeping installed ones.
+    pub upgrade: bool,
 }
 
 /// Parses `-backend-config` values: `KEY=VALUE`, or a file of `key = value` lines.

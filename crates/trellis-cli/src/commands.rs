@@ -79,7 +79,11 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
         } => state_command(ui, sub, state, lock_timeout).await,
         Command::Import(args) => crate::import::import_command(ui, args).await,
         Command::Init(args) => {
-            // Diagnostics of the whole configuration first, as for every command.
+            // Modules first: the rest of the configuration is checked with them in place.
+            for line in crate::workspace::install_modules(&ui.dir, args.upgrade)? {
+                println!("{line}");
+            }
+            // Diagnostics of the whole configuration, as for every command.
             Workspace::load(&ui.dir)?;
             for line in crate::backend::init(&ui.dir, &args)? {
                 println!("{line}");

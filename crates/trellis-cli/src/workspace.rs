@@ -55,9 +55,8 @@ pub fn registry() -> Registry {
     registry
 }
 
-/// The configuration files of `dir`, sorted by name: `*.tf`, and `*.tf.json`, which the
-/// parser reports as not supported yet (leaving it out would drop its resources without a
-/// word).
+/// The configuration files of `dir`, sorted by name: `*.tf` and `*.tf.json` (Terraform's
+/// JSON syntax).
 fn config_file_names(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok())
@@ -111,7 +110,17 @@ fn read_module_dir(
     dir: &Path,
     module_dir: &str,
 ) -> std::result::Result<Vec<trellis_types::SourceFile>, String> {
-    let full = dir.join(module_dir);
+    read_module_files(&dir.join(module_dir), module_dir)
+}
+
+/// The configuration files of the directory `full`, named as if in `module_dir` (relative
+/// to the working directory): while `trellis init` runs, an installed module is read from
+/// the staging copy under the name it will have in the cache.
+fn read_module_files(
+    full: &Path,
+    module_dir: &str,
+) -> std::result::Result<Vec<trellis_types::SourceFile>, String> {
+    let full = full.to_path_buf();
     let names =
         config_file_names(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?;
     let mut out = Vec::new();
@@ -144,6 +153,83 @@ fn read_module_dir(
     Ok(out)
 }
 
+/// `trellis init`'s module installation: every remote module the configuration calls
+/// (and those its modules call) installed into a staging copy of `.trellis/modules/`,
+/// which replaces the cache only when all of them were installed. Returns the lines to
+/// print. A module that cannot be installed is a diagnostic at its call's `source` naming
+/// the module and the reason, and leaves the previous cache as it was.
+pub fn install_modules(dir: &Path, upgrade: bool) -> Outcome<Vec<String>> {
+    let sources = read_sources(dir)?;
+    let (mut config, diags) = trellis_config::parse(&sources);
+    if diags.has_errors() {
+        return Err(Failure::Diagnostics(diags, Arc::new(sources)));
+    }
+    if !config.has_modules() {
+        return Ok(Vec::new());
+    }
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let cli = trellis_install::cliconfig::CliConfig::load(&env).map_err(anyhow::Error::msg)?;
+    let installer = std::cell::RefCell::new(
+        trellis_install::Installer::new(dir, upgrade, cli).map_err(|e| Failure::Error(e.into()))?,
+    );
+    let mut sources = sources;
+    let failures = std::cell::RefCell::new(Vec::new());
+    let mut resolve = |call: &trellis_config::RemoteCall| {
+        let result = installer.borrow_mut().install(trellis_install::Call {
+            key: call.key,
+            source: call.source,
+            version: call.version,
+        });
+        result.map_err(|e| {
+            failures.borrow_mut().push(call.key.to_string());
+            let (summary, detail) = match &e {
+                trellis_install::InstallError::Module { key, why, .. } => {
+                    (format!("cannot install module \"{key}\""), why.clone())
+                }
+                other => ("cannot install modules".to_string(), other.to_string()),
+            };
+            trellis_config::Unresolved {
+                summary,
+                detail: format!("source {:?}: {detail}", call.source),
+            }
+        })
+    };
+    let mut read = |module_dir: &str| {
+        let full = installer.borrow().staged(module_dir);
+        read_module_files(&full, module_dir)
+    };
+    let load =
+        trellis_config::load_modules_with(&mut config, &mut sources, &mut read, &mut resolve);
+    if !failures.borrow().is_empty() {
+        // Only the installation's own diagnostics: the others (arguments, parse errors in
+        // a module) are for validate and plan, once the modules are there.
+        let installs: Diagnostics = Diagnostics(
+            load.0
+                .into_iter()
+                .filter(|d| d.summary.starts_with("cannot install module"))
+                .collect(),
+        );
+        return Err(Failure::Diagnostics(installs, Arc::new(sources)));
+    }
+    let installer = installer.into_inner();
+    if installer.installed.is_empty() && !dir.join(trellis_install::CACHE_DIR).exists() {
+        // Only local modules, and no cache to clear.
+        return Ok(Vec::new());
+    }
+    let mut out = vec!["Installing modules...".to_string()];
+    for m in &installer.installed {
+        let version = m
+            .version
+            .as_ref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        let how = if m.reused { "kept" } else { "installed" };
+        out.push(format!("- {} {how}: {}{version}", m.key, m.source));
+    }
+    installer.commit().map_err(|e| Failure::Error(e.into()))?;
+    Ok(out)
+}
+
 impl Workspace {
     /// Loads, parses (the modules it calls too) and builds the graph; every problem is a
     /// diagnostic.
@@ -158,11 +244,23 @@ impl Workspace {
         let (mut config, mut diags) = trellis_config::parse(&sources);
         let mut sources = sources;
         if config.has_modules() && !diags.has_errors() {
+            // Remote modules come from the cache `trellis init` filled; no network here.
+            let manifest =
+                trellis_install::Manifest::read(dir).map_err(|e| Failure::Error(e.into()))?;
+            let mut resolve = |call: &trellis_config::RemoteCall| {
+                manifest
+                    .resolve(call.key, call.source, call.version)
+                    .map_err(|n| trellis_config::Unresolved {
+                        summary: n.summary,
+                        detail: n.detail,
+                    })
+            };
             let mut read = |module_dir: &str| read_module_dir(dir, module_dir);
-            diags.extend(trellis_config::load_modules(
+            diags.extend(trellis_config::load_modules_with(
                 &mut config,
                 &mut sources,
                 &mut read,
+                &mut resolve,
             ));
         }
         // The hash covers the files of every module, so that a saved plan is stale when a

@@ -512,8 +512,8 @@ output "id" {
             None,
             vec![
                 "main.tf:6:12",
-                "unsupported module source",
-                "only local module sources are supported",
+                "module \"m\" is not installed",
+                "run `trellis init` to install it",
             ],
         ),
         (
@@ -666,23 +666,22 @@ fn null_argument_for_a_non_nullable_variable_takes_its_default() {
         .contains(&at("main.tf:7:3"));
 }
 
-/// A module's `*.tf.json` file is an error, as in the root module, not a file left out
-/// (whose resources in state the plan would then delete).
+/// A module's `*.tf.json` file is read with its `*.tf` files, not left out (whose
+/// resources in state the plan would then delete).
 #[test]
-fn json_files_in_a_module_are_an_error_not_left_out() {
+fn json_files_in_a_module_are_read_not_left_out() {
     let dir = with_svc_module(
         "module \"orders\" {\n  source = \"./modules/svc\"\n  name   = \"orders\"\n}\n",
     );
     dir.write(
         "modules/svc/extra.tf.json",
-        r#"{"resource": {"trellis_test_thing": {"x": {"name": "x"}}}}"#,
+        r#"{"resource": {"trellis_test_thing": {"x": {"name": "${var.name}-x"}}}}"#,
     );
-    for command in ["validate", "plan"] {
-        dir.run(&[command])
-            .expect_code(1)
-            .contains("JSON configuration files are not supported yet")
-            .contains("modules/svc/extra.tf.json");
-    }
+    dir.run(&["validate"]).ok();
+    dir.run(&["plan"])
+        .ok()
+        .contains("module.orders.trellis_test_thing.x will be created")
+        .contains("Plan: 4 to add, 0 to change, 0 to destroy.");
 }
 
 /// Module calls multiply `count`: 999 instances of a module whose resource has 999,999

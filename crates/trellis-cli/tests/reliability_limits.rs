@@ -93,7 +93,9 @@ fn deeply_nested_json_configuration_is_refused() {
             "]".repeat(DEPTH)
         ),
     );
-    refused("nested JSON", &dir.run(&["plan"]), "Error:");
+    let plan = dir.run(&["plan"]);
+    refused("nested JSON", &plan, "JSON nested too deeply");
+    assert!(plan.stderr.contains("extra.tf.json line 1"), "a position");
 }
 
 #[test]

@@ -40,7 +40,7 @@ const RESERVED_VARIABLE_NAMES: &[&str] = &[
     "locals",
 ];
 
-const NAME_RULE: &str =
+pub(crate) const NAME_RULE: &str =
     "a name must start with a letter or underscore and may contain only letters, digits, underscores and dashes";
 
 /// The attributes and nested blocks a block type accepts.
@@ -78,7 +78,13 @@ fn check_body(cx: &mut FileCx, body: &Body, schema: &Schema) {
 
 /// The span of a block's header: its type and labels, without the body.
 pub(crate) fn header_span(cx: &FileCx, block: &Block) -> Span {
-    let start = block.ident.span().map(|r| r.start);
+    // A block read from JSON has no span of its own, and its type key may be far from its
+    // labels (several blocks share it): its labels stand for it, when it has any.
+    let start = match (block.span(), block.labels.first()) {
+        (None, Some(first)) => first.span().or_else(|| block.ident.span()),
+        _ => block.ident.span(),
+    }
+    .map(|r| r.start);
     let end = block
         .labels
         .last()
@@ -88,6 +94,25 @@ pub(crate) fn header_span(cx: &FileCx, block: &Block) -> Span {
     match (start, end) {
         (Some(start), Some(end)) => cx.file.span(start, end),
         _ => cx.span_of(block),
+    }
+}
+
+/// The span of a block; a block read from JSON has none of its own (hcl-edit sets spans
+/// only when it parses HCL), so its header stands for it.
+pub(crate) fn block_span(cx: &FileCx, block: &Block) -> Span {
+    match block.span() {
+        Some(range) => cx.file.span(range.start, range.end),
+        None => header_span(cx, block),
+    }
+}
+
+/// The span of an attribute, from its key to the end of its value when it has none of
+/// its own (read from JSON).
+pub(crate) fn attr_span(cx: &FileCx, attr: &Attribute) -> Span {
+    match (attr.span(), attr.key.span(), attr.value.span()) {
+        (Some(range), _, _) => cx.file.span(range.start, range.end),
+        (None, Some(key), Some(value)) => cx.file.span(key.start, value.end),
+        _ => cx.span_of(&attr.key),
     }
 }
 
@@ -487,7 +512,7 @@ pub(crate) fn resource(cx: &mut FileCx, block: &mut Block, mode: Mode) -> Option
         lifecycle: lifecycle_out,
         body,
         file: cx.file.name.clone(),
-        span: cx.span_of(block),
+        span: block_span(cx, block),
     })
 }
 
@@ -514,7 +539,7 @@ pub(crate) fn provider(cx: &mut FileCx, block: &mut Block) -> Option<ProviderCon
         alias,
         body,
         file: cx.file.name.clone(),
-        span: cx.span_of(block),
+        span: block_span(cx, block),
     })
 }
 
@@ -547,7 +572,7 @@ pub(crate) fn variable(cx: &mut FileCx, block: &Block) -> Option<Variable> {
         nullable: true,
         validations: Vec::new(),
         file: cx.file.name.clone(),
-        span: cx.span_of(block),
+        span: block_span(cx, block),
     };
     for attr in body.attributes() {
         match attr.key.as_str() {
@@ -587,7 +612,7 @@ pub(crate) fn variable(cx: &mut FileCx, block: &Block) -> Option<Variable> {
             variable.validations.push(Validation {
                 condition,
                 error_message,
-                span: cx.span_of(v),
+                span: block_span(cx, v),
             });
         }
     }
@@ -629,7 +654,7 @@ pub(crate) fn output(cx: &mut FileCx, block: &Block) -> Option<Output> {
         sensitive,
         depends_on: depends,
         file: cx.file.name.clone(),
-        span: cx.span_of(block),
+        span: block_span(cx, block),
     })
 }
 
@@ -651,7 +676,7 @@ pub(crate) fn locals(cx: &mut FileCx, block: &Block) -> Vec<Local> {
             name: attr.key.as_str().to_string(),
             expr: attr.value.clone(),
             file: cx.file.name.clone(),
-            span: cx.span_of(attr),
+            span: attr_span(cx, attr),
         })
         .collect()
 }
@@ -922,7 +947,7 @@ pub(crate) fn moved(cx: &mut FileCx, block: &Block) -> Option<Moved> {
         from,
         to,
         file: cx.file.name.clone(),
-        span: cx.span_of(block),
+        span: block_span(cx, block),
     })
 }
 
@@ -1023,11 +1048,12 @@ pub(crate) fn import(cx: &mut FileCx, block: &Block) -> Option<Import> {
         provider,
         for_each: body.get_attribute("for_each").map(|a| a.value.clone()),
         file: cx.file.name.clone(),
-        span: cx.span_of(block),
+        span: block_span(cx, block),
     })
 }
 
-/// Whether a module `source` is a local path, the only kind trellis loads.
+/// Whether a module `source` is a local path (read in place; every other source is
+/// installed by `trellis init`).
 pub fn is_local_source(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
 }
@@ -1069,26 +1095,31 @@ pub(crate) fn module_call(cx: &mut FileCx, block: &mut Block) -> Option<ModuleCa
                     cx.error("`source` must be a literal string", span);
                     None
                 }
-                Some(s) if !is_local_source(&s) => {
-                    cx.error_with(
-                        format!("unsupported module source {s:?}"),
-                        "only local module sources are supported: a path that starts with ./ or ../ (registry, git and http sources are not)",
-                        span,
-                    );
+                Some(s) if s.trim().is_empty() => {
+                    cx.error("`source` must not be empty", span);
                     None
                 }
                 Some(s) => Some((s, span)),
             }
         }
     };
-    if let Some(attr) = body.get_attribute("version") {
-        let span = cx.span_of(&attr.key);
-        cx.error_with(
-            "`version` is not supported for local modules",
-            "a version constraint applies only to registry modules; remove it",
-            span,
-        );
-    }
+    let version = match body.get_attribute("version") {
+        None => None,
+        Some(attr) => match &source {
+            // Whether a remote source takes a version (registry sources only) is for the
+            // installer, which knows the source grammar.
+            Some((s, _)) if is_local_source(s) => {
+                let span = cx.span_of(&attr.key);
+                cx.error_with(
+                    "`version` is not supported for local modules",
+                    "a version constraint applies only to registry modules; remove it",
+                    span,
+                );
+                None
+            }
+            _ => string_attr(cx, attr).map(|v| (v, cx.span_of(&attr.value))),
+        },
+    };
     let (count, for_each) = count_and_for_each(cx, &body);
     let depends = body
         .get_attribute("depends_on")
@@ -1130,13 +1161,14 @@ pub(crate) fn module_call(cx: &mut FileCx, block: &mut Block) -> Option<ModuleCa
         name,
         source,
         source_span,
+        version,
         count,
         for_each,
         depends_on: depends,
         providers,
         arguments,
         file: cx.file.name.clone(),
-        span: cx.span_of(block),
+        span: block_span(cx, block),
         header,
     })
 }

@@ -1,14 +1,15 @@
 //! Reads trellis configuration (HCL, Terraform's language) into a typed [`Config`].
 //!
-//! [`parse`] takes the `*.tf` files of one directory, already loaded into a
+//! [`parse`] takes the `*.tf` and `*.tf.json` files of one directory, already loaded into a
 //! [`trellis_types::SourceMap`], and returns the [`Config`] they describe together with every
 //! [`trellis_types::Diagnostic`] found: syntax errors, unknown block types, wrong labels,
 //! duplicates, malformed meta-arguments. It goes on after the first problem, and every
 //! diagnostic carries a span so that it can be shown as `file:line:col` with a snippet.
 //! [`format_source`] rewrites a file in `terraform fmt` style; [`render_plain`] turns
-//! diagnostics into plain text lines. [`load_modules`] reads the local modules that `module`
-//! blocks call (through a function the caller gives it for reading a directory) into
-//! [`Config::children`], checking sources, cycles, nesting depth and module arguments.
+//! diagnostics into plain text lines. [`load_modules_with`] reads the modules that `module`
+//! blocks call (through functions the caller gives it for reading a directory and for
+//! finding where `trellis init` installed a remote module) into [`Config::children`],
+//! checking sources, cycles, nesting depth and module arguments.
 //!
 //! What this crate is not: it does no I/O (the caller reads the files, also a module's; [`decode_source`] turns
 //! their bytes into a [`trellis_types::SourceFile`]), it does not evaluate expressions (they
@@ -20,6 +21,7 @@ mod blocks;
 mod diag;
 mod exprs;
 mod fmt;
+mod json;
 mod lex;
 pub mod model;
 mod modules;
@@ -30,7 +32,9 @@ pub use blocks::is_local_source;
 pub use diag::render_plain;
 pub use fmt::format_source;
 pub use model::*;
-pub use modules::{join_dir, load_modules, MAX_MODULE_DEPTH};
+pub use modules::{
+    join_dir, load_modules, load_modules_with, RemoteCall, Unresolved, MAX_MODULE_DEPTH,
+};
 pub use parse::{parse, MAX_FILE_SIZE};
 
 use trellis_types::{Diagnostic, Diagnostics, SourceFile};

@@ -80,9 +80,12 @@ impl Config {
 #[derive(Debug, Clone)]
 pub struct ModuleCall {
     pub name: String,
-    /// The `source` as written (a local path starting with `./` or `../`).
+    /// The `source` as written: a local path starting with `./` or `../`, or a remote
+    /// source (registry, git, archive URL) that `trellis init` installs.
     pub source: String,
     pub source_span: Span,
+    /// The `version` constraint as written (registry modules only), and where.
+    pub version: Option<(String, Span)>,
     pub count: Option<Expression>,
     pub for_each: Option<Expression>,
     pub depends_on: Vec<Traversal>,

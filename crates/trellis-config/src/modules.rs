@@ -1,11 +1,14 @@
 //! Loading the modules a configuration calls.
 //!
-//! Only local sources are loaded (`./x`, `../x`, relative to the calling module's
-//! directory). The caller does the I/O: [`load_modules`] asks it for the files of each
-//! module directory, so this crate still reads nothing itself.
+//! Local sources (`./x`, `../x`) are directories relative to the calling module's
+//! directory. Every other source (registry, git, archive) is a module that `trellis init`
+//! installed: the caller's resolver says which directory holds it, or why there is none.
+//! The caller does the I/O: [`load_modules_with`] asks it for the files of each module
+//! directory, so this crate still reads nothing itself, and knows no network.
 
 use trellis_types::{Diagnostic, Diagnostics, SourceFile, SourceMap};
 
+use crate::blocks::is_local_source;
 use crate::diag::did_you_mean;
 use crate::model::Config;
 use crate::parse::parse;
@@ -32,41 +35,122 @@ pub const MAX_MODULE_CALLS: usize = 1_000;
 /// name no variable of the module, required variables without an argument, and `provider`
 /// blocks inside called modules (provider configurations belong to the root module and are
 /// passed down with `providers`).
+///
+/// Calls with a remote source are reported as not installed; [`load_modules_with`] takes
+/// a resolver for them.
 pub fn load_modules(
     root: &mut Config,
     sources: &mut SourceMap,
     read_dir: &mut dyn FnMut(&str) -> Result<Vec<SourceFile>, String>,
 ) -> Diagnostics {
+    let mut none = |call: &RemoteCall| -> Result<String, Unresolved> {
+        Err(Unresolved {
+            summary: format!("module {:?} is not installed", call.key),
+            detail: format!(
+                "its source {:?} is not a local path; run `trellis init` to install it",
+                call.source
+            ),
+        })
+    };
+    load_modules_with(root, sources, read_dir, &mut none)
+}
+
+/// A module call whose source is not a local path, as [`load_modules_with`] asks its
+/// resolver about it.
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteCall<'a> {
+    /// The call's key in the tree of modules: the names of the calls that lead to it,
+    /// joined by dots (`net`, `net.subnets`), as Terraform's `modules.json` names them.
+    pub key: &'a str,
+    pub source: &'a str,
+    pub version: Option<&'a str>,
+}
+
+/// Why a resolver has no directory for a remote module call; reported at its `source`.
+#[derive(Debug, Clone)]
+pub struct Unresolved {
+    pub summary: String,
+    pub detail: String,
+}
+
+/// [`load_modules`], with `resolve` mapping each remote module call to the directory
+/// (relative to the working directory, read through `read_dir` like any other) that holds
+/// its installed module. Local sources inside an installed module are relative to its
+/// directory, as they are anywhere else.
+pub fn load_modules_with(
+    root: &mut Config,
+    sources: &mut SourceMap,
+    read_dir: &mut dyn FnMut(&str) -> Result<Vec<SourceFile>, String>,
+    resolve: &mut dyn FnMut(&RemoteCall) -> Result<String, Unresolved>,
+) -> Diagnostics {
     let mut diags = Diagnostics::new();
-    let mut chain = vec![(String::new(), "the root module".to_string())];
+    let mut chain = vec![Link {
+        dir: String::new(),
+        display: "the root module".to_string(),
+        key: String::new(),
+    }];
     let mut loads = 0;
-    load(root, &mut chain, &mut loads, sources, read_dir, &mut diags);
+    let mut io = Io { read_dir, resolve };
+    load(root, &mut chain, &mut loads, sources, &mut io, &mut diags);
     diags
 }
 
-/// `chain` holds (directory, display name) of the module being loaded and of its callers.
+/// A module being loaded, or one of its callers.
+struct Link {
+    dir: String,
+    display: String,
+    key: String,
+}
+
+struct Io<'a> {
+    read_dir: &'a mut dyn FnMut(&str) -> Result<Vec<SourceFile>, String>,
+    resolve: &'a mut dyn FnMut(&RemoteCall) -> Result<String, Unresolved>,
+}
+
+/// `chain` holds the module being loaded and its callers.
 fn load(
     config: &mut Config,
-    chain: &mut Vec<(String, String)>,
+    chain: &mut Vec<Link>,
     loads: &mut usize,
     sources: &mut SourceMap,
-    read_dir: &mut dyn FnMut(&str) -> Result<Vec<SourceFile>, String>,
+    io: &mut Io,
     diags: &mut Diagnostics,
 ) {
     let calls: Vec<_> = config.modules.values().cloned().collect();
-    let prefix = chain
-        .last()
-        .map(|(_, n)| n.clone())
-        .filter(|n| n.starts_with("module."))
-        .map(|n| format!("{n}."))
-        .unwrap_or_default();
+    let parent = chain.last().map(|l| (l.display.clone(), l.key.clone()));
+    let (prefix, key_prefix) = match parent {
+        Some((display, key)) if display.starts_with("module.") => {
+            (format!("{display}."), format!("{key}."))
+        }
+        _ => (String::new(), String::new()),
+    };
     for call in calls {
         let display = format!("{prefix}module.{}", call.name);
-        let dir = join_dir(&config.module_dir, &call.source);
-        if let Some(pos) = chain.iter().position(|(d, _)| *d == dir) {
+        let key = format!("{key_prefix}{}", call.name);
+        let dir = if is_local_source(&call.source) {
+            join_dir(&config.module_dir, &call.source)
+        } else {
+            let remote = RemoteCall {
+                key: &key,
+                source: &call.source,
+                version: call.version.as_ref().map(|(v, _)| v.as_str()),
+            };
+            match (io.resolve)(&remote) {
+                Ok(dir) => dir,
+                Err(why) => {
+                    diags.push(
+                        Diagnostic::error(why.summary)
+                            .with_detail(why.detail)
+                            .with_span(Some(call.source_span.clone())),
+                    );
+                    continue;
+                }
+            }
+        };
+        if let Some(pos) = chain.iter().position(|l| l.dir == dir) {
             let mut path: Vec<String> = chain[pos..]
                 .iter()
-                .map(|(d, n)| format!("{n} ({})", shown(d)))
+                .map(|l| format!("{} ({})", l.display, shown(&l.dir)))
                 .collect();
             path.push(format!("{display} ({})", shown(&dir)));
             diags.push(
@@ -106,7 +190,7 @@ fn load(
             );
             continue;
         }
-        let files = match read_dir(&dir) {
+        let files = match (io.read_dir)(&dir) {
             Ok(files)
                 if files
                     .iter()
@@ -154,8 +238,8 @@ fn load(
         child.module_dir = dir.clone();
         check_call(&call, &child, &display, diags);
         *loads += 1;
-        chain.push((dir, display));
-        load(&mut child, chain, loads, sources, read_dir, diags);
+        chain.push(Link { dir, display, key });
+        load(&mut child, chain, loads, sources, io, diags);
         chain.pop();
         config.children.insert(call.name.clone(), child);
     }

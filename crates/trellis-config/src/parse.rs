@@ -30,8 +30,9 @@ const BLOCK_TYPES: &[&str] = &[
 
 /// Parses every `*.tf` file of `sources` into one [`Config`], with every problem found.
 ///
-/// Files are read in the order of the source map; files with other extensions are ignored
-/// (`*.tf.json` is reported as not supported yet). A file with a syntax error contributes
+/// Files are read in the order of the source map: `*.tf` in HCL, `*.tf.json` in
+/// Terraform's JSON syntax (into the same body, so both kinds define items in one
+/// namespace and a duplicate across them is reported as such); other files are ignored. A file with a syntax error contributes
 /// its error and nothing else, while the other files are still read and checked. The
 /// returned `Config` holds everything that could be read, even when there are errors.
 pub fn parse(sources: &SourceMap) -> (Config, Diagnostics) {
@@ -43,19 +44,17 @@ pub fn parse(sources: &SourceMap) -> (Config, Diagnostics) {
             file,
             diags: &mut diags,
         };
-        if file.name.ends_with(".tf.json") {
-            cx.error_with(
-                "JSON configuration files are not supported yet",
-                "write the configuration in HCL (`.tf`)",
-                file.span(0, 0),
-            );
-            continue;
-        }
-        if !file.name.ends_with(".tf") {
+        let json = file.name.ends_with(".tf.json");
+        if !json && !file.name.ends_with(".tf") {
             continue;
         }
         let first = cx.diags.0.len();
-        if let Some(body) = parse_file(&mut cx) {
+        let body = if json {
+            check_size(&mut cx).and_then(|()| crate::json::parse_json_file(&mut cx))
+        } else {
+            parse_file(&mut cx)
+        };
+        if let Some(body) = body {
             decode(&mut cx, body, &mut config, &mut seen);
         }
         // Checks run block by block and argument by argument; show the file's diagnostics
@@ -65,8 +64,8 @@ pub fn parse(sources: &SourceMap) -> (Config, Diagnostics) {
     (config, diags)
 }
 
-/// Parses one file's text; reports why when it cannot.
-fn parse_file(cx: &mut FileCx) -> Option<Body> {
+/// Refuses files over [`MAX_FILE_SIZE`] and files with a NUL byte.
+fn check_size(cx: &mut FileCx) -> Option<()> {
     let text: &str = &cx.file.text;
     if text.len() > MAX_FILE_SIZE {
         cx.error_with(
@@ -87,6 +86,13 @@ fn parse_file(cx: &mut FileCx) -> Option<Body> {
         );
         return None;
     }
+    Some(())
+}
+
+/// Parses one file's text; reports why when it cannot.
+fn parse_file(cx: &mut FileCx) -> Option<Body> {
+    check_size(cx)?;
+    let text: &str = &cx.file.text;
     // A byte-order mark is harmless; blank it out (keeping every offset) rather than
     // failing on it.
     let mut text = match text.strip_prefix('\u{feff}') {

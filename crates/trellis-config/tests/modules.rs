@@ -138,3 +138,64 @@ fn provider_blocks_in_called_modules_are_refused() {
         "{diags}"
     );
 }
+
+/// Remote sources go to the resolver with their key in the tree of modules and their
+/// version; a local source inside an installed module is relative to its directory, and
+/// what the resolver refuses is a diagnostic at the call's `source`.
+#[test]
+fn remote_calls_are_resolved_to_installed_directories() {
+    let mut sources = SourceMap::new();
+    sources.add(SourceFile::new(
+        "main.tf",
+        "module \"vpc\" {\n  source  = \"acme/vpc/aws\"\n  version = \"~> 1.1\"\n}\nmodule \"gone\" {\n  source = \"git::https://example.com/x.git\"\n}\n",
+    ));
+    let (mut config, diags) = parse(&sources);
+    assert!(diags.is_empty(), "{}", render_plain(&diags));
+    let tree: BTreeMap<&str, &str> = [
+        (
+            ".trellis/modules/vpc",
+            "module \"subnets\" {\n  source = \"./modules/subnets\"\n}\nmodule \"label\" {\n  source = \"acme/label/aws\"\n}\n",
+        ),
+        (".trellis/modules/vpc/modules/subnets", "variable \"x\" {\n  default = 1\n}\n"),
+        (".trellis/modules/vpc.label", "output \"id\" {\n  value = 1\n}\n"),
+    ]
+    .into_iter()
+    .collect();
+    let mut read = |dir: &str| {
+        tree.get(dir)
+            .map(|text| vec![SourceFile::new(format!("{dir}/main.tf"), *text)])
+            .ok_or_else(|| format!("no such directory {dir}"))
+    };
+    let mut asked = Vec::new();
+    let mut resolve = |call: &trellis_config::RemoteCall| {
+        asked.push(format!("{} {} {:?}", call.key, call.source, call.version));
+        match call.key {
+            "gone" => Err(trellis_config::Unresolved {
+                summary: "module \"gone\" is not installed".to_string(),
+                detail: "run `trellis init`".to_string(),
+            }),
+            key => Ok(format!(".trellis/modules/{key}")),
+        }
+    };
+    let diags =
+        trellis_config::load_modules_with(&mut config, &mut sources, &mut read, &mut resolve);
+    assert_eq!(
+        asked,
+        [
+            "gone git::https://example.com/x.git None",
+            "vpc acme/vpc/aws Some(\"~> 1.1\")",
+            "vpc.label acme/label/aws None",
+        ]
+    );
+    assert_eq!(
+        render_plain(&diags),
+        "main.tf:6:12: error: module \"gone\" is not installed\n  run `trellis init`\n"
+    );
+    let vpc = &config.children["vpc"];
+    assert_eq!(vpc.module_dir, ".trellis/modules/vpc");
+    assert_eq!(
+        vpc.children["subnets"].module_dir,
+        ".trellis/modules/vpc/modules/subnets"
+    );
+    assert!(vpc.children["label"].outputs.contains_key("id"));
+}

@@ -279,3 +279,43 @@ terraform {
     assert_eq!(settings, expected);
     assert_eq!(backend.settings["bucket"].span.line, 4);
 }
+
+fn parse_json(text: &str) -> (Config, Diagnostics) {
+    let mut sources = SourceMap::new();
+    sources.add(SourceFile::new("main.tf.json", text));
+    parse(&sources)
+}
+
+/// Whitespace or a byte-order mark before the root object, escapes in expressions written
+/// as strings, and a JSON file that is not an object: positions stay those of the file.
+#[test]
+fn json_positions_survive_leading_whitespace_and_escapes() {
+    for prefix in ["\n\n  ", "\u{feff}"] {
+        let text = format!(
+            "{prefix}{{\"resource\": {{\"aws_x\": {{\"a\": {{\n  \"count\": 2,\n  \"provider\": \"aws.west\",\n  \"depends_on\": [\"aws_y.b\"],\n  \"name\": \"${{lookup(var.m, \\\"k\\\", \\\"d\\\")}}\"\n}}}}}}}}\n"
+        );
+        let (config, diags) = parse_json(&text);
+        assert!(diags.is_empty(), "{}", render_plain(&diags));
+        let r = &config.resources[0];
+        assert_eq!(r.address().to_string(), "aws_x.a");
+        assert_eq!(r.provider_key(), "aws.west");
+        assert_eq!(r.depends_on[0].text, "aws_y.b");
+        let line = r.depends_on[0].span.line;
+        assert_eq!(
+            text.lines().nth(line - 1).unwrap().trim(),
+            "\"depends_on\": [\"aws_y.b\"],"
+        );
+        assert_eq!(r.depends_on[0].span.column, 19);
+    }
+    let (_, diags) = parse_json("  [1, 2]\n");
+    assert_eq!(
+        render_plain(&diags).lines().next().unwrap(),
+        "main.tf.json:1:3: error: a JSON configuration file must hold an object"
+    );
+    let (_, diags) = parse_json("{\"locals\": {\"a\": 1}} trailing");
+    assert!(
+        render_plain(&diags).starts_with("main.tf.json:1:22: error: invalid JSON"),
+        "{}",
+        render_plain(&diags)
+    );
+}

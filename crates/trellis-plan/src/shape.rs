@@ -54,6 +54,12 @@ pub fn check_body(
                             );
                         }
                     }
+                    // Terraform's JSON syntax writes nested blocks as objects (or arrays
+                    // of objects): only the schema tells them from arguments.
+                    None if file.name.ends_with(".tf.json") && schema.blocks.contains_key(name) => {
+                        *seen_blocks.entry(name.to_string()).or_default() += 1;
+                        check_json_blocks(&attr.value, &schema.blocks[name], file, name, diags);
+                    }
                     None if schema.blocks.contains_key(name) => diags.push(
                         Diagnostic::error(format!("{name} is a block, not an attribute"))
                             .with_detail(format!("write it as {name} {{ ... }}"))
@@ -138,11 +144,16 @@ pub fn check_body(
             }
         }
     }
+    // A body read from JSON has no span of its own: its first argument stands for it.
+    let body_start = body
+        .span()
+        .or_else(|| body.attributes().find_map(|a| a.key.span()))
+        .map(|r| r.start..r.start);
     for (name, a) in &schema.attributes {
         if a.required && !seen_attributes.contains(name) {
             diags.push(
                 Diagnostic::error(format!("missing required argument {name:?} in {what}"))
-                    .with_span(span_of(body.span().map(|r| r.start..r.start))),
+                    .with_span(span_of(body_start.clone())),
             );
         }
     }
@@ -150,9 +161,75 @@ pub fn check_body(
         if nested.required && !seen_blocks.contains_key(name) {
             diags.push(
                 Diagnostic::error(format!("missing required block {name:?} in {what}"))
-                    .with_span(span_of(body.span().map(|r| r.start..r.start))),
+                    .with_span(span_of(body_start.clone())),
             );
         }
+    }
+}
+
+/// Checks nested blocks written as JSON values (an object, or an array of objects) against
+/// their schema, as [`check_body`] checks blocks. Values that are not objects (a template
+/// that evaluates to one) are left to the evaluated shape check.
+fn check_json_blocks(
+    value: &hcl_edit::expr::Expression,
+    nested: &trellis_provider::NestedBlock,
+    file: &SourceFile,
+    name: &str,
+    diags: &mut Diagnostics,
+) {
+    use hcl_edit::expr::{Expression, ObjectKey};
+    let span_of = |range: Option<std::ops::Range<usize>>| {
+        let r = range.unwrap_or(0..0);
+        Some(file.span(r.start, r.end))
+    };
+    match value {
+        Expression::Array(items) => {
+            if nested.nesting == Nesting::Single && items.len() > 1 {
+                diags.push(
+                    Diagnostic::error(format!("too many {name} blocks"))
+                        .with_detail("at most one is allowed")
+                        .with_span(span_of(value.span())),
+                );
+            }
+            for item in items.iter() {
+                check_json_blocks(item, nested, file, name, diags);
+            }
+        }
+        Expression::Object(object) => {
+            let schema = &nested.block;
+            let mut seen = Vec::new();
+            for (key, v) in object.iter() {
+                let (key_name, key_span) = match key {
+                    ObjectKey::Ident(i) => (i.as_str().to_string(), i.span()),
+                    ObjectKey::Expression(Expression::String(s)) => (s.value().clone(), s.span()),
+                    ObjectKey::Expression(e) => (e.to_string(), e.span()),
+                };
+                seen.push(key_name.clone());
+                if let Some(inner) = schema.blocks.get(&key_name) {
+                    check_json_blocks(v.expr(), inner, file, &key_name, diags);
+                } else if !schema.attributes.contains_key(&key_name) {
+                    let mut d = Diagnostic::error(format!(
+                        "unsupported argument {key_name:?} in {name} block"
+                    ))
+                    .with_span(span_of(key_span));
+                    if let Some(best) = closest(&key_name, schema.names()) {
+                        d = d.with_detail(format!("did you mean {best:?}?"));
+                    }
+                    diags.push(d);
+                }
+            }
+            for (attr, a) in &schema.attributes {
+                if a.required && !seen.contains(attr) {
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "missing required argument {attr:?} in {name} block"
+                        ))
+                        .with_span(span_of(value.span().map(|r| r.start..r.start + 1))),
+                    );
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -29,3 +29,8 @@ module "reserved" {
 module "reserved" {
   source = "./modules/y"
 }
+
+module "local_version" {
+  source  = "./modules/x"
+  version = "1.0.0"
+}
