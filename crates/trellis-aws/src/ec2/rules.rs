@@ -22,9 +22,9 @@ use trellis_provider::{AttributeDiagnostic, ProviderError};
 use trellis_types::{Path, PathStep, Value};
 
 use super::{filter, normal_protocol};
-use crate::convert::s;
-use crate::error::invalid;
-use crate::mesh::{aws, Clients};
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::s;
+use crate::sdk::error::{aws, invalid};
 
 /// The two inline block types, with whether each is egress.
 pub const DIRECTIONS: [(&str, bool); 2] = [("ingress", false), ("egress", true)];

@@ -11,7 +11,7 @@
 mod rules;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType,
@@ -21,11 +21,14 @@ use aws_sdk_ec2::types::{
 use trellis_provider::{AttributeDiagnostic, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
-use crate::convert::{b, list, n, opt_bool, opt_num, opt_str, s, string_map, timeout};
-use crate::error::invalid;
-use crate::mesh::sch::*;
-use crate::mesh::{aws, required, tags_value, Clients};
-use crate::resources::{wait_for, Poll};
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::{
+    b, filter_blocks, n, opt_bool, opt_num, opt_str, s, string_map, timeout,
+};
+use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::schema::*;
+use crate::sdk::values::{tags_value, TagChange};
+use crate::sdk::wait::{delete_retrying, wait_for, Poll};
 
 pub const VPC: &str = "aws_vpc";
 pub const SUBNET: &str = "aws_subnet";
@@ -382,17 +385,12 @@ pub(crate) fn filter(name: &str, values: &[&str]) -> Filter {
 
 /// `filter` blocks and a `tags` map of a data source as EC2 filters.
 fn filters_of(config: &Value) -> Vec<Filter> {
-    let mut out: Vec<Filter> = list(config, "filter")
-        .iter()
-        .map(|f| {
+    let mut out: Vec<Filter> = filter_blocks(config)
+        .into_iter()
+        .map(|(name, values)| {
             Filter::builder()
-                .set_name(s(f, "name"))
-                .set_values(Some(
-                    list(f, "values")
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect(),
-                ))
+                .set_name(name)
+                .set_values(Some(values))
                 .build()
         })
         .collect();
@@ -934,9 +932,9 @@ async fn update_tags(
 ) -> Result<(), ProviderError> {
     let before = string_map(prior.get("tags_all"));
     let after = c.tags_all(planned);
-    let removed: Vec<Tag> = before
-        .keys()
-        .filter(|k| !after.contains_key(*k))
+    let TagChange { removed, changed } = TagChange::between(&before, &after);
+    let removed: Vec<Tag> = removed
+        .iter()
         .map(|k| Tag::builder().key(k).build())
         .collect();
     if !removed.is_empty() {
@@ -948,11 +946,6 @@ async fn update_tags(
             .await
             .map_err(aws)?;
     }
-    let changed: BTreeMap<String, String> = after
-        .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         c.ec2
             .create_tags()
@@ -1033,28 +1026,6 @@ pub async fn update(
     read(c, type_name, shape)
         .await?
         .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "gone during update"))
-}
-
-/// Runs a delete call until it stops answering DependencyViolation (a network interface or
-/// association that is still going away) or `limit` passes.
-async fn delete_retrying<F, Fut>(limit: Duration, mut call: F) -> Result<(), ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ProviderError>>,
-{
-    let deadline = Instant::now() + limit;
-    let mut pause = Duration::from_millis(100);
-    loop {
-        match call().await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
-            Err(e) if e.kind == ErrorKind::Conflict && Instant::now() < deadline => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(5));
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
@@ -1480,4 +1451,92 @@ pub async fn read_data(
         other => return Err(invalid(format!("unknown data source {other}"))),
     }
     Ok(out)
+}
+
+/// The table's way into this module (`crate::registry::TYPES`).
+pub(crate) struct Api;
+
+#[async_trait::async_trait]
+impl crate::sdk::resource::NamedService for Api {
+    const SERVICE: crate::sdk::resource::Service = crate::sdk::resource::Service::Ec2;
+
+    fn schemas() -> &'static crate::sdk::resource::Schemas {
+        static SCHEMAS: std::sync::OnceLock<crate::sdk::resource::Schemas> =
+            std::sync::OnceLock::new();
+        SCHEMAS.get_or_init(|| {
+            let mut s = crate::sdk::resource::Schemas::default();
+            schema(&mut s.resources, &mut s.data_sources);
+            s
+        })
+    }
+
+    fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
+        validate(type_name, config)
+    }
+
+    fn plan_change(
+        type_name: &str,
+        region: &str,
+        config: &Value,
+        prior: Option<&Value>,
+        planned: &mut Value,
+    ) -> Vec<AttributeDiagnostic> {
+        let _ = region;
+        plan_change(type_name, config, prior, planned)
+    }
+
+    async fn read(
+        c: &Clients,
+        type_name: &str,
+        prior: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        read(c, type_name, prior).await
+    }
+
+    async fn create(
+        c: &Clients,
+        type_name: &str,
+        planned: &Value,
+        token: &str,
+    ) -> Result<Value, ProviderError> {
+        create(c, type_name, planned, token).await
+    }
+
+    async fn update(
+        c: &Clients,
+        type_name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ProviderError> {
+        update(c, type_name, prior, planned).await
+    }
+
+    async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
+        delete(c, type_name, prior).await
+    }
+
+    async fn settle(
+        c: &Clients,
+        type_name: &str,
+        planned: &Value,
+        token: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        settle(c, type_name, planned, token).await
+    }
+
+    async fn import(
+        c: &Clients,
+        type_name: &str,
+        id: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        import(c, type_name, id).await
+    }
+
+    async fn read_data(
+        c: &Clients,
+        type_name: &str,
+        config: &Value,
+    ) -> Result<Value, ProviderError> {
+        read_data(c, type_name, config).await
+    }
 }

@@ -17,11 +17,12 @@ use aws_sdk_route53::types::{
 use trellis_provider::{AttributeDiagnostic, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
-use crate::convert::{b, list, opt_str, s, string_map, timeout};
-use crate::error::invalid;
-use crate::mesh::sch::*;
-use crate::mesh::{aws, required, set_of, tags_value, Clients};
-use crate::resources::{wait_for, Poll};
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::{b, list, opt_str, s, string_map, timeout};
+use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::schema::*;
+use crate::sdk::values::{set_of, tags_value, TagChange};
+use crate::sdk::wait::{wait_for, Poll};
 
 mod assoc;
 
@@ -735,14 +736,9 @@ async fn set_zone_tags(
     before: &BTreeMap<String, String>,
     after: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let removed: Vec<String> = before
-        .keys()
-        .filter(|k| !after.contains_key(*k))
-        .cloned()
-        .collect();
-    let changed: Vec<Tag> = after
+    let TagChange { removed, changed } = TagChange::between(before, after);
+    let changed: Vec<Tag> = changed
         .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     if removed.is_empty() && changed.is_empty() {
@@ -1161,6 +1157,94 @@ pub async fn read_data(
         out.set_path(&Path::from_keys(["vpc_id"]), Value::Null);
     }
     Ok(out)
+}
+
+/// The table's way into this module (`crate::registry::TYPES`).
+pub(crate) struct Api;
+
+#[async_trait::async_trait]
+impl crate::sdk::resource::NamedService for Api {
+    const SERVICE: crate::sdk::resource::Service = crate::sdk::resource::Service::Route53;
+
+    fn schemas() -> &'static crate::sdk::resource::Schemas {
+        static SCHEMAS: std::sync::OnceLock<crate::sdk::resource::Schemas> =
+            std::sync::OnceLock::new();
+        SCHEMAS.get_or_init(|| {
+            let mut s = crate::sdk::resource::Schemas::default();
+            schema(&mut s.resources, &mut s.data_sources);
+            s
+        })
+    }
+
+    fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
+        validate(type_name, config)
+    }
+
+    fn plan_change(
+        type_name: &str,
+        region: &str,
+        config: &Value,
+        prior: Option<&Value>,
+        planned: &mut Value,
+    ) -> Vec<AttributeDiagnostic> {
+        let _ = config;
+        plan_change(type_name, region, prior, planned)
+    }
+
+    async fn read(
+        c: &Clients,
+        type_name: &str,
+        prior: &Value,
+    ) -> Result<Option<Value>, ProviderError> {
+        read(c, type_name, prior).await
+    }
+
+    async fn create(
+        c: &Clients,
+        type_name: &str,
+        planned: &Value,
+        token: &str,
+    ) -> Result<Value, ProviderError> {
+        create(c, type_name, planned, token).await
+    }
+
+    async fn update(
+        c: &Clients,
+        type_name: &str,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, ProviderError> {
+        update(c, type_name, prior, planned).await
+    }
+
+    async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
+        delete(c, type_name, prior).await
+    }
+
+    async fn settle(
+        c: &Clients,
+        type_name: &str,
+        planned: &Value,
+        token: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        settle(c, type_name, planned, token).await
+    }
+
+    async fn import(
+        c: &Clients,
+        type_name: &str,
+        id: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        import(c, type_name, id).await
+    }
+
+    async fn read_data(
+        c: &Clients,
+        type_name: &str,
+        config: &Value,
+    ) -> Result<Value, ProviderError> {
+        read_data(c, type_name, config).await
+    }
 }
 
 #[cfg(test)]
