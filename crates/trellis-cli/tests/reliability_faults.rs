@@ -1,4 +1,5 @@
-//! Faults: with the emulator throttling 20 percent of calls and failing 5 percent with 500s,
+//! Faults: with the emulator throttling 20 percent of calls and failing 5 percent with 500s
+//! (half of those after performing the call, the case a retry must not turn into a duplicate),
 //! the flagship example (`examples/seed-mesh`, four accounts) applies, re-plans clean and
 //! destroys with no manual step, and each account holds exactly what it should after each
 //! step. An error that persists past the retries names the resource address, the AWS error
@@ -63,9 +64,12 @@ fn flagship_example_converges_under_throttling_and_server_errors() {
     ] {
         // Counts restart with each configuration: set it for each command.
         emulator
-            .set_faults(
-                &serde_json::json!({"throttle_rate": 0.2, "error_rate": 0.05, "seed": 8 + calls}),
-            )
+            .set_faults(&serde_json::json!({
+                "throttle_rate": 0.2,
+                "error_rate": 0.05,
+                "error_after_share": 0.5,
+                "seed": 8 + calls,
+            }))
             .expect("faults");
         emulator.reset_calls().expect("reset calls");
         let (code, text) = trellis(tmp.path(), &emulator, args);
@@ -108,6 +112,10 @@ fn flagship_example_converges_under_throttling_and_server_errors() {
     assert!(
         injected.get("error").copied().unwrap_or(0) > 0,
         "{injected:?}"
+    );
+    assert!(
+        injected.get("fail_after_success").copied().unwrap_or(0) > 0,
+        "errors after the call was performed: {injected:?}"
     );
 }
 

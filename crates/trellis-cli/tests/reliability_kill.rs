@@ -1,11 +1,15 @@
-//! Kill anywhere, lose nothing: the real `trellis` binary applies a 100-resource mesh that
+//! Kill anywhere, lose nothing: the real `trellis` binary applies a 108-resource mesh that
 //! spans four accounts (the flagship example, `examples/seed-mesh`, scaled with eight more
 //! services: a service network shared through RAM, share acceptances, VPCs, subnets,
 //! security groups and their rules, Lattice services with target groups, targets,
-//! listeners and associations, VPC associations, private hosted zones and their records)
+//! listeners, listener rules and associations, VPC associations, private hosted zones and their records)
 //! against the emulator (acting as the four accounts, with latency added to every call), is
-//! sent SIGKILL at a seeded random moment, and is run again. After the re-run the trial
-//! checks, through the AWS SDKs as each account, that
+//! sent SIGKILL at a seeded random moment inside the apply's creates (after the k-th create
+//! call, k drawn from all of a full apply's, plus up to one call's latency, so that most kills
+//! land while a create is in flight), and is run again. The test fails unless most kills
+//! landed mid-apply, after a create call, with an intent in flight, and prints how the kills
+//! spread over the apply. After the re-run the trial checks, through the AWS SDKs as each
+//! account, that
 //!
 //! - the re-run exits 0;
 //! - every account holds exactly the configured objects: every name once (no duplicates),
@@ -30,8 +34,8 @@ use std::time::{Duration, Instant};
 use trellis_emulator::Emulator;
 use trials::{env_u64, Rng};
 
-/// Services added to the seed mesh's two; seven resources each. With the example's 44
-/// resources that makes 100.
+/// Services added to the seed mesh's two; eight resources each (a listener rule among them,
+/// so that orphan rules are looked for). With the example's 44 resources that makes 108.
 const EXTRA_SERVICES: usize = 8;
 
 fn trellis(dir: &Path, emulator: &Emulator, args: &[&str]) -> Command {
@@ -70,8 +74,8 @@ fn output(mut cmd: Command) -> (i32, String) {
 /// What one trial saw.
 #[derive(Debug, Default)]
 struct TrialResult {
-    /// The kill came once the emulator had seen this many calls, plus `kill_extra_ms`.
-    kill_after_calls: u64,
+    /// The kill came once the emulator had seen this many create calls, plus `kill_extra_ms`.
+    kill_after_creates: u64,
     kill_extra_ms: u64,
     /// The apply had already finished when the kill was due.
     finished_before_kill: bool,
@@ -80,7 +84,17 @@ struct TrialResult {
     /// Unsettled create intents right after the kill.
     intents_at_kill: usize,
     calls_before_kill: u64,
+    /// Create calls the emulator had seen at the kill.
+    creates_before_kill: u64,
     problems: Vec<String>,
+}
+
+impl TrialResult {
+    /// The kill landed where it proves something: a running apply, after a create call,
+    /// with a create's intent in state and its outcome unknown to it.
+    fn mid_apply(&self) -> bool {
+        !self.finished_before_kill && self.creates_before_kill > 0 && self.intents_at_kill > 0
+    }
 }
 
 fn state_of(dir: &Path, emulator: &Emulator) -> Result<trellis_state::State, String> {
@@ -98,6 +112,36 @@ fn state_of(dir: &Path, emulator: &Emulator) -> Result<trellis_state::State, Str
     trellis_state::from_json(json).map_err(|e| format!("state pull is not a snapshot: {e}"))
 }
 
+/// Whether an operation makes something: the calls a create of the kill mesh sends, whose
+/// outcome a kill can hide.
+fn is_create(operation: &str) -> bool {
+    [
+        "Create",
+        "Register",
+        "Put",
+        "Associate",
+        "Accept",
+        "Authorize",
+    ]
+    .iter()
+    .any(|p| operation.starts_with(p))
+        || operation == "ChangeResourceRecordSets"
+}
+
+/// Create calls the emulator has counted (see [`total_calls`] on a failed read).
+fn create_calls(emulator: &Emulator) -> u64 {
+    emulator
+        .calls()
+        .map(|c| {
+            c.values()
+                .flat_map(|ops| ops.iter())
+                .filter(|(op, _)| is_create(op))
+                .map(|(_, n)| n)
+                .sum()
+        })
+        .unwrap_or_else(|e| panic!("reading the emulator's call counts: {e}"))
+}
+
 /// Calls the emulator has counted. A failed read fails the trial: counted as 0 it would make
 /// every kill look like one before the first call, and the trial would prove nothing.
 fn total_calls(emulator: &Emulator) -> u64 {
@@ -111,12 +155,12 @@ fn run_trial(
     emulator: &Emulator,
     rt: &tokio::runtime::Runtime,
     trial: u64,
-    kill_after_calls: u64,
+    kill_after_creates: u64,
     kill_extra: Duration,
     latency_ms: u64,
 ) -> TrialResult {
     let mut result = TrialResult {
-        kill_after_calls,
+        kill_after_creates,
         kill_extra_ms: kill_extra.as_millis() as u64,
         ..Default::default()
     };
@@ -144,7 +188,7 @@ fn run_trial(
             break;
         }
         match reached {
-            None if total_calls(emulator) >= kill_after_calls => reached = Some(Instant::now()),
+            None if create_calls(emulator) >= kill_after_creates => reached = Some(Instant::now()),
             Some(at) if at.elapsed() >= kill_extra => {
                 child.kill().expect("SIGKILL");
                 break;
@@ -155,6 +199,7 @@ fn run_trial(
     }
     let _ = child.wait();
     result.calls_before_kill = total_calls(emulator);
+    result.creates_before_kill = create_calls(emulator);
     // The latency only widens the window a kill can land in; the rest runs without it.
     emulator.set_faults(&serde_json::json!({})).expect("faults");
     match state_of(dir, emulator) {
@@ -230,6 +275,7 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
     let (code, text) = output(trellis(tmp.path(), &emulator, &["apply", "-auto-approve"]));
     let full = started.elapsed();
     let full_calls = total_calls(&emulator);
+    let full_creates = create_calls(&emulator);
     assert_eq!(code, 0, "the calibration apply succeeds:\n{text}");
     assert!(
         text.contains(&format!("{resources} added")),
@@ -248,35 +294,44 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
     let mut rng = Rng(seed);
     let mut failures = Vec::new();
     let mut killed = 0;
+    let mut mid_apply = 0;
+    let mut spread = [0u64; 4];
     let mut calls = 0;
     for i in 0..trials {
         let trial = seed * 1000 + i + 1;
-        // A seeded moment: after a number of calls between none (still planning) and all
-        // of a full apply's, plus up to one call's latency, to land inside a call or
-        // between two.
-        let after_calls = rng.below(full_calls + 1);
+        // A seeded moment: after the k-th create call (at least the first: a kill while
+        // still planning proves little), plus up to one call's latency, to land inside a
+        // call or just after one.
+        let after_calls = 1 + rng.below(full_creates);
         let extra = Duration::from_millis(rng.below(latency_ms + 1));
         let result = run_trial(&emulator, &rt, trial, after_calls, extra, latency_ms);
         eprintln!(
-            "trial {trial}: kill after {} calls + {} ms{}; {} in state and {} intents at the kill; {} calls before it; {}",
-            result.kill_after_calls,
+            "trial {trial}: kill after {} creates + {} ms{}; {} in state and {} intents at the kill; {} calls ({} creates) before it; {}",
+            result.kill_after_creates,
             result.kill_extra_ms,
             if result.finished_before_kill { " (the apply had finished)" } else { "" },
             result.in_state_at_kill,
             result.intents_at_kill,
             result.calls_before_kill,
+            result.creates_before_kill,
             if result.problems.is_empty() { "ok".to_string() } else { format!("FAILED: {:?}", result.problems) }
         );
         if !result.finished_before_kill {
             killed += 1;
         }
+        if result.mid_apply() {
+            mid_apply += 1;
+        }
+        // Where the kills fell, by quarters of a full apply's calls.
+        let quarter = (result.calls_before_kill * 4 / full_calls.max(1)).min(3) as usize;
+        spread[quarter] += 1;
         calls += result.calls_before_kill;
         if !result.problems.is_empty() {
             failures.push((trial, result));
         }
     }
     eprintln!(
-        "kill trials: {trials} run (seed {seed}, latency {latency_ms} ms, full apply {} ms and {full_calls} calls), {killed} killed mid-apply, {} survived, {} failed; {calls} calls before the kills",
+        "kill trials: {trials} run (seed {seed}, latency {latency_ms} ms, full apply {} ms, {full_calls} calls, {full_creates} creates), {killed} killed before the apply ended, {mid_apply} mid-apply with an intent in flight, {} survived, {} failed; {calls} calls before the kills; kills by quarter of the apply's calls: {spread:?}",
         full.as_millis(),
         trials as usize - failures.len(),
         failures.len()
@@ -285,7 +340,10 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
         let report = serde_json::json!({
             "trials": trials, "seed": seed, "latency_ms": latency_ms,
             "full_apply_ms": full.as_millis() as u64, "full_apply_calls": full_calls,
-            "killed_mid_apply": killed,
+            "full_apply_creates": full_creates,
+            "killed_before_end": killed,
+            "killed_mid_apply_with_intent": mid_apply,
+            "kills_by_quarter_of_calls": spread,
             "survived": trials as usize - failures.len(), "failed": failures.len(),
             "calls_before_kills": calls,
         });
@@ -294,6 +352,12 @@ fn killed_applies_converge_without_duplicates_or_orphans() {
     assert!(
         failures.is_empty(),
         "failed trials (seed {seed}: repeat with TRELLIS_KILL_SEED={seed} TRELLIS_KILL_TRIALS={trials}): {failures:#?}"
+    );
+    // Kills that land after the apply or before its first create would make the trials pass
+    // whatever the executor does: most must land mid-apply.
+    assert!(
+        mid_apply * 2 > trials,
+        "only {mid_apply} of {trials} kills landed mid-apply with an intent in flight (seed {seed}); the trials prove too little"
     );
 }
 

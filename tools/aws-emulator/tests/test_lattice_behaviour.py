@@ -235,3 +235,29 @@ def test_rule_priorities_are_unique_per_listener(lattice, vpc):
     with pytest.raises(ClientError) as excinfo:
         lattice.create_rule(**ids, name="two", priority=1, match=match, action=forward(tg["id"]))
     assert error_code(excinfo) == "ConflictException"
+
+
+def test_tagging_get_resources_lists_tagged_lattice_objects_in_pages(client, lattice, vpc):
+    tagging = client("resourcegroupstaggingapi")
+    untagged = lattice.create_service(name="plain")
+    tagged = [lattice.create_service(name=f"orders-{i}", tags={"team": "orders", "n": str(i)}) for i in range(3)]
+    tg = target_group(lattice, vpc, tags={"team": "payments"})
+    # Another account's tagged object is not listed.
+    client("vpc-lattice", account="222222222222").create_service(name="theirs", tags={"team": "orders"})
+
+    pages = list(tagging.get_paginator("get_resources").paginate(ResourceTypeFilters=["vpc-lattice"], ResourcesPerPage=2))
+    assert len(pages) == 2
+    listed = {m["ResourceARN"]: {t["Key"]: t["Value"] for t in m["Tags"]} for p in pages for m in p["ResourceTagMappingList"]}
+    assert set(listed) == {s["arn"] for s in tagged} | {tg["arn"]}
+    assert untagged["arn"] not in listed
+    assert listed[tagged[1]["arn"]] == {"team": "orders", "n": "1"}
+
+    # A tag change shows at once; type and tag filters narrow the list.
+    lattice.untag_resource(resourceArn=tagged[0]["arn"], tagKeys=["team", "n"])
+    lattice.tag_resource(resourceArn=tagged[2]["arn"], tags={"n": "two"})
+    only = tagging.get_resources(
+        ResourceTypeFilters=["vpc-lattice:service"], TagFilters=[{"Key": "team", "Values": ["orders"]}]
+    )["ResourceTagMappingList"]
+    assert [(m["ResourceARN"], {t["Key"]: t["Value"] for t in m["Tags"]}) for m in only] == sorted(
+        [(tagged[1]["arn"], {"team": "orders", "n": "1"}), (tagged[2]["arn"], {"team": "orders", "n": "two"})]
+    )

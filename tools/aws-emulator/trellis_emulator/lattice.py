@@ -926,6 +926,30 @@ class LatticeBackend:
     def ListTagsForResource(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
         return {"tags": dict(self._taggable(c, p["resourceArn"]).tags)}
 
+    def get_tagged_resources(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        """`GetResources` of the Resource Groups Tagging API, for Lattice objects: the caller's
+        objects in its region that carry a tag (AWS leaves out untagged ones), filtered by
+        `ResourceTypeFilters` (`vpc-lattice` or `vpc-lattice:TYPE`, TYPE the ARN's first
+        resource segment) and `TagFilters`, at most 100 a page."""
+        self.sweep()
+        types = {f.split(":", 1)[1] for f in p.get("ResourceTypeFilters") or [] if ":" in f}
+        wanted = p.get("TagFilters") or []
+        per_page = int(p.get("ResourcesPerPage") or 100)
+        if not 1 <= per_page <= 100:
+            raise AwsError("InvalidParameterException", "ResourcesPerPage must be between 1 and 100")
+        items = []
+        for arn, obj in sorted(self.by_arn.items()):
+            if obj.account != c.account or obj.region != c.region or not obj.tags:
+                continue
+            if types and arn.split(":", 5)[5].split("/", 1)[0] not in types:
+                continue
+            if not all(_tag_filter_matches(obj.tags, f) for f in wanted):
+                continue
+            tags = [{"Key": k, "Value": v} for k, v in sorted(obj.tags.items())]
+            items.append({"ResourceARN": arn, "Tags": tags})
+        page, token = paginate(items, per_page, p.get("PaginationToken") or None, error_code="InvalidParameterException")
+        return {"PaginationToken": token or "", "ResourceTagMappingList": page}
+
     def _taggable(self, c: Caller, arn: str) -> Resource:
         self.sweep()
         obj = self.by_arn.get(arn)
@@ -953,6 +977,15 @@ class LatticeBackend:
 
 
 # -- pure helpers ------------------------------------------------------------
+
+def _tag_filter_matches(tags: dict[str, str], f: dict[str, Any]) -> bool:
+    """A `TagFilters` entry: the key is present and, when values are given, has one of them."""
+    key = f.get("Key")
+    if key not in tags:
+        return False
+    values = f.get("Values") or []
+    return not values or tags[key] in values
+
 
 def _dns_entry(svc: Service) -> dict[str, str]:
     digest = hashlib.sha1(svc.id.encode()).hexdigest()

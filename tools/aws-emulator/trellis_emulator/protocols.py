@@ -15,7 +15,7 @@ from .apimodel import ApiModel, load_model
 _SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 # SigV4 signing names whose botocore model has another name.
-_MODEL_NAMES = {"monitoring": "cloudwatch", "email": "ses", "execute-api": "apigateway"}
+_MODEL_NAMES = {"monitoring": "cloudwatch", "email": "ses", "execute-api": "apigateway", "tagging": "resourcegroupstaggingapi"}
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,10 @@ class EmulatorApp:
                 status, headers, data = route53_error_body(error)
                 return Response(data, status=status, headers=headers)
             return Response(xml, status=status, content_type="text/xml")
+        if call.service == "tagging" and call.operation == "GetResources":
+            served = self.tagged_lattice_resources(environ, body, call)
+            if served is not None:
+                return served
         extension = self.extensions.get(call.service)
         if extension is not None:
             caller = Caller(account=account_of(call.access_key, environ), region=call.region)
@@ -160,6 +164,26 @@ class EmulatorApp:
         environ["CONTENT_LENGTH"] = str(len(body))
         response = Response.from_app(self.moto, environ, buffered=True)
         return response
+
+    def tagged_lattice_resources(self, environ: dict[str, Any], body: bytes, call: Call) -> Response | None:
+        """`GetResources` asking only for Lattice types is answered from our Lattice backend
+        (moto does not know its objects); any other is left to moto."""
+        try:
+            document = json.loads(body or b"{}")
+        except ValueError:
+            return None
+        filters = document.get("ResourceTypeFilters") or []
+        if not filters or any(f.split(":", 1)[0] != "vpc-lattice" for f in filters):
+            return None
+        caller = Caller(account=account_of(call.access_key, environ), region=call.region)
+        headers = {"Content-Type": "application/x-amz-json-1.1"}
+        try:
+            with self.lattice.lock:
+                result = self.lattice.get_tagged_resources(caller, document)
+        except AwsError as error:
+            payload = {"__type": error.code, "message": error.message}
+            return Response(json.dumps(payload), status=400, headers=headers)
+        return Response(json.dumps(result), status=200, headers=headers)
 
     # -- admin -----------------------------------------------------------
 

@@ -26,6 +26,7 @@ use crate::sdk::convert::{
     b, filter_blocks, n, opt_bool, opt_num, opt_str, s, string_map, timeout,
 };
 use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::once::{self, Created};
 use crate::sdk::schema::*;
 use crate::sdk::values::{tags_value, TagChange};
 use crate::sdk::wait::{delete_retrying, wait_for, Poll};
@@ -706,22 +707,32 @@ pub async fn create(
     let limit = timeout(planned, "create", WAIT);
     match type_name {
         VPC => {
-            let o = c
-                .ec2
-                .create_vpc()
-                .cidr_block(required(planned, "cidr_block")?)
-                .set_instance_tenancy(
-                    s(planned, "instance_tenancy").map(|t| Tenancy::from(t.as_str())),
-                )
-                .set_tag_specifications(tag_spec(ResourceType::Vpc, &tags).map(|t| vec![t]))
-                .send()
-                .await
-                .map_err(aws)?;
-            let id = o
-                .vpc()
-                .and_then(|v| v.vpc_id())
-                .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no VPC ID returned"))?
-                .to_string();
+            let cidr = required(planned, "cidr_block")?;
+            let sent = once::create(
+                policy(c),
+                || {
+                    c.ec2
+                        .create_vpc()
+                        .cidr_block(&cidr)
+                        .set_instance_tenancy(
+                            s(planned, "instance_tenancy").map(|t| Tenancy::from(t.as_str())),
+                        )
+                        .set_tag_specifications(tag_spec(ResourceType::Vpc, &tags).map(|t| vec![t]))
+                        .customize()
+                        .config_override(no_retries())
+                        .send()
+                },
+                || find_network(c, VPC, planned),
+            )
+            .await?;
+            let id = match sent {
+                Created::Sent(o) => o
+                    .vpc()
+                    .and_then(|v| v.vpc_id())
+                    .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no VPC ID returned"))?
+                    .to_string(),
+                Created::Found(id) => id,
+            };
             wait_for("vpc to become available", limit, || async {
                 let o = c.ec2.describe_vpcs().vpc_ids(&id).send().await;
                 Ok(match o {
@@ -750,21 +761,36 @@ pub async fn create(
                 .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "vpc vanished"))
         }
         SUBNET => {
-            let o = c
-                .ec2
-                .create_subnet()
-                .vpc_id(required(planned, "vpc_id")?)
-                .cidr_block(required(planned, "cidr_block")?)
-                .set_availability_zone(s(planned, "availability_zone"))
-                .set_tag_specifications(tag_spec(ResourceType::Subnet, &tags).map(|t| vec![t]))
-                .send()
-                .await
-                .map_err(aws)?;
-            let id = o
-                .subnet()
-                .and_then(|v| v.subnet_id())
-                .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no subnet ID returned"))?
-                .to_string();
+            let (vpc, cidr) = (
+                required(planned, "vpc_id")?,
+                required(planned, "cidr_block")?,
+            );
+            let sent = once::create(
+                policy(c),
+                || {
+                    c.ec2
+                        .create_subnet()
+                        .vpc_id(&vpc)
+                        .cidr_block(&cidr)
+                        .set_availability_zone(s(planned, "availability_zone"))
+                        .set_tag_specifications(
+                            tag_spec(ResourceType::Subnet, &tags).map(|t| vec![t]),
+                        )
+                        .customize()
+                        .config_override(no_retries())
+                        .send()
+                },
+                || find_network(c, SUBNET, planned),
+            )
+            .await?;
+            let id = match sent {
+                Created::Sent(o) => o
+                    .subnet()
+                    .and_then(|v| v.subnet_id())
+                    .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no subnet ID returned"))?
+                    .to_string(),
+                Created::Found(id) => id,
+            };
             if b(planned, "map_public_ip_on_launch") == Some(true) {
                 c.ec2
                     .modify_subnet_attribute()
@@ -784,24 +810,34 @@ pub async fn create(
                 (None, Some(prefix)) => format!("{prefix}{}", short_token(token)),
                 (None, None) => format!("trellis-{}", short_token(token)),
             };
-            let o = c
-                .ec2
-                .create_security_group()
-                .group_name(&name)
-                .description(
-                    s(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.into()),
-                )
-                .set_vpc_id(s(planned, "vpc_id"))
-                .set_tag_specifications(
-                    tag_spec(ResourceType::SecurityGroup, &tags).map(|t| vec![t]),
-                )
-                .send()
-                .await
-                .map_err(aws)?;
-            let id = o
-                .group_id()
-                .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no group ID returned"))?
-                .to_string();
+            let vpc = s(planned, "vpc_id");
+            let sent = once::create(
+                policy(c),
+                || {
+                    c.ec2
+                        .create_security_group()
+                        .group_name(&name)
+                        .description(
+                            s(planned, "description").unwrap_or_else(|| DEFAULT_DESCRIPTION.into()),
+                        )
+                        .set_vpc_id(vpc.clone())
+                        .set_tag_specifications(
+                            tag_spec(ResourceType::SecurityGroup, &tags).map(|t| vec![t]),
+                        )
+                        .customize()
+                        .config_override(no_retries())
+                        .send()
+                },
+                || find_group(c, &name, vpc.as_deref()),
+            )
+            .await?;
+            let id = match sent {
+                Created::Sent(o) => o
+                    .group_id()
+                    .ok_or_else(|| ProviderError::new(ErrorKind::Other, "no group ID returned"))?
+                    .to_string(),
+                Created::Found(id) => id,
+            };
             finish_group(c, &id, planned).await?;
             get_group_shaped(c, &id, planned)
                 .await?
@@ -811,28 +847,52 @@ pub async fn create(
             let group = required(planned, "security_group_id")?;
             let permission = rule_permission(planned)?;
             let spec = tag_spec(ResourceType::SecurityGroupRule, &tags).map(|t| vec![t]);
-            let rules = if type_name == INGRESS {
-                c.ec2
-                    .authorize_security_group_ingress()
-                    .group_id(&group)
-                    .ip_permissions(permission)
-                    .set_tag_specifications(spec)
-                    .send()
-                    .await
-                    .map_err(aws)?
-                    .security_group_rules()
-                    .to_vec()
+            // A rule made by a call whose answer was lost is found by its content.
+            let found = || settle(c, type_name, planned, token);
+            let sent = if type_name == INGRESS {
+                match once::create(
+                    policy(c),
+                    || {
+                        c.ec2
+                            .authorize_security_group_ingress()
+                            .group_id(&group)
+                            .ip_permissions(permission.clone())
+                            .set_tag_specifications(spec.clone())
+                            .customize()
+                            .config_override(no_retries())
+                            .send()
+                    },
+                    found,
+                )
+                .await?
+                {
+                    Created::Sent(o) => Created::Sent(o.security_group_rules().to_vec()),
+                    Created::Found(v) => Created::Found(v),
+                }
             } else {
-                c.ec2
-                    .authorize_security_group_egress()
-                    .group_id(&group)
-                    .ip_permissions(permission)
-                    .set_tag_specifications(spec)
-                    .send()
-                    .await
-                    .map_err(aws)?
-                    .security_group_rules()
-                    .to_vec()
+                match once::create(
+                    policy(c),
+                    || {
+                        c.ec2
+                            .authorize_security_group_egress()
+                            .group_id(&group)
+                            .ip_permissions(permission.clone())
+                            .set_tag_specifications(spec.clone())
+                            .customize()
+                            .config_override(no_retries())
+                            .send()
+                    },
+                    found,
+                )
+                .await?
+                {
+                    Created::Sent(o) => Created::Sent(o.security_group_rules().to_vec()),
+                    Created::Found(v) => Created::Found(v),
+                }
+            };
+            let rules = match sent {
+                Created::Sent(rules) => rules,
+                Created::Found(v) => return Ok(v),
             };
             let id = rules
                 .first()
@@ -1128,6 +1188,36 @@ pub(crate) async fn revoke_rules(
     egress: bool,
     ids: Vec<String>,
 ) -> Result<(), ProviderError> {
+    match revoke(c, group, egress, ids.clone()).await {
+        // A rule is already gone: the SDK retried a revoke that was performed, or someone
+        // removed it meanwhile. AWS refused the whole batch, so revoke those still there.
+        Err(e) if e.code.as_deref() == Some("InvalidPermission.NotFound") => {
+            let o = c
+                .ec2
+                .describe_security_group_rules()
+                .filters(filter("group-id", &[group]))
+                .send()
+                .await
+                .map_err(aws)?;
+            let left: Vec<String> = o
+                .security_group_rules()
+                .iter()
+                .filter_map(|r| r.security_group_rule_id())
+                .filter(|id| ids.iter().any(|x| x == id))
+                .map(str::to_string)
+                .collect();
+            revoke(c, group, egress, left).await
+        }
+        other => other,
+    }
+}
+
+async fn revoke(
+    c: &Clients,
+    group: &str,
+    egress: bool,
+    ids: Vec<String>,
+) -> Result<(), ProviderError> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -1179,6 +1269,81 @@ pub async fn import(
     }))
 }
 
+/// The ID of the security group named `name` in `vpc`: unique there, so a group made by a
+/// create whose answer was lost.
+async fn find_group(
+    c: &Clients,
+    name: &str,
+    vpc: Option<&str>,
+) -> Result<Option<String>, ProviderError> {
+    let mut call = c
+        .ec2
+        .describe_security_groups()
+        .filters(filter("group-name", &[name]));
+    if let Some(vpc) = vpc {
+        call = call.filters(filter("vpc-id", &[vpc]));
+    }
+    let o = call.send().await.map_err(aws)?;
+    Ok(o.security_groups()
+        .first()
+        .and_then(|g| g.group_id())
+        .map(str::to_string))
+}
+
+/// The ID of the one VPC or subnet with the planned CIDR and exactly the planned tags; none
+/// when the plan has no tags, since an untagged object cannot be told from another's.
+async fn find_network(
+    c: &Clients,
+    type_name: &str,
+    planned: &Value,
+) -> Result<Option<String>, ProviderError> {
+    let tags = c.tags_all(planned);
+    if tags.is_empty() {
+        return Ok(None);
+    }
+    let cidr = required(planned, "cidr_block")?;
+    let mut fs = vec![filter("cidr-block", &[&cidr])];
+    fs.extend(tags.iter().map(|(k, v)| filter(&format!("tag:{k}"), &[v])));
+    let ids: Vec<String> = if type_name == VPC {
+        let o = c
+            .ec2
+            .describe_vpcs()
+            .set_filters(Some(fs))
+            .send()
+            .await
+            .map_err(aws)?;
+        o.vpcs()
+            .iter()
+            .filter_map(|v| v.vpc_id().map(str::to_string))
+            .collect()
+    } else {
+        let o = c
+            .ec2
+            .describe_subnets()
+            .set_filters(Some(fs))
+            .send()
+            .await
+            .map_err(aws)?;
+        o.subnets()
+            .iter()
+            .filter_map(|v| v.subnet_id().map(str::to_string))
+            .collect()
+    };
+    Ok(match <[String; 1]>::try_from(ids) {
+        Ok([one]) => Some(one),
+        Err(_) => None,
+    })
+}
+
+/// EC2's creates here take no client token: [`once::create`] sends them.
+pub(crate) fn policy(c: &Clients) -> once::Policy {
+    once::Policy::of(c.ec2.config().retry_config())
+}
+
+pub(crate) fn no_retries() -> aws_sdk_ec2::config::Builder {
+    aws_sdk_ec2::config::Builder::default().retry_config(once::no_sdk_retries())
+}
+
 /// EC2 has no client tokens for these creates. A security group is unique by name in its VPC,
 /// so a group made by a lost create is found by name; a VPC or subnet is found only when it
 /// carries exactly the planned tags (non-empty) and CIDR; rules are found by their content.
@@ -1188,7 +1353,6 @@ pub async fn settle(
     planned: &Value,
     token: &str,
 ) -> Result<Option<Value>, ProviderError> {
-    let tags = c.tags_all(planned);
     match type_name {
         SECURITY_GROUP => {
             let name = match (s(planned, "name"), s(planned, "name_prefix")) {
@@ -1196,54 +1360,21 @@ pub async fn settle(
                 (None, Some(prefix)) => format!("{prefix}{}", short_token(token)),
                 (None, None) => format!("trellis-{}", short_token(token)),
             };
-            let mut call = c
-                .ec2
-                .describe_security_groups()
-                .filters(filter("group-name", &[&name]));
-            if let Some(vpc) = s(planned, "vpc_id") {
-                call = call.filters(filter("vpc-id", &[&vpc]));
-            }
-            let o = call.send().await.map_err(aws)?;
-            match o.security_groups().first().and_then(|g| g.group_id()) {
+            match find_group(c, &name, s(planned, "vpc_id").as_deref()).await? {
                 // The create may have stopped before it removed AWS's default egress rule
                 // or wrote the inline rules: finish it.
                 Some(id) => {
-                    finish_group(c, id, planned).await?;
-                    get_group_shaped(c, id, planned).await
+                    finish_group(c, &id, planned).await?;
+                    get_group_shaped(c, &id, planned).await
                 }
                 None => Ok(None),
             }
         }
-        VPC | SUBNET if !tags.is_empty() => {
-            let cidr = required(planned, "cidr_block")?;
-            let mut fs = vec![filter("cidr-block", &[&cidr])];
-            fs.extend(tags.iter().map(|(k, v)| filter(&format!("tag:{k}"), &[v])));
-            if type_name == VPC {
-                let o = c
-                    .ec2
-                    .describe_vpcs()
-                    .set_filters(Some(fs))
-                    .send()
-                    .await
-                    .map_err(aws)?;
-                match o.vpcs() {
-                    [one] => get_vpc(c, one.vpc_id().unwrap_or_default()).await,
-                    _ => Ok(None),
-                }
-            } else {
-                let o = c
-                    .ec2
-                    .describe_subnets()
-                    .set_filters(Some(fs))
-                    .send()
-                    .await
-                    .map_err(aws)?;
-                match o.subnets() {
-                    [one] => get_subnet(c, one.subnet_id().unwrap_or_default()).await,
-                    _ => Ok(None),
-                }
-            }
-        }
+        VPC | SUBNET => match find_network(c, type_name, planned).await? {
+            Some(id) if type_name == VPC => get_vpc(c, &id).await,
+            Some(id) => get_subnet(c, &id).await,
+            None => Ok(None),
+        },
         INGRESS | EGRESS => {
             let group = required(planned, "security_group_id")?;
             let o = c

@@ -21,10 +21,11 @@ use aws_sdk_ec2::types::{
 use trellis_provider::{AttributeDiagnostic, ProviderError};
 use trellis_types::{Path, PathStep, Value};
 
-use super::{filter, normal_protocol};
+use super::{filter, no_retries, normal_protocol, policy};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::s;
 use crate::sdk::error::{aws, invalid};
+use crate::sdk::once;
 
 /// The two inline block types, with whether each is egress.
 pub const DIRECTIONS: [(&str, bool); 2] = [("ingress", false), ("egress", true)];
@@ -485,24 +486,46 @@ pub async fn reconcile(
         .filter(|a| !present.contains(a))
         .map(|a| permission(a, group))
         .collect();
-    if !missing.is_empty() {
-        if egress {
-            c.ec2
-                .authorize_security_group_egress()
-                .group_id(group)
-                .set_ip_permissions(Some(missing))
-                .send()
-                .await
-                .map_err(aws)?;
-        } else {
-            c.ec2
-                .authorize_security_group_ingress()
-                .group_id(group)
-                .set_ip_permissions(Some(missing))
-                .send()
-                .await
-                .map_err(aws)?;
-        }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    // One authorize adds all of them or none: after an answer that may follow a performed
+    // call, they are there if every wanted rule is.
+    let done = || async {
+        let now = current(c, group, egress).await?;
+        let now: BTreeSet<&Atom> = now.iter().map(|(a, ..)| a).collect();
+        Ok(want.iter().all(|a| now.contains(a)).then_some(()))
+    };
+    if egress {
+        once::create(
+            policy(c),
+            || {
+                c.ec2
+                    .authorize_security_group_egress()
+                    .group_id(group)
+                    .set_ip_permissions(Some(missing.clone()))
+                    .customize()
+                    .config_override(no_retries())
+                    .send()
+            },
+            done,
+        )
+        .await?;
+    } else {
+        once::create(
+            policy(c),
+            || {
+                c.ec2
+                    .authorize_security_group_ingress()
+                    .group_id(group)
+                    .set_ip_permissions(Some(missing.clone()))
+                    .customize()
+                    .config_override(no_retries())
+                    .send()
+            },
+            done,
+        )
+        .await?;
     }
     Ok(())
 }

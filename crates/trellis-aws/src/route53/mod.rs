@@ -20,6 +20,7 @@ use trellis_types::{Path, Value};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::{b, list, opt_str, s, string_map, timeout};
 use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::once::{self, Created};
 use crate::sdk::schema::*;
 use crate::sdk::values::{set_of, tags_value, TagChange};
 use crate::sdk::wait::{wait_for, Poll};
@@ -602,18 +603,7 @@ async fn change_record(
         .route53
         .change_resource_record_sets()
         .hosted_zone_id(zone)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(action)
-                        .resource_record_set(set)
-                        .build()
-                        .map_err(|e| invalid(e.to_string()))?,
-                )
-                .build()
-                .map_err(|e| invalid(e.to_string()))?,
-        )
+        .change_batch(batch(action, set)?)
         .send()
         .await
         .map_err(aws)?;
@@ -621,6 +611,29 @@ async fn change_record(
         wait_change(c, info.id(), limit).await?;
     }
     Ok(())
+}
+
+fn batch(action: ChangeAction, set: ResourceRecordSet) -> Result<ChangeBatch, ProviderError> {
+    ChangeBatch::builder()
+        .changes(
+            Change::builder()
+                .action(action)
+                .resource_record_set(set)
+                .build()
+                .map_err(|e| invalid(e.to_string()))?,
+        )
+        .build()
+        .map_err(|e| invalid(e.to_string()))
+}
+
+/// Route53's `CREATE` and `CreateHostedZone` are not safe to send twice (the second fails
+/// with "already exists"): [`once::create`] sends them.
+fn policy(c: &Clients) -> once::Policy {
+    once::Policy::of(c.route53.config().retry_config())
+}
+
+fn no_retries() -> aws_sdk_route53::config::Builder {
+    aws_sdk_route53::config::Builder::default().retry_config(once::no_sdk_retries())
 }
 
 pub async fn read(
@@ -675,7 +688,28 @@ pub async fn create(
             if let Some(first) = vpcs.first() {
                 call = call.vpc(vpc_of(first, c.region())?);
             }
-            let o = call.send().await.map_err(aws)?;
+            let sent = once::create(
+                policy(c),
+                || {
+                    call.clone()
+                        .customize()
+                        .config_override(no_retries())
+                        .send()
+                },
+                // The zone carrying this caller reference is the one the call made.
+                || settle(c, ZONE, planned, token),
+            )
+            .await?;
+            let o = match sent {
+                Created::Sent(o) => o,
+                // Made by a call whose answer was lost; the rest of the create still runs.
+                Created::Found(found) => {
+                    let id = s(&found, "zone_id").ok_or_else(|| {
+                        ProviderError::new(ErrorKind::Other, "found zone has no ID")
+                    })?;
+                    return finish_zone(c, &id, &vpcs, planned, limit).await;
+                }
+            };
             let id = zone_id(
                 o.hosted_zone()
                     .map(|z| z.id())
@@ -684,23 +718,40 @@ pub async fn create(
             if let Some(info) = o.change_info() {
                 wait_change(c, info.id(), limit).await?;
             }
-            for v in vpcs.iter().skip(1) {
-                associate(c, &id, v, limit).await?;
-            }
-            set_zone_tags(c, &id, &BTreeMap::new(), &c.tags_all(planned)).await?;
-            get_zone(c, &id, planned)
-                .await?
-                .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "zone vanished"))
+            finish_zone(c, &id, &vpcs, planned, limit).await
         }
         RECORD => {
             let zone = required(planned, "zone_id")?;
             let fqdn = expand_name(&required(planned, "name")?, &zone_name(c, &zone).await?);
-            let action = if b(planned, "allow_overwrite") == Some(true) {
-                ChangeAction::Upsert
+            let set = record_set(planned, &fqdn)?;
+            if b(planned, "allow_overwrite") == Some(true) {
+                change_record(c, &zone, ChangeAction::Upsert, set, limit).await?;
             } else {
-                ChangeAction::Create
-            };
-            change_record(c, &zone, action, record_set(planned, &fqdn)?, limit).await?;
+                let batch = batch(ChangeAction::Create, set)?;
+                let sent = once::create(
+                    policy(c),
+                    || {
+                        c.route53
+                            .change_resource_record_sets()
+                            .hosted_zone_id(&zone)
+                            .change_batch(batch.clone())
+                            .customize()
+                            .config_override(no_retries())
+                            .send()
+                    },
+                    // The same record is there: the create was performed.
+                    || settle(c, RECORD, planned, token),
+                )
+                .await?;
+                match sent {
+                    Created::Sent(o) => {
+                        if let Some(info) = o.change_info() {
+                            wait_change(c, info.id(), limit).await?;
+                        }
+                    }
+                    Created::Found(v) => return Ok(v),
+                }
+            }
             get_record(c, planned)
                 .await?
                 .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "record vanished"))
@@ -708,6 +759,23 @@ pub async fn create(
         AUTHORIZATION | ASSOCIATION => assoc::create(c, type_name, planned).await,
         other => Err(invalid(format!("unknown resource type {other}"))),
     }
+}
+
+/// What a zone's create does after `CreateHostedZone`: the other VPCs and the tags.
+async fn finish_zone(
+    c: &Clients,
+    id: &str,
+    vpcs: &[Value],
+    planned: &Value,
+    limit: Duration,
+) -> Result<Value, ProviderError> {
+    for v in vpcs.iter().skip(1) {
+        associate(c, id, v, limit).await?;
+    }
+    set_zone_tags(c, id, &BTreeMap::new(), &c.tags_all(planned)).await?;
+    get_zone(c, id, planned)
+        .await?
+        .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "zone vanished"))
 }
 
 async fn associate(

@@ -9,6 +9,7 @@
 pub mod clients;
 pub mod convert;
 pub mod error;
+pub mod once;
 pub mod resource;
 pub mod schema;
 pub mod values;

@@ -59,7 +59,7 @@ pub fn extra_names(extra: usize) -> (Vec<String>, Vec<String>) {
 fn extra_services(extra: usize) -> String {
     let (b, c) = extra_names(extra);
     let mut text = format!(
-        "# {extra} more services for the reliability tests: seven resources each.\n\n\
+        "# {extra} more services for the reliability tests: eight resources each.\n\n\
          locals {{\n  extra_b = {{ for i in range({}) : format(\"b%02d\", i) => i }}\n  \
          extra_c = {{ for i in range({}) : format(\"c%02d\", i) => i }}\n  \
          extra   = merge(aws_vpclattice_service.extra_b, aws_vpclattice_service.extra_c)\n}}\n",
@@ -111,6 +111,30 @@ resource "aws_vpclattice_listener" "extra_{x}" {{
       target_groups {{
         target_group_identifier = aws_vpclattice_target_group.extra_{x}[each.key].id
       }}
+    }}
+  }}
+}}
+
+resource "aws_vpclattice_listener_rule" "extra_{x}" {{
+  provider            = aws.service_{x}
+  for_each            = local.extra_{x}
+  name                = "health"
+  service_identifier  = aws_vpclattice_service.extra_{x}[each.key].id
+  listener_identifier = aws_vpclattice_listener.extra_{x}[each.key].listener_id
+  priority            = 10
+  match {{
+    http_match {{
+      path_match {{
+        case_sensitive = false
+        match {{
+          prefix = "/health"
+        }}
+      }}
+    }}
+  }}
+  action {{
+    fixed_response {{
+      status_code = 200
     }}
   }}
 }}
@@ -169,7 +193,7 @@ pub struct Object {
     pub kind: &'static str,
     /// What identifies it in the mesh: its name, or for unnamed objects what it joins.
     pub name: String,
-    /// The ID trellis keeps in state for it (or a part of that ID).
+    /// The ID trellis keeps in state for it: Terraform's ID of the resource type.
     pub id: String,
     /// Its tags, for the kinds that carry the provider's `default_tags`.
     pub tags: Option<BTreeMap<String, String>>,
@@ -185,6 +209,7 @@ pub fn state_type(kind: &str) -> Option<&'static str> {
         "target group" => "aws_vpclattice_target_group",
         "target" => "aws_vpclattice_target_group_attachment",
         "listener" => "aws_vpclattice_listener",
+        "rule" => "aws_vpclattice_listener_rule",
         "service association" => "aws_vpclattice_service_network_service_association",
         "vpc association" => "aws_vpclattice_service_network_vpc_association",
         "resource share" => "aws_ram_resource_share",
@@ -257,6 +282,7 @@ pub fn expected(extra: usize) -> Vec<(String, &'static str, String)> {
             add(account, "target group", &name);
             add(account, "target", &format!("{name}/10.{net}.1.{}", 20 + i));
             add(account, "listener", &format!("{name}/http"));
+            add(account, "rule", &format!("{name}/http/health"));
             add(account, "service association", &name);
         }
     }
@@ -268,11 +294,12 @@ pub fn expected(extra: usize) -> Vec<(String, &'static str, String)> {
 }
 
 /// Kinds whose objects must carry the provider's `default_tags`.
-pub const TAGGED: [&str; 9] = [
+pub const TAGGED: [&str; 10] = [
     "service network",
     "service",
     "target group",
     "listener",
+    "rule",
     "service association",
     "vpc association",
     "resource share",
@@ -553,12 +580,33 @@ async fn lattice_census(
             .await
             .map_err(err)?;
         for l in listeners {
+            let listener = format!("{name}/{}", l.name().unwrap_or_default());
+            let listener_id = l.id().unwrap_or_default();
             out.push(obj(
                 "listener",
-                format!("{name}/{}", l.name().unwrap_or_default()),
-                l.id().unwrap_or_default(),
+                listener.clone(),
+                listener_id,
                 lattice_tags(client, l.arn().unwrap_or_default()).await?,
             ));
+            // Rules, so that an orphan rule is seen; the default rule is the listener's own.
+            let rules = client
+                .list_rules()
+                .service_identifier(id)
+                .listener_identifier(listener_id)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(err)?;
+            for r in rules.iter().filter(|r| r.is_default() != Some(true)) {
+                out.push(obj(
+                    "rule",
+                    format!("{listener}/{}", r.name().unwrap_or_default()),
+                    r.id().unwrap_or_default(),
+                    lattice_tags(client, r.arn().unwrap_or_default()).await?,
+                ));
+            }
         }
     }
     let groups = client
@@ -587,10 +635,13 @@ async fn lattice_census(
             .await
             .map_err(err)?;
         for t in targets {
+            let target = t.id().unwrap_or_default();
+            // Terraform's attachment ID: GROUP/TARGET/PORT.
+            let port = t.port().map(|p| p.to_string()).unwrap_or_default();
             out.push(obj(
                 "target",
-                format!("{name}/{}", t.id().unwrap_or_default()),
-                id,
+                format!("{name}/{target}"),
+                &format!("{id}/{target}/{port}"),
                 None,
             ));
         }
@@ -635,7 +686,9 @@ async fn ram_census(account: &str, ram: &aws_sdk_ram::Client, out: &mut Vec<Obje
             // Named by the shared network's name, found through the share it is in.
             let share = r.resource_share_arn().unwrap_or_default();
             if let Some(name) = names.get(share) {
-                out.push(obj("shared resource", name, share, None));
+                // Terraform's ID: SHARE_ARN,RESOURCE_ARN.
+                let id = format!("{share},{}", r.arn().unwrap_or_default());
+                out.push(obj("shared resource", name, &id, None));
             }
         }
         let principals = ram
@@ -645,12 +698,10 @@ async fn ram_census(account: &str, ram: &aws_sdk_ram::Client, out: &mut Vec<Obje
             .await
             .map_err(err)?;
         for p in principals.principals() {
-            out.push(obj(
-                "share principal",
-                p.id().unwrap_or_default(),
-                p.resource_share_arn().unwrap_or_default(),
-                None,
-            ));
+            // Terraform's ID: SHARE_ARN,PRINCIPAL.
+            let principal = p.id().unwrap_or_default();
+            let id = format!("{},{principal}", p.resource_share_arn().unwrap_or_default());
+            out.push(obj("share principal", principal, &id, None));
         }
     }
     // A share this account accepted and still belongs to: one of another account that
@@ -704,11 +755,16 @@ async fn route53_census(
                 continue;
             }
             let name = r.name().trim_end_matches('.');
+            // Terraform's ID: ZONEID_NAME_TYPE (and _SETIDENTIFIER).
+            let id = match r.set_identifier() {
+                Some(set) => format!("{id}_{name}_{kind}_{set}"),
+                None => format!("{id}_{name}_{kind}"),
+            };
             out.push(Object {
                 account: account.to_string(),
                 kind: "record",
                 name: format!("{name}/{kind}"),
-                id: name.to_string(),
+                id,
                 tags: None,
             });
         }
@@ -784,8 +840,8 @@ pub fn check_census(
 }
 
 /// Compares the state with a census: no unsettled intent, the declared number of
-/// resources, and per resource type the same number of objects, each object's ID found in
-/// the state (IDs in state may be ARNs or composite, so by containment).
+/// resources, and per resource type the same number of objects with exactly the same IDs
+/// (an empty ID on either side is a problem of its own).
 pub fn check_state(
     state: &trellis_state::State,
     census: &[Object],
@@ -827,27 +883,25 @@ pub fn check_state(
                     .map(str::to_string)
             })
             .collect();
-        // IDs in state may be ARNs or composite, hence containment; an empty ID on either side
-        // would match anything, so it is a problem of its own.
         if let Some(o) = objects.iter().find(|o| o.id.is_empty()) {
             problems.push(format!("{type_name}: {} has an empty id", o.name));
         }
         if in_state.iter().any(String::is_empty) {
             problems.push(format!("{type_name}: a state record has an empty id"));
         }
-        let unmatched: Vec<String> = objects
-            .iter()
-            .filter(|o| {
-                o.id.is_empty()
-                    || !in_state
-                        .iter()
-                        .any(|s| !s.is_empty() && s.contains(o.id.as_str()))
-            })
-            .map(|o| format!("{} ({})", o.name, o.id))
-            .collect();
-        if !unmatched.is_empty() || in_state.len() != objects.len() {
+        let mut want: Vec<&str> = objects.iter().map(|o| o.id.as_str()).collect();
+        let mut have: Vec<&str> = in_state.iter().map(String::as_str).collect();
+        want.sort_unstable();
+        have.sort_unstable();
+        if want != have {
+            let missing: Vec<String> = objects
+                .iter()
+                .filter(|o| !have.contains(&o.id.as_str()))
+                .map(|o| format!("{} ({})", o.name, o.id))
+                .collect();
+            let extra: Vec<&&str> = have.iter().filter(|s| !want.contains(s)).collect();
             problems.push(format!(
-                "{type_name}: state has {} ids, the accounts {}; not in state: {unmatched:?}",
+                "{type_name}: state has {} ids, the accounts {}; not in state: {missing:?}; in state only: {extra:?}",
                 in_state.len(),
                 objects.len()
             ));
