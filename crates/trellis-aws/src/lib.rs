@@ -19,6 +19,10 @@
 //! never importing each other's internals; `registry` holds the one table of served types;
 //! `provider` is the dispatcher that reads it.
 
+// First, so that its macros (`named_service!`) are in scope in the service modules.
+#[macro_use]
+mod sdk;
+
 mod ec2;
 mod lattice;
 mod meta;
@@ -26,7 +30,6 @@ mod provider;
 mod ram;
 mod registry;
 mod route53;
-mod sdk;
 
 use std::sync::Arc;
 

@@ -180,6 +180,29 @@ mod tests {
         assert_eq!(names.len(), count);
     }
 
+    /// The docs' type list is the table: a page per served type, and no page for a type
+    /// that is neither served nor a data source.
+    #[test]
+    fn docs_have_a_page_per_type_and_no_other() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/resources");
+        for t in TYPES {
+            let page = dir.join(format!("{}.md", t.name()));
+            assert!(page.is_file(), "no page {}", page.display());
+        }
+        for entry in std::fs::read_dir(&dir).expect("docs/resources") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            assert!(
+                resource_type(name).is_some() || data_source_service(name).is_some(),
+                "{} documents no served type",
+                path.display()
+            );
+        }
+    }
+
     #[test]
     fn every_type_has_a_schema_with_an_import_id() {
         for t in TYPES {

@@ -1177,102 +1177,17 @@ async fn foreign_shares(
     Ok(())
 }
 
-/// The table's way into this module (`crate::registry::TYPES`).
-pub(crate) struct Api;
+named_service!(Api, Ram, plan: |_, _, _, _, _| Vec::new(), defaults: drop_defaults);
 
-#[async_trait::async_trait]
-impl crate::sdk::resource::NamedService for Api {
-    const SERVICE: crate::sdk::resource::Service = crate::sdk::resource::Service::Ram;
-
-    fn schemas() -> &'static crate::sdk::resource::Schemas {
-        static SCHEMAS: std::sync::OnceLock<crate::sdk::resource::Schemas> =
-            std::sync::OnceLock::new();
-        SCHEMAS.get_or_init(|| {
-            let mut s = crate::sdk::resource::Schemas::default();
-            schema(&mut s.resources, &mut s.data_sources);
-            s
-        })
-    }
-
-    fn validate(type_name: &str, config: &Value) -> Vec<AttributeDiagnostic> {
-        validate(type_name, config)
-    }
-
-    fn plan_change(
-        type_name: &str,
-        region: &str,
-        config: &Value,
-        prior: Option<&Value>,
-        planned: &mut Value,
-    ) -> Vec<AttributeDiagnostic> {
-        let _ = (type_name, region, config, prior, planned);
-        Vec::new()
-    }
-
-    async fn read(
-        c: &Clients,
-        type_name: &str,
-        prior: &Value,
-    ) -> Result<Option<Value>, ProviderError> {
-        read(c, type_name, prior).await
-    }
-
-    async fn create(
-        c: &Clients,
-        type_name: &str,
-        planned: &Value,
-        token: &str,
-    ) -> Result<Value, ProviderError> {
-        create(c, type_name, planned, token).await
-    }
-
-    async fn update(
-        c: &Clients,
-        type_name: &str,
-        prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, ProviderError> {
-        update(c, type_name, prior, planned).await
-    }
-
-    async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
-        delete(c, type_name, prior).await
-    }
-
-    async fn settle(
-        c: &Clients,
-        type_name: &str,
-        planned: &Value,
-        token: &str,
-    ) -> Result<Option<Value>, ProviderError> {
-        settle(c, type_name, planned, token).await
-    }
-
-    async fn import(
-        c: &Clients,
-        type_name: &str,
-        id: &str,
-    ) -> Result<Option<Value>, ProviderError> {
-        import(c, type_name, id).await
-    }
-
-    async fn read_data(
-        c: &Clients,
-        type_name: &str,
-        config: &Value,
-    ) -> Result<Value, ProviderError> {
-        read_data(c, type_name, config).await
-    }
-
-    fn drop_defaults(type_name: &str, arguments: &mut BTreeMap<String, Value>) {
-        // RAM's default: a share open to accounts of this organization only.
-        if type_name == SHARE
-            && arguments
-                .get("allow_external_principals")
-                .and_then(Value::as_bool)
-                == Some(false)
-        {
-            arguments.remove("allow_external_principals");
-        }
+/// RAM's default in generated configuration: a share open to accounts of this organization
+/// only.
+fn drop_defaults(type_name: &str, arguments: &mut BTreeMap<String, Value>) {
+    if type_name == SHARE
+        && arguments
+            .get("allow_external_principals")
+            .and_then(Value::as_bool)
+            == Some(false)
+    {
+        arguments.remove("allow_external_principals");
     }
 }
