@@ -122,7 +122,7 @@ pub fn module_variable(
         Some(ty) if !value.is_null() && !value.is_unknown() => {
             let sensitive = value.contains_sensitive();
             let converted =
-                convert(&value, &crate::variables::to_eval_type(ty)).map_err(invalid)?;
+                convert(&value, ty).map_err(invalid)?;
             if sensitive && !converted.contains_sensitive() {
                 converted.into_sensitive()
             } else {
