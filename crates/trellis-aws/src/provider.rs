@@ -18,14 +18,14 @@ use trellis_provider::{
     ProviderError, ReadDataRequest, ReadObject, ReadRequest, ReadResponse, SettleRequest,
     UpdateRequest, UpdateResponse,
 };
-use trellis_types::{Location, Path, Value};
+use trellis_types::{Location, Value};
 
 use crate::registry::{self, resource_type};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::s;
 use crate::sdk::error::invalid;
 use crate::sdk::resource::{with_own_tags, NamedService, ResourceType, Service};
-use crate::sdk::values::{keep_spellings, resolve_unknowns};
+use crate::sdk::values::follow_prior;
 use crate::{ec2, lattice, meta, ram, route53};
 
 /// Concurrent calls of one refresh, per service.
@@ -170,15 +170,7 @@ impl Provider for AwsProvider {
             // every value gets.
             None => {
                 let mut planned = request.planned;
-                if let Some(prior) = &request.prior {
-                    keep_spellings(&mut planned, prior);
-                    resolve_unknowns(
-                        &mut planned,
-                        Some(&request.config),
-                        Some(prior),
-                        &mut Path::root(),
-                    );
-                }
+                follow_prior(&mut planned, &request.config, request.prior.as_ref());
                 PlanChangeResponse {
                     planned,
                     diagnostics: Vec::new(),

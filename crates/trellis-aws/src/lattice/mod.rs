@@ -29,7 +29,7 @@ use crate::sdk::clients::Clients;
 use crate::sdk::convert::{block, hash_map, map_value, s, short_id};
 use crate::sdk::error::{is_not_found, sdk};
 use crate::sdk::resource::{ResourceType, Service};
-use crate::sdk::values::{keep_spellings, resolve_unknowns, TagChange};
+use crate::sdk::values::{follow_prior, keep_spellings, plan_tags_all, TagChange};
 use crate::sdk::wait::{wait_for, Poll};
 
 /// Whether any item of a paginated list stream satisfies a condition on `$x` (the settle
@@ -236,14 +236,8 @@ impl<T: LatticeType + Copy> ResourceType for Served<T> {
 
     fn plan_change(&self, c: &Clients, request: PlanChangeRequest) -> PlanChangeResponse {
         let mut planned = request.planned;
+        follow_prior(&mut planned, &request.config, request.prior.as_ref());
         if let Some(prior) = &request.prior {
-            keep_spellings(&mut planned, prior);
-            resolve_unknowns(
-                &mut planned,
-                Some(&request.config),
-                Some(prior),
-                &mut Path::root(),
-            );
             self.0.plan_rules(prior, &mut planned);
         }
         if let Some(Value::List(groups)) = planned.get("security_group_ids").cloned() {
@@ -259,12 +253,7 @@ impl<T: LatticeType + Copy> ResourceType for Served<T> {
             }
         }
         if self.0.tagged() && planned.as_map().is_some() {
-            let tags_all = if planned.get("tags").is_some_and(Value::contains_unknown) {
-                Value::Unknown
-            } else {
-                map_value(&c.tags_all(&planned))
-            };
-            planned.set_path(&Path::from_keys(["tags_all"]), tags_all);
+            plan_tags_all(&mut planned, &c.default_tags);
         }
         PlanChangeResponse {
             planned,

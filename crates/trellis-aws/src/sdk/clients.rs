@@ -126,9 +126,7 @@ impl Clients {
 
     /// `tags` of `planned` merged over the provider's `default_tags`.
     pub fn tags_all(&self, planned: &Value) -> BTreeMap<String, String> {
-        let mut all = self.default_tags.clone();
-        all.extend(string_map(planned.get("tags")));
-        all
+        crate::sdk::values::merged_tags(&self.default_tags, planned)
     }
 
     /// Tags less the provider's default tags: what an object's own `tags` argument says.

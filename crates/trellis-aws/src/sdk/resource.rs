@@ -19,7 +19,7 @@ use trellis_provider::{
 use trellis_types::{Path, Value};
 
 use crate::sdk::clients::Clients;
-use crate::sdk::values::{carry_over, keep_spellings, resolve_unknowns, tags_value};
+use crate::sdk::values::{carry_over, follow_prior, plan_tags_all, tags_value};
 
 /// The AWS service a type belongs to. Reads of one service share a concurrency limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -191,15 +191,7 @@ pub fn plan_named<S: NamedService>(
     request: PlanChangeRequest,
 ) -> PlanChangeResponse {
     let mut planned = request.planned;
-    if let Some(prior) = &request.prior {
-        keep_spellings(&mut planned, prior);
-        resolve_unknowns(
-            &mut planned,
-            Some(&request.config),
-            Some(prior),
-            &mut Path::root(),
-        );
-    }
+    follow_prior(&mut planned, &request.config, request.prior.as_ref());
     let diagnostics = S::plan_change(
         type_name,
         c.region(),
@@ -214,12 +206,7 @@ pub fn plan_named<S: NamedService>(
         .get(type_name)
         .is_some_and(|r| r.block.attributes.contains_key("tags_all"));
     if tagged && planned.get("tags_all").is_some() {
-        let tags_all = if planned.get("tags").is_some_and(Value::contains_unknown) {
-            Value::Unknown
-        } else {
-            tags_value(&c.tags_all(&planned))
-        };
-        planned.set_path(&Path::from_keys(["tags_all"]), tags_all);
+        plan_tags_all(&mut planned, &c.default_tags);
     }
     PlanChangeResponse {
         planned,

@@ -83,6 +83,35 @@ pub fn resolve_unknowns(
     }
 }
 
+/// What every type does first to a planned value against its prior state: the prior's
+/// spellings, and the prior's values for unknowns the configuration did not make unknown.
+pub fn follow_prior(planned: &mut Value, config: &Value, prior: Option<&Value>) {
+    if let Some(prior) = prior {
+        keep_spellings(planned, prior);
+        resolve_unknowns(planned, Some(config), Some(prior), &mut Path::root());
+    }
+}
+
+/// `tags` of `value` merged over `default_tags`.
+pub fn merged_tags(
+    default_tags: &BTreeMap<String, String>,
+    value: &Value,
+) -> BTreeMap<String, String> {
+    let mut all = default_tags.clone();
+    all.extend(crate::sdk::convert::string_map(value.get("tags")));
+    all
+}
+
+/// Sets `tags_all` of a planned value: `tags` over `default_tags`, unknown while `tags` is.
+pub fn plan_tags_all(planned: &mut Value, default_tags: &BTreeMap<String, String>) {
+    let tags_all = if planned.get("tags").is_some_and(Value::contains_unknown) {
+        Value::Unknown
+    } else {
+        map_value(&merged_tags(default_tags, planned))
+    };
+    planned.set_path(&Path::from_keys(["tags_all"]), tags_all);
+}
+
 /// The current value with what the API does not return carried over from `reference` (the
 /// prior state or the planned value): configuration-only attributes, `tags` (the API returns
 /// only the merged `tags_all`), timeouts, and the caller's spelling of identifiers. The RAM,
