@@ -140,6 +140,13 @@ impl Provider for AwsProvider {
         for (i, item) in request.items.iter().enumerate() {
             by_type.entry(item.type_name.as_str()).or_default().push(i);
         }
+        // Tags of the Lattice objects, in bulk across types, while the lists run.
+        let tags = lattice::tagging::Bulk::start(&self.c, &request.items, |item| {
+            resource_type(&item.type_name).is_some_and(|t| t.service() == Service::Lattice)
+                && registry::schema_of(&item.type_name)
+                    .is_some_and(|s| s.block.attributes.contains_key("tags_all"))
+        })
+        .await;
         let mut limits: BTreeMap<Service, Arc<Semaphore>> = BTreeMap::new();
         let mut reads = tokio::task::JoinSet::new();
         for (type_name, indices) in by_type {
@@ -160,6 +167,7 @@ impl Provider for AwsProvider {
                 out[i] = v;
             }
         }
+        tags.finish(&self.c, &request.items, &mut out).await?;
         Ok(ReadResponse { items: out })
     }
 

@@ -1145,13 +1145,8 @@ resource "aws_route53_zone_association" "client" {
     }
 }
 
-/// A security group whose create was cut short after `CreateSecurityGroup` took effect (the
-/// call answered 500 after doing its work, as after a crash or a lost response) is found
-/// by name on the next apply and its create is finished there: AWS's allow-all egress rule
-/// is removed and the inline rules written, so the group holds exactly the configured
-/// rules and no duplicate group is made.
-#[test]
-fn security_group_create_cut_short_is_finished_by_the_next_apply() {
+/// The two security groups of the cut-short tests: one plain, one with an inline rule.
+fn cut_short_groups() -> Fixture {
     let f = Fixture::new();
     f.write(
         "main.tf",
@@ -1184,19 +1179,12 @@ resource "aws_security_group" "inline" {{
             provider = Fixture::provider("app", SERVICE_B)
         ),
     );
-    // Every CreateSecurityGroup does its work and then answers 500; the SDK's retry then
-    // meets the group it made (InvalidGroup.Duplicate), so the apply fails.
-    f.emulator
-        .set_faults(&serde_json::json!({
-            "per_operation": {"ec2:CreateSecurityGroup": {"fail_after_success": 2}}
-        }))
-        .unwrap();
-    let first = f.run(&["apply", "-auto-approve", "-no-color"]);
-    assert_eq!(first.code, Some(1), "{}", first.text);
-    f.emulator.set_faults(&serde_json::json!({})).unwrap();
-    f.apply(&[]);
-    f.assert_no_changes(&[]);
+    f
+}
 
+/// Exactly one group per name, each holding exactly its configured rules (AWS's allow-all
+/// egress rule removed).
+fn assert_cut_short_groups_exact(f: &Fixture) {
     let ec2 = f.ec2(SERVICE_B);
     let groups = f
         .block(
@@ -1244,4 +1232,43 @@ resource "aws_security_group" "inline" {{
             assert!(ingress.is_empty(), "{name}: {ingress:?}");
         }
     }
+}
+
+/// EC2 has no client token for `CreateSecurityGroup`: a group whose create was cut short
+/// (here: every `RevokeSecurityGroupEgress` fails, so the create stops after the group is
+/// made) is found by name on the next apply and its create is finished there: AWS's
+/// allow-all egress rule is removed and the inline rules written, so the group holds
+/// exactly the configured rules and no duplicate group is made.
+#[test]
+fn security_group_create_cut_short_is_finished_by_the_next_apply() {
+    let f = cut_short_groups();
+    f.emulator
+        .set_faults(&serde_json::json!({
+            "per_operation": {"ec2:RevokeSecurityGroupEgress": {"error_rate": 1.0}}
+        }))
+        .unwrap();
+    let first = f.run(&["apply", "-auto-approve", "-no-color"]);
+    assert_eq!(first.code, Some(1), "{}", first.text);
+    f.emulator.set_faults(&serde_json::json!({})).unwrap();
+    f.apply(&[]);
+    f.assert_no_changes(&[]);
+    assert_cut_short_groups_exact(&f);
+}
+
+/// A `CreateSecurityGroup` that AWS performed but answered with a 500: the SDK's own retry
+/// would meet the group it made (`InvalidGroup.Duplicate`) and fail the apply. trellis sends
+/// it without SDK retries and looks the group up by name before sending again, so the same
+/// apply adopts the group and finishes its create.
+#[test]
+fn security_group_create_answered_500_after_it_was_made_is_adopted_in_the_same_apply() {
+    let f = cut_short_groups();
+    f.emulator
+        .set_faults(&serde_json::json!({
+            "per_operation": {"ec2:CreateSecurityGroup": {"fail_after_success": 2}}
+        }))
+        .unwrap();
+    f.apply(&[]);
+    f.emulator.set_faults(&serde_json::json!({})).unwrap();
+    f.assert_no_changes(&[]);
+    assert_cut_short_groups_exact(&f);
 }

@@ -156,3 +156,14 @@ def test_rates_that_add_past_one_are_refused(emulator):
         with pytest.raises(urllib.error.HTTPError) as excinfo:
             emulator.admin("POST", "/_trellis/faults", config)
         assert excinfo.value.code == 400, config
+
+
+def test_tagging_faults_are_json_errors_the_sdks_retry(emulator, client):
+    emulator.admin("POST", "/_trellis/faults", {"per_operation": {"GetResources": {"throttle_next": 1, "fail_next": 1}}})
+    tagging = client("resourcegroupstaggingapi")
+    # 429 with a throttling code every SDK retries; a 500 is retried whatever its code.
+    for code in ("ThrottlingException", "InternalServerException"):
+        with pytest.raises(ClientError) as excinfo:
+            tagging.get_resources(ResourceTypeFilters=["vpc-lattice"])
+        assert error_code(excinfo) == code
+    assert tagging.get_resources(ResourceTypeFilters=["vpc-lattice"])["ResourceTagMappingList"] == []

@@ -261,3 +261,12 @@ def test_tagging_get_resources_lists_tagged_lattice_objects_in_pages(client, lat
     assert [(m["ResourceARN"], {t["Key"]: t["Value"] for t in m["Tags"]}) for m in only] == sorted(
         [(tagged[1]["arn"], {"team": "orders", "n": "1"}), (tagged[2]["arn"], {"team": "orders", "n": "two"})]
     )
+
+    # By ARN (how trellis's refresh asks): the tagged ones among them, no pagination.
+    by_arn = tagging.get_resources(
+        ResourceTypeFilters=["vpc-lattice"], ResourceARNList=[tagged[0]["arn"], tagged[1]["arn"], tg["arn"]]
+    )["ResourceTagMappingList"]
+    assert sorted(m["ResourceARN"] for m in by_arn) == sorted([tagged[1]["arn"], tg["arn"]])
+    with pytest.raises(ClientError) as excinfo:
+        tagging.get_resources(ResourceTypeFilters=["vpc-lattice"], ResourceARNList=[tg["arn"]], ResourcesPerPage=5)
+    assert error_code(excinfo) == "InvalidParameterException"

@@ -171,3 +171,20 @@ def test_a_receiver_can_leave_a_share_it_accepted(client):
     with pytest.raises(ClientError) as excinfo:
         ram.disassociate_resource_share(resourceShareArn=share["resourceShareArn"], principals=[CONSUMER])
     assert error_code(excinfo) == "UnknownResourceException"
+
+
+def test_accepting_again_with_the_same_client_token_is_idempotent(client):
+    # The SDK's retry of an accept that was performed but answered with a 500 sends the same
+    # token: it must succeed, as AWS's clientToken promises; another token is refused.
+    share_network(client)
+    ram = client("ram", account=CONSUMER)
+    arn = ram.get_resource_share_invitations()["resourceShareInvitations"][0]["resourceShareInvitationArn"]
+    first = ram.accept_resource_share_invitation(resourceShareInvitationArn=arn, clientToken="accept-1")
+    again = ram.accept_resource_share_invitation(resourceShareInvitationArn=arn, clientToken="accept-1")
+    assert again["resourceShareInvitation"]["status"] == first["resourceShareInvitation"]["status"] == "ACCEPTED"
+    with pytest.raises(ClientError) as excinfo:
+        ram.accept_resource_share_invitation(resourceShareInvitationArn=arn, clientToken="accept-2")
+    assert error_code(excinfo) == "ResourceShareInvitationAlreadyAcceptedException"
+    with pytest.raises(ClientError) as excinfo:
+        ram.reject_resource_share_invitation(resourceShareInvitationArn=arn, clientToken="accept-1")
+    assert error_code(excinfo) == "IdempotentParameterMismatchException"

@@ -932,6 +932,13 @@ class LatticeBackend:
         `ResourceTypeFilters` (`vpc-lattice` or `vpc-lattice:TYPE`, TYPE the ARN's first
         resource segment) and `TagFilters`, at most 100 a page."""
         self.sweep()
+        listed = p.get("ResourceARNList")
+        if listed is not None:
+            # As AWS: up to 100 ARNs, not with pagination; the tagged ones among them answer.
+            if any(k in p for k in ("ResourcesPerPage", "TagsPerPage", "PaginationToken")):
+                raise AwsError("InvalidParameterException", "ResourceARNList cannot be used with pagination parameters")
+            if not 1 <= len(listed) <= 100:
+                raise AwsError("InvalidParameterException", "ResourceARNList must hold 1 to 100 ARNs")
         types = {f.split(":", 1)[1] for f in p.get("ResourceTypeFilters") or [] if ":" in f}
         wanted = p.get("TagFilters") or []
         per_page = int(p.get("ResourcesPerPage") or 100)
@@ -941,12 +948,16 @@ class LatticeBackend:
         for arn, obj in sorted(self.by_arn.items()):
             if obj.account != c.account or obj.region != c.region or not obj.tags:
                 continue
+            if listed is not None and arn not in listed:
+                continue
             if types and arn.split(":", 5)[5].split("/", 1)[0] not in types:
                 continue
             if not all(_tag_filter_matches(obj.tags, f) for f in wanted):
                 continue
             tags = [{"Key": k, "Value": v} for k, v in sorted(obj.tags.items())]
             items.append({"ResourceARN": arn, "Tags": tags})
+        if listed is not None:
+            return {"PaginationToken": "", "ResourceTagMappingList": items}
         page, token = paginate(items, per_page, p.get("PaginationToken") or None, error_code="InvalidParameterException")
         return {"PaginationToken": token or "", "ResourceTagMappingList": page}
 

@@ -79,7 +79,11 @@ def _protocol(service: str) -> str:
     if not service:
         return "unknown"
     try:
-        return load_model(_MODEL_NAMES.get(service, service))["metadata"]["protocol"]
+        metadata = load_model(_MODEL_NAMES.get(service, service))["metadata"]
+        # Services that added CBOR still take JSON, which is what the SDKs here speak.
+        if "json" in metadata.get("protocols", []):
+            return "json"
+        return metadata["protocol"]
     except Exception:  # noqa: BLE001
         return "unknown"
 

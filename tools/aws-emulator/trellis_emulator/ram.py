@@ -66,6 +66,8 @@ class Invitation:
     receiver: str
     created_at: float
     status: str = "PENDING"
+    # The clientToken of the call that answered it: the same call again is idempotent.
+    answer_token: str | None = None
 
 
 class Organizations:
@@ -411,11 +413,16 @@ class RamBackend:
         invitation = self.invitations.get(arn)
         if invitation is None or invitation.receiver != c.account:
             raise AwsError("ResourceShareInvitationArnNotFoundException", f"invitation {arn} not found")
+        if token is not None and invitation.answer_token == token:
+            if invitation.status != answer:
+                raise AwsError("IdempotentParameterMismatchException", f"client token {token} was used to answer {arn} otherwise")
+            return {"resourceShareInvitation": self._describe_invitation(invitation), "clientToken": token}
         if invitation.status == "ACCEPTED":
             raise AwsError("ResourceShareInvitationAlreadyAcceptedException", f"invitation {arn} was already accepted")
         if invitation.status == "REJECTED":
             raise AwsError("ResourceShareInvitationAlreadyRejectedException", f"invitation {arn} was already rejected")
         invitation.status = answer
+        invitation.answer_token = token
         share = self.shares[invitation.share_arn]
         association = share.associations.get(("PRINCIPAL", invitation.receiver))
         if association is not None:

@@ -93,6 +93,7 @@ pub(crate) mod convert;
 pub(crate) mod data;
 pub(crate) mod discover;
 pub(crate) mod refresh;
+pub(crate) mod tagging;
 
 pub(crate) mod access_log_subscription;
 pub(crate) mod auth_policy;
@@ -461,7 +462,8 @@ async fn update_tags(c: &Clients, prior: &Value, planned: &Value) -> Result<(), 
 }
 
 /// The current value with what the API does not return carried over from `reference` (the
-/// prior state or the planned value): tags (refresh does not read them, to stay cheap),
+/// prior state or the planned value): tags (refresh reads them in bulk afterwards, see
+/// [`tagging`]),
 /// timeouts, and the caller's spelling of identifiers and JSON documents where they mean the
 /// same as what AWS returned.
 pub(crate) fn carry_over(tagged: bool, mut current: Value, reference: &Value) -> Value {

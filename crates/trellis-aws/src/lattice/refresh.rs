@@ -13,7 +13,9 @@
 //!
 //! The trust placed in `lastUpdatedAt` is the price of the saving: a change that AWS made
 //! without moving the stamp would go unseen until a full read (`trellis plan -refresh=full`,
-//! or any change to the object). Tags are not read by refresh at all (see `carry_over`).
+//! or any change to the object). Tags do not rest on the stamp: they are read in bulk, up to
+//! 100 objects a call, alongside the lists (see [`super::tagging`], which the provider runs
+//! over every Lattice object of a refresh).
 //!
 //! Lists never make a refresh more expensive than reading each object: a group of one object
 //! is read directly, and an account-wide list stops after as many pages as it has objects

@@ -707,7 +707,7 @@ pub async fn create(
                     let id = s(&found, "zone_id").ok_or_else(|| {
                         ProviderError::new(ErrorKind::Other, "found zone has no ID")
                     })?;
-                    return finish_zone(c, &id, &vpcs, planned, limit).await;
+                    return finish_zone(c, &id, vpcs, planned, limit).await;
                 }
             };
             let id = zone_id(
@@ -718,7 +718,7 @@ pub async fn create(
             if let Some(info) = o.change_info() {
                 wait_change(c, info.id(), limit).await?;
             }
-            finish_zone(c, &id, &vpcs, planned, limit).await
+            finish_zone(c, &id, vpcs, planned, limit).await
         }
         RECORD => {
             let zone = required(planned, "zone_id")?;

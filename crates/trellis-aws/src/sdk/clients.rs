@@ -21,6 +21,8 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub ram: aws_sdk_ram::Client,
     pub route53: aws_sdk_route53::Client,
+    /// Bulk tag reads for refresh (`lattice::tagging`).
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub region: String,
     pub default_tags: BTreeMap<String, String>,
     /// (account, arn, user id) of GetCallerIdentity, fetched once.
@@ -90,6 +92,12 @@ impl Clients {
             ec2: client!(aws_sdk_ec2, &sdk_config, &endpoints, "ec2"),
             ram: client!(aws_sdk_ram, &sdk_config, &endpoints, "ram"),
             route53: client!(aws_sdk_route53, &sdk_config, &endpoints, "route53"),
+            tagging: client!(
+                aws_sdk_resourcegroupstagging,
+                &sdk_config,
+                &endpoints,
+                "resourcegroupstaggingapi"
+            ),
             region,
             default_tags,
             identity: tokio::sync::OnceCell::new(),

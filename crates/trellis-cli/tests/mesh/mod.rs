@@ -883,29 +883,80 @@ pub fn check_state(
                     .map(str::to_string)
             })
             .collect();
-        if let Some(o) = objects.iter().find(|o| o.id.is_empty()) {
-            problems.push(format!("{type_name}: {} has an empty id", o.name));
-        }
-        if in_state.iter().any(String::is_empty) {
-            problems.push(format!("{type_name}: a state record has an empty id"));
-        }
-        let mut want: Vec<&str> = objects.iter().map(|o| o.id.as_str()).collect();
-        let mut have: Vec<&str> = in_state.iter().map(String::as_str).collect();
-        want.sort_unstable();
-        have.sort_unstable();
-        if want != have {
-            let missing: Vec<String> = objects
-                .iter()
-                .filter(|o| !have.contains(&o.id.as_str()))
-                .map(|o| format!("{} ({})", o.name, o.id))
-                .collect();
-            let extra: Vec<&&str> = have.iter().filter(|s| !want.contains(s)).collect();
-            problems.push(format!(
-                "{type_name}: state has {} ids, the accounts {}; not in state: {missing:?}; in state only: {extra:?}",
-                in_state.len(),
-                objects.len()
-            ));
-        }
+        let census_ids: Vec<(&str, &str)> = objects
+            .iter()
+            .map(|o| (o.name.as_str(), o.id.as_str()))
+            .collect();
+        problems.extend(compare_ids(type_name, &census_ids, &in_state));
     }
     problems
+}
+
+/// Problems between the IDs the accounts hold, as (name, ID), and those the state holds, for
+/// one type: they must be the same multiset, exactly; an empty ID on either side is a
+/// problem of its own (a containment match would accept anything then).
+pub fn compare_ids(type_name: &str, census: &[(&str, &str)], in_state: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some((name, _)) = census.iter().find(|(_, id)| id.is_empty()) {
+        problems.push(format!("{type_name}: {name} has an empty id"));
+    }
+    if in_state.iter().any(String::is_empty) {
+        problems.push(format!("{type_name}: a state record has an empty id"));
+    }
+    let mut want: Vec<&str> = census.iter().map(|(_, id)| *id).collect();
+    let mut have: Vec<&str> = in_state.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    have.sort_unstable();
+    if want != have {
+        let missing: Vec<String> = census
+            .iter()
+            .filter(|(_, id)| !have.contains(id))
+            .map(|(name, id)| format!("{name} ({id})"))
+            .collect();
+        let extra: Vec<&&str> = have.iter().filter(|s| !want.contains(s)).collect();
+        problems.push(format!(
+            "{type_name}: state has {} ids, the accounts {}; not in state: {missing:?}; in state only: {extra:?}",
+            in_state.len(),
+            census.len()
+        ));
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compare_ids;
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn ids_must_match_exactly_not_by_containment() {
+        // A state ID that merely contains the account's ID (or an ARN around it) is another
+        // object: the old containment match accepted it.
+        let census = [("orders", "svc-1")];
+        assert!(compare_ids("t", &census, &ids(&["svc-1"])).is_empty());
+        assert_eq!(compare_ids("t", &census, &ids(&["svc-10"])).len(), 1);
+        assert_eq!(
+            compare_ids(
+                "t",
+                &census,
+                &ids(&["arn:aws:vpc-lattice:r:1:service/svc-1"])
+            )
+            .len(),
+            1
+        );
+        // Duplicates count: two objects in the account, one in state.
+        let two = [("orders", "svc-1"), ("orders", "svc-1")];
+        assert_eq!(compare_ids("t", &two, &ids(&["svc-1"])).len(), 1);
+    }
+
+    #[test]
+    fn an_empty_id_on_either_side_is_a_problem() {
+        assert!(!compare_ids("t", &[("orders", "")], &ids(&["svc-1"])).is_empty());
+        assert!(!compare_ids("t", &[("orders", "svc-1")], &ids(&["", "svc-1"])).is_empty());
+        // Even when both sides are empty alike.
+        assert!(!compare_ids("t", &[("orders", "")], &ids(&[""])).is_empty());
+    }
 }
