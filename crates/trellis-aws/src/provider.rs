@@ -1,6 +1,7 @@
 //! The configured provider of one `provider "aws"` block: the dispatcher. It finds each
-//! request's type in [`crate::registry::TYPES`] and calls it; it names no type and no
-//! service's functions beyond the data sources and discovery of each service.
+//! request's type in [`crate::registry::TYPES`] and calls it; it names no type, and of the
+//! services only their data sources, discovery and Lattice's bulk tag read (which spans the
+//! Lattice types of a refresh).
 //!
 //! It also learns the block's account on its first read (for the plan's
 //! `(in account ..., region)` lines), and turns the error a consumer account gets when it
