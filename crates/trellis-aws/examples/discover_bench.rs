@@ -20,8 +20,10 @@ use aws_sdk_vpclattice::types::{
     Target, TargetGroupConfig, TargetGroupProtocol, TargetGroupType, WeightedTargetGroup,
 };
 use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
-use trellis_provider::{ConfigureRequest, DiscoverRequest, DiscoverRoot, ProviderFactory};
-use trellis_types::Value;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+use trellis_provider::{DiscoverRequest, DiscoverRoot};
 
 #[tokio::main]
 async fn main() {
@@ -164,24 +166,7 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let url = emulator.endpoint_url().to_string();
-    let provider = trellis_aws::AwsFactory::new()
-        .configure(ConfigureRequest {
-            key: "aws".into(),
-            config: Value::object([
-                ("region", Value::string("us-east-1")),
-                (
-                    "endpoints",
-                    Value::object([
-                        ("vpclattice", Value::string(&url)),
-                        ("sts", Value::string(&url)),
-                        ("ram", Value::string(&url)),
-                    ]),
-                ),
-            ]),
-        })
-        .await
-        .expect("provider");
+    let provider = support::provider(&emulator).await;
     emulator.reset_calls().expect("reset calls");
     let started = Instant::now();
     let found = provider

@@ -1,35 +1,12 @@
 //! The provider through its trait, against the emulator: import by ID (the engine has no
 //! import command yet), settle by token, and refresh call counts.
 
-use trellis_aws::AwsFactory;
-use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
-use trellis_provider::{
-    ConfigureRequest, CreateRequest, ImportRequest, ProviderFactory, ReadItem, ReadRequest,
-    SettleRequest,
-};
-use trellis_types::Value;
+mod support;
 
-async fn provider(emulator: &Emulator) -> std::sync::Arc<dyn trellis_provider::Provider> {
-    std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
-    std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
-    let url = emulator.endpoint_url();
-    AwsFactory::new()
-        .configure(ConfigureRequest {
-            key: "aws".into(),
-            config: Value::object([
-                ("region", Value::string("us-east-1")),
-                (
-                    "endpoints",
-                    Value::object([
-                        ("vpclattice", Value::string(url)),
-                        ("sts", Value::string(url)),
-                    ]),
-                ),
-            ]),
-        })
-        .await
-        .expect("configure")
-}
+use support::provider;
+use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+use trellis_provider::{CreateRequest, ImportRequest, ReadItem, ReadRequest, SettleRequest};
+use trellis_types::Value;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_by_terraform_ids() {

@@ -203,28 +203,8 @@ impl ProviderConfig {
 }
 
 /// A type constraint of a variable, as written (`list(object({ a = string, b = optional(number, 1) }))`).
-#[derive(Debug, Clone, PartialEq)]
-pub enum TypeConstraint {
-    Any,
-    String,
-    Number,
-    Bool,
-    List(Box<TypeConstraint>),
-    Set(Box<TypeConstraint>),
-    Map(Box<TypeConstraint>),
-    Tuple(Vec<TypeConstraint>),
-    Object(BTreeMap<String, ObjectAttribute>),
-}
-
-/// One attribute of an `object({...})` type constraint.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObjectAttribute {
-    pub ty: TypeConstraint,
-    /// `optional(...)`.
-    pub optional: bool,
-    /// The default of `optional(type, default)`, already a constant.
-    pub default: Option<trellis_types::Value>,
-}
+/// Defined in trellis-types, which the evaluator shares.
+pub use trellis_types::{ObjectAttribute, TypeConstraint};
 
 #[derive(Debug, Clone)]
 pub struct Variable {

@@ -10,30 +10,7 @@ use crate::error_at;
 use crate::value_ops::{describe, format_number, mark_if, normalize_set, parse_number, unmark};
 use crate::Scope;
 
-/// A type constraint as HCL writes it: `any`, `string`, `number`, `bool`, `list(T)`,
-/// `set(T)`, `map(T)`, `tuple([...])`, `object({a = T, b = optional(T, default)})`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TypeConstraint {
-    Any,
-    String,
-    Number,
-    Bool,
-    List(Box<TypeConstraint>),
-    Set(Box<TypeConstraint>),
-    Map(Box<TypeConstraint>),
-    Tuple(Vec<TypeConstraint>),
-    Object(BTreeMap<String, ObjectAttribute>),
-}
-
-/// One attribute of an `object({...})` type constraint.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObjectAttribute {
-    pub ty: TypeConstraint,
-    /// `optional(...)`.
-    pub optional: bool,
-    /// The default of `optional(type, default)`, already a constant converted to `ty`.
-    pub default: Option<Value>,
-}
+pub use trellis_types::{ObjectAttribute, TypeConstraint};
 
 /// Parses a type constraint expression (the `type` argument of a `variable` block).
 pub fn parse_type_constraint(

@@ -121,8 +121,7 @@ pub fn module_variable(
     let value = match &variable.ty {
         Some(ty) if !value.is_null() && !value.is_unknown() => {
             let sensitive = value.contains_sensitive();
-            let converted =
-                convert(&value, &crate::variables::to_eval_type(ty)).map_err(invalid)?;
+            let converted = convert(&value, ty).map_err(invalid)?;
             if sensitive && !converted.contains_sensitive() {
                 converted.into_sensitive()
             } else {

@@ -159,7 +159,7 @@ fn resolve(
         let Some(file) = sources.get(&var.file) else {
             continue;
         };
-        let constraint = var.ty.as_ref().map(to_eval_type);
+        let constraint = var.ty.as_ref();
         let raw_value = given.get(name.as_str()).map(|r| match &r.value {
             RawText::Value(v) => Ok(v.clone()),
             RawText::Text(text) => {
@@ -354,37 +354,6 @@ pub(crate) fn check_validations<'v>(
         }
     }
     (failed, diags)
-}
-
-/// The evaluator's form of a declared type constraint.
-pub fn to_eval_type(ty: &trellis_config::TypeConstraint) -> trellis_eval::TypeConstraint {
-    use trellis_config::TypeConstraint as C;
-    use trellis_eval::TypeConstraint as E;
-    match ty {
-        C::Any => E::Any,
-        C::String => E::String,
-        C::Number => E::Number,
-        C::Bool => E::Bool,
-        C::List(t) => E::List(Box::new(to_eval_type(t))),
-        C::Set(t) => E::Set(Box::new(to_eval_type(t))),
-        C::Map(t) => E::Map(Box::new(to_eval_type(t))),
-        C::Tuple(items) => E::Tuple(items.iter().map(to_eval_type).collect()),
-        C::Object(attrs) => E::Object(
-            attrs
-                .iter()
-                .map(|(k, a)| {
-                    (
-                        k.clone(),
-                        trellis_eval::ObjectAttribute {
-                            ty: to_eval_type(&a.ty),
-                            optional: a.optional,
-                            default: a.default.clone(),
-                        },
-                    )
-                })
-                .collect(),
-        ),
-    }
 }
 
 /// Parses `-var` text for a non-string variable as an HCL expression of constants.

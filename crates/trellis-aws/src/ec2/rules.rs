@@ -22,10 +22,10 @@ use trellis_provider::{AttributeDiagnostic, ProviderError};
 use trellis_types::{Path, PathStep, Value};
 
 use super::{filter, no_retries, normal_protocol, policy};
-use crate::convert::s;
-use crate::error::invalid;
-use crate::mesh::{aws, Clients};
-use crate::once;
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::s;
+use crate::sdk::error::{aws, invalid};
+use crate::sdk::once;
 
 /// The two inline block types, with whether each is egress.
 pub const DIRECTIONS: [(&str, bool); 2] = [("ingress", false), ("egress", true)];

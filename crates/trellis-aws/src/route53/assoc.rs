@@ -15,10 +15,10 @@ use trellis_provider::{ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
 use super::{wait_change, zone_id, WAIT};
-use crate::convert::{s, timeout};
-use crate::error::invalid;
-use crate::mesh::sch::*;
-use crate::mesh::{aws, required, Clients};
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::{s, timeout};
+use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::schema::*;
 
 pub const AUTHORIZATION: &str = "aws_route53_vpc_association_authorization";
 pub const ASSOCIATION: &str = "aws_route53_zone_association";
@@ -181,7 +181,7 @@ pub async fn read(
         ASSOCIATION => get_association(c, &zone, &vpc_id, &region).await?,
         other => return Err(invalid(format!("unknown resource type {other}"))),
     };
-    Ok(found.map(|v| crate::mesh::carry_over(v, prior)))
+    Ok(found.map(|v| crate::sdk::values::carry_over(v, prior)))
 }
 
 /// The error of an association that its zone's owner has not authorized: what is missing,

@@ -11,18 +11,19 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_resourcegroupstagging::Client;
-use trellis_provider::{ErrorKind, ProviderError, ReadObject};
+use trellis_provider::{ErrorKind, ProviderError, ReadItem, ReadObject};
 use trellis_types::Value;
 
-use crate::convert::{s, string_map};
-use crate::error::sdk;
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::{arn_account, s, string_map};
+use crate::sdk::error::sdk;
 
 /// The most ARNs one `GetResources` takes.
 const ARNS_PER_CALL: usize = 100;
 
 /// Tags by ARN of the given ARNs; an ARN absent from the answer has no tags. `None` when the
 /// caller may not read tags this way.
-pub async fn tags_of(
+pub(crate) async fn tags_of(
     client: &Client,
     arns: &[String],
 ) -> Result<Option<HashMap<String, BTreeMap<String, String>>>, ProviderError> {
@@ -55,15 +56,10 @@ pub async fn tags_of(
     Ok(Some(out))
 }
 
-/// The account an ARN names.
-pub fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
-}
-
 /// Sets `tags_all` to the tags AWS holds and `tags` to those the provider's `default_tags`
 /// do not explain (Terraform's split). A map equal to the recorded one keeps the recorded
 /// spelling, so that an unset `tags` (null) stays null when AWS holds only default tags.
-pub fn refresh_tags(
+pub(crate) fn refresh_tags(
     object: &mut ReadObject,
     prior: &Value,
     remote: &BTreeMap<String, String>,
@@ -92,9 +88,68 @@ pub fn refresh_tags(
     }
 }
 
+type Tags = HashMap<String, BTreeMap<String, String>>;
+
+/// The bulk tag read of one refresh, started before the reads and finished after them.
+pub(crate) struct Bulk {
+    /// (index in the read request, ARN) of each object whose tags are asked for.
+    tagged: Vec<(usize, String)>,
+    task: tokio::task::JoinHandle<Result<Option<Tags>, ProviderError>>,
+}
+
+impl Bulk {
+    /// Starts reading the tags of the account's own objects among `items` that `tagged`
+    /// says carry Lattice tags, so that it runs while the lists run.
+    pub(crate) async fn start(
+        c: &Clients,
+        items: &[ReadItem],
+        tagged: impl Fn(&ReadItem) -> bool,
+    ) -> Bulk {
+        let account = c.identity().await.ok().map(|(a, _, _)| a.clone());
+        let tagged: Vec<(usize, String)> = match &account {
+            Some(account) => items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| tagged(item))
+                .filter_map(|(i, item)| own_arn(&item.prior, account).map(|a| (i, a)))
+                .collect(),
+            None => Vec::new(),
+        };
+        let client = c.tagging.clone();
+        let arns: Vec<String> = tagged.iter().map(|(_, arn)| arn.clone()).collect();
+        let task = tokio::spawn(async move {
+            if arns.is_empty() {
+                return Ok(None);
+            }
+            tags_of(&client, &arns).await
+        });
+        Bulk { tagged, task }
+    }
+
+    /// Puts the tags read into the objects read (`out`, parallel to `items`).
+    pub(crate) async fn finish(
+        self,
+        c: &Clients,
+        items: &[ReadItem],
+        out: &mut [Option<ReadObject>],
+    ) -> Result<(), ProviderError> {
+        let joined = self.task.await.map_err(super::refresh::task_failed)?;
+        if let Some(remote) = joined? {
+            let none = BTreeMap::new();
+            for (i, arn) in self.tagged {
+                if let Some(object) = out[i].as_mut() {
+                    let found = remote.get(&arn).unwrap_or(&none);
+                    refresh_tags(object, &items[i].prior, found, &c.default_tags);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The ARN of a recorded object, when it is one of `account`'s.
-pub fn own_arn(prior: &Value, account: &str) -> Option<String> {
-    s(prior, "arn").filter(|arn| account_of(arn) == Some(account))
+pub(crate) fn own_arn(prior: &Value, account: &str) -> Option<String> {
+    s(prior, "arn").filter(|arn| arn_account(arn) == Some(account))
 }
 
 #[cfg(test)]

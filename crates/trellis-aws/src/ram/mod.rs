@@ -21,11 +21,12 @@ use aws_sdk_ram::types::{
 use trellis_provider::{AttributeDiagnostic, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
-use crate::convert::{b, list, opt_str, s, string_map, timeout};
-use crate::error::invalid;
-use crate::mesh::sch::*;
-use crate::mesh::{aws, required, set_of, tags_value, Clients};
-use crate::resources::{wait_for, Poll};
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::{b, filter_blocks, opt_str, s, string_list, string_map, timeout};
+use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::schema::*;
+use crate::sdk::values::{set_of, tags_value, TagChange};
+use crate::sdk::wait::{wait_for, Poll};
 
 pub const SHARE: &str = "aws_ram_resource_share";
 pub const RESOURCE_ASSOCIATION: &str = "aws_ram_resource_association";
@@ -504,10 +505,7 @@ pub async fn create(
 }
 
 fn strings_of(value: &Value, key: &str) -> Option<Vec<String>> {
-    let items: Vec<String> = list(value, key)
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
+    let items = string_list(value, key);
     (!items.is_empty()).then_some(items)
 }
 
@@ -597,11 +595,7 @@ pub async fn update(
     }
     let before = string_map(prior.get("tags_all"));
     let after = c.tags_all(planned);
-    let removed: Vec<String> = before
-        .keys()
-        .filter(|k| !after.contains_key(*k))
-        .cloned()
-        .collect();
+    let TagChange { removed, changed } = TagChange::between(&before, &after);
     if !removed.is_empty() {
         c.ram
             .untag_resource()
@@ -611,11 +605,6 @@ pub async fn update(
             .await
             .map_err(aws)?;
     }
-    let changed: BTreeMap<String, String> = after
-        .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if let Some(tags) = sdk_tags(&changed)? {
         c.ram
             .tag_resource()
@@ -812,32 +801,17 @@ pub async fn read_data(
     if let Some(status) = s(config, "resource_share_status") {
         call = call.resource_share_status(ResourceShareStatus::from(status.as_str()));
     }
-    for f in list(config, "filter") {
-        let values: Vec<String> = list(f, "values")
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect();
+    let filters = filter_blocks(config);
+    for (name, values) in &filters {
         call = call.tag_filters(
             TagFilter::builder()
-                .set_tag_key(s(f, "name"))
-                .set_tag_values(Some(values))
+                .set_tag_key(name.clone())
+                .set_tag_values(Some(values.clone()))
                 .build(),
         );
     }
     let o = call.send().await.map_err(aws)?;
     let wanted_tags = string_map(config.get("tags"));
-    let filters: Vec<(String, Vec<String>)> = list(config, "filter")
-        .iter()
-        .map(|f| {
-            (
-                s(f, "name").unwrap_or_default(),
-                list(f, "values")
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-            )
-        })
-        .collect();
     let matches: Vec<&ResourceShare> = o
         .resource_shares()
         .iter()
@@ -851,7 +825,7 @@ pub async fn read_data(
                 .iter()
                 .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()))
                 && filters.iter().all(|(k, vs)| {
-                    tags.get(k.as_str())
+                    tags.get(k.as_deref().unwrap_or_default())
                         .is_some_and(|v| vs.iter().any(|w| w == v))
                 })
         })
@@ -1150,7 +1124,7 @@ async fn foreign_shares(
         out.skipped.push(trellis_provider::SkippedObject {
             kind: SHARE.to_string(),
             id: share.clone(),
-            owner: crate::discover::arn_account(share).map(str::to_string),
+            owner: crate::sdk::convert::arn_account(share).map(str::to_string),
             reason: format!(
                 "owned by another account, which shares {} with this one; import it with \
                  that account's credentials",
@@ -1201,4 +1175,19 @@ async fn foreign_shares(
         }
     }
     Ok(())
+}
+
+named_service!(Api, Ram, plan: |_, _, _, _, _| Vec::new(), defaults: drop_defaults);
+
+/// RAM's default in generated configuration: a share open to accounts of this organization
+/// only.
+fn drop_defaults(type_name: &str, arguments: &mut BTreeMap<String, Value>) {
+    if type_name == SHARE
+        && arguments
+            .get("allow_external_principals")
+            .and_then(Value::as_bool)
+            == Some(false)
+    {
+        arguments.remove("allow_external_principals");
+    }
 }

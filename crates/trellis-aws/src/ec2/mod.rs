@@ -11,7 +11,7 @@
 mod rules;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_ec2::types::{
     AttributeBooleanValue, Filter, IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType,
@@ -21,12 +21,15 @@ use aws_sdk_ec2::types::{
 use trellis_provider::{AttributeDiagnostic, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
-use crate::convert::{b, list, n, opt_bool, opt_num, opt_str, s, string_map, timeout};
-use crate::error::invalid;
-use crate::mesh::sch::*;
-use crate::mesh::{aws, required, tags_value, Clients};
-use crate::once::{self, Created};
-use crate::resources::{wait_for, Poll};
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::{
+    b, filter_blocks, n, opt_bool, opt_num, opt_str, s, string_map, timeout,
+};
+use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::once::{self, Created};
+use crate::sdk::schema::*;
+use crate::sdk::values::{tags_value, TagChange};
+use crate::sdk::wait::{delete_retrying, wait_for, Poll};
 
 pub const VPC: &str = "aws_vpc";
 pub const SUBNET: &str = "aws_subnet";
@@ -383,17 +386,12 @@ pub(crate) fn filter(name: &str, values: &[&str]) -> Filter {
 
 /// `filter` blocks and a `tags` map of a data source as EC2 filters.
 fn filters_of(config: &Value) -> Vec<Filter> {
-    let mut out: Vec<Filter> = list(config, "filter")
-        .iter()
-        .map(|f| {
+    let mut out: Vec<Filter> = filter_blocks(config)
+        .into_iter()
+        .map(|(name, values)| {
             Filter::builder()
-                .set_name(s(f, "name"))
-                .set_values(Some(
-                    list(f, "values")
-                        .iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect(),
-                ))
+                .set_name(name)
+                .set_values(Some(values))
                 .build()
         })
         .collect();
@@ -994,9 +992,9 @@ async fn update_tags(
 ) -> Result<(), ProviderError> {
     let before = string_map(prior.get("tags_all"));
     let after = c.tags_all(planned);
-    let removed: Vec<Tag> = before
-        .keys()
-        .filter(|k| !after.contains_key(*k))
+    let TagChange { removed, changed } = TagChange::between(&before, &after);
+    let removed: Vec<Tag> = removed
+        .iter()
         .map(|k| Tag::builder().key(k).build())
         .collect();
     if !removed.is_empty() {
@@ -1008,11 +1006,6 @@ async fn update_tags(
             .await
             .map_err(aws)?;
     }
-    let changed: BTreeMap<String, String> = after
-        .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     if !changed.is_empty() {
         c.ec2
             .create_tags()
@@ -1093,28 +1086,6 @@ pub async fn update(
     read(c, type_name, shape)
         .await?
         .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "gone during update"))
-}
-
-/// Runs a delete call until it stops answering DependencyViolation (a network interface or
-/// association that is still going away) or `limit` passes.
-async fn delete_retrying<F, Fut>(limit: Duration, mut call: F) -> Result<(), ProviderError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), ProviderError>>,
-{
-    let deadline = Instant::now() + limit;
-    let mut pause = Duration::from_millis(100);
-    loop {
-        match call().await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
-            Err(e) if e.kind == ErrorKind::Conflict && Instant::now() < deadline => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(5));
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
@@ -1612,3 +1583,5 @@ pub async fn read_data(
     }
     Ok(out)
 }
+
+named_service!(Api, Ec2, plan: |type_name, _, config, prior, planned| plan_change(type_name, config, prior, planned), defaults: |_, _| {});

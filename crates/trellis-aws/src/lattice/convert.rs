@@ -9,8 +9,8 @@ use aws_sdk_vpclattice::types::{
 use trellis_provider::ProviderError;
 use trellis_types::Value;
 
-use crate::convert::{b, block, list, n, opt_bool, opt_num, opt_str, s};
-use crate::error::invalid;
+use crate::sdk::convert::{b, block, list, n, opt_bool, opt_num, opt_str, s};
+use crate::sdk::error::invalid;
 
 fn build_err(e: impl std::fmt::Display) -> ProviderError {
     invalid(e.to_string())

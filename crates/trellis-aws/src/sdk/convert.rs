@@ -36,6 +36,23 @@ pub fn list<'a>(value: &'a Value, key: &str) -> &'a [Value] {
     value.get(key).and_then(Value::as_list).unwrap_or_default()
 }
 
+/// The strings of the list attribute `key` (unknown and non-string items left out).
+pub fn string_list(value: &Value, key: &str) -> Vec<String> {
+    list(value, key)
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The `filter { name = ..., values = [...] }` blocks of an EC2 or RAM data source, as
+/// (name, values) pairs.
+pub fn filter_blocks(config: &Value) -> Vec<(Option<String>, Vec<String>)> {
+    list(config, "filter")
+        .iter()
+        .map(|f| (s(f, "name"), string_list(f, "values")))
+        .collect()
+}
+
 pub fn opt_str(v: Option<&str>) -> Value {
     v.map(Value::string).unwrap_or(Value::Null)
 }
@@ -83,6 +100,15 @@ pub fn short_id(identifier: &str) -> &str {
     } else {
         identifier
     }
+}
+
+/// The account in an ARN (`arn:aws:vpc-lattice:us-east-1:111122223333:service/svc-1`).
+pub fn arn_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    parts.nth(3).filter(|a| !a.is_empty())
 }
 
 /// Whether two identifiers name the same object: equal, or an ID and an ARN ending in it, or

@@ -22,7 +22,7 @@ use aws_sdk_vpclattice::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_vpclattice::operation::RequestId;
 use trellis_provider::ProviderError;
 
-use crate::error::sdk;
+use crate::sdk::error::sdk;
 
 /// The retry configuration to put on a call that [`create`] retries itself.
 pub fn no_sdk_retries() -> RetryConfig {

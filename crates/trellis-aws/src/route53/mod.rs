@@ -17,12 +17,13 @@ use aws_sdk_route53::types::{
 use trellis_provider::{AttributeDiagnostic, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
-use crate::convert::{b, list, opt_str, s, string_map, timeout};
-use crate::error::invalid;
-use crate::mesh::sch::*;
-use crate::mesh::{aws, required, set_of, tags_value, Clients};
-use crate::once::{self, Created};
-use crate::resources::{wait_for, Poll};
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::{b, list, opt_str, s, string_map, timeout};
+use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::once::{self, Created};
+use crate::sdk::schema::*;
+use crate::sdk::values::{set_of, tags_value, TagChange};
+use crate::sdk::wait::{wait_for, Poll};
 
 mod assoc;
 
@@ -803,14 +804,9 @@ async fn set_zone_tags(
     before: &BTreeMap<String, String>,
     after: &BTreeMap<String, String>,
 ) -> Result<(), ProviderError> {
-    let removed: Vec<String> = before
-        .keys()
-        .filter(|k| !after.contains_key(*k))
-        .cloned()
-        .collect();
-    let changed: Vec<Tag> = after
+    let TagChange { removed, changed } = TagChange::between(before, after);
+    let changed: Vec<Tag> = changed
         .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
     if removed.is_empty() && changed.is_empty() {
@@ -1230,6 +1226,8 @@ pub async fn read_data(
     }
     Ok(out)
 }
+
+named_service!(Api, Route53, plan: |type_name, region, _, prior, planned| plan_change(type_name, region, prior, planned), defaults: |_, _| {});
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,8 @@
 //! with this account) are reported as skipped with their owner, not silently left out.
 //!
 //! This is the Lattice half: the RAM shares that hold the discovered networks and services
-//! are found by [`crate::mesh`], which serves the RAM types ([`crate::ram::discover`]).
+//! are found by the provider after it ([`crate::ram::discover`]), which also fills in each
+//! object's generated arguments from the table of types.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -29,22 +30,31 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use trellis_provider::{
-    Block, DiscoverRequest, DiscoverResponse, DiscoveredObject, ErrorKind, ProviderError,
-    SkippedObject,
+    DiscoverRequest, DiscoverResponse, DiscoveredObject, ErrorKind, ProviderError, SkippedObject,
 };
 use trellis_types::Value;
 
-use crate::convert::{block, list, opt_str, s, short_id};
-use crate::error::{invalid, sdk};
-use crate::resources::*;
-use crate::sdkconv::dns_from_sdk;
-use crate::Inner;
+use super::access_log_subscription::AccessLogSubscription;
+use super::auth_policy::AuthPolicy;
+use super::listener::Listener;
+use super::listener_rule::ListenerRule;
+use super::resource_policy::ResourcePolicy;
+use super::service::Service;
+use super::service_network::ServiceNetwork;
+use super::service_network_service_association::{summary_value, ServiceAssociation};
+use super::service_network_vpc_association::VpcAssociation;
+use super::target_group::TargetGroup;
+use super::target_group_attachment::{find_target, list_targets, TargetGroupAttachment};
+use super::LatticeType;
+use crate::sdk::clients::Clients;
+use crate::sdk::convert::{arn_account, block, list, s, short_id};
+use crate::sdk::error::{invalid, sdk};
 
 /// How many API calls discovery keeps in flight.
 pub const PARALLEL_CALLS: usize = 32;
 
 struct Ctx {
-    inner: Arc<Inner>,
+    c: Arc<Clients>,
     limit: Semaphore,
     calls: AtomicU64,
     account: String,
@@ -62,24 +72,33 @@ impl Ctx {
         f.await
     }
 
-    /// The object as `Provider::import` returns it.
-    async fn import(&self, type_name: &str, id: &str) -> Result<Option<Value>, ProviderError> {
-        let calls = if matches!(type_name, AUTH_POLICY | RESOURCE_POLICY | ATTACHMENT) {
-            1
-        } else {
-            2
-        };
-        self.call(calls, self.inner.import(type_name, id)).await
+    /// The next page of a paginator, as one call under the semaphore (the end of the
+    /// stream makes no call and counts none).
+    async fn page<T>(&self, next: impl Future<Output = Option<T>>) -> Option<T> {
+        let _permit = self.limit.acquire().await;
+        let page = next.await;
+        if page.is_some() {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+        }
+        page
+    }
+
+    /// The object as `Provider::import` returns it (a Get, and a tag read for tagged types).
+    async fn import(
+        &self,
+        kind: &'static dyn LatticeType,
+        id: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        let calls = if kind.tagged() { 2 } else { 1 };
+        self.call(calls, super::import(&self.c, kind, id)).await
     }
 }
 
-/// The account in an ARN (`arn:aws:vpc-lattice:us-east-1:111122223333:service/svc-1`).
-pub(crate) fn arn_account(arn: &str) -> Option<&str> {
-    let mut parts = arn.split(':');
-    if parts.next() != Some("arn") {
-        return None;
-    }
-    parts.nth(3).filter(|a| !a.is_empty())
+/// A paginator over a list request with Lattice's page size.
+macro_rules! pages {
+    ($request:expr) => {
+        $request.max_results(100).into_paginator().send()
+    };
 }
 
 /// What one discovered object becomes.
@@ -91,13 +110,15 @@ struct Found {
 }
 
 /// Discovers every mesh that starts at `request.roots` (kind `service-network`).
+///
+/// The objects' `arguments` are left null: the provider fills them in from the table.
 pub(crate) async fn discover(
-    inner: Arc<Inner>,
+    c: Arc<Clients>,
     request: DiscoverRequest,
 ) -> Result<DiscoverResponse, ProviderError> {
-    let account = inner.identity().await?.0.clone();
+    let account = c.identity().await?.0.clone();
     let ctx = Arc::new(Ctx {
-        inner,
+        c,
         limit: Semaphore::new(PARALLEL_CALLS),
         calls: AtomicU64::new(1),
         account,
@@ -155,17 +176,17 @@ pub(crate) async fn discover(
     // A stable order: by type (in dependency order), then name, then import ID.
     let rank = |t: &str| {
         [
-            SERVICE_NETWORK,
-            SERVICE,
-            TARGET_GROUP,
-            ATTACHMENT,
-            LISTENER,
-            RULE,
-            SNSA,
-            SNVA,
-            AUTH_POLICY,
-            RESOURCE_POLICY,
-            ACCESS_LOG,
+            ServiceNetwork.name(),
+            Service.name(),
+            TargetGroup.name(),
+            TargetGroupAttachment.name(),
+            Listener.name(),
+            ListenerRule.name(),
+            ServiceAssociation.name(),
+            VpcAssociation.name(),
+            AuthPolicy.name(),
+            ResourcePolicy.name(),
+            AccessLogSubscription.name(),
         ]
         .iter()
         .position(|x| *x == t)
@@ -177,23 +198,19 @@ pub(crate) async fn discover(
     found.dedup_by(|a, b| a.type_name == b.type_name && a.import_id == b.import_id);
     skipped.sort_by(|a, b| (&a.kind, &a.id).cmp(&(&b.kind, &b.id)));
     skipped.dedup();
-    let schema = crate::schema::provider_schema();
     let objects = found
         .into_iter()
-        .map(|f| {
-            let block = &schema.resources[f.type_name].block;
-            DiscoveredObject {
-                type_name: f.type_name.to_string(),
-                owner: s(&f.value, "arn")
-                    .as_deref()
-                    .and_then(arn_account)
-                    .filter(|a| *a != ctx.account)
-                    .map(str::to_string),
-                arguments: arguments(f.type_name, &f.value, block),
-                import_id: f.import_id,
-                name: f.name,
-                value: f.value,
-            }
+        .map(|f| DiscoveredObject {
+            type_name: f.type_name.to_string(),
+            owner: s(&f.value, "arn")
+                .as_deref()
+                .and_then(arn_account)
+                .filter(|a| *a != ctx.account)
+                .map(str::to_string),
+            arguments: Value::Null,
+            import_id: f.import_id,
+            name: f.name,
+            value: f.value,
         })
         .collect();
     Ok(DiscoverResponse {
@@ -226,7 +243,7 @@ async fn network(
     let (network_id, name) = if let Some(owner) = foreign {
         let o = ctx
             .call(1, async {
-                ctx.inner
+                ctx.c
                     .lattice
                     .get_service_network()
                     .service_network_identifier(id)
@@ -245,7 +262,7 @@ async fn network(
                 )
             })?;
         skipped.push(SkippedObject {
-            kind: SERVICE_NETWORK.to_string(),
+            kind: ServiceNetwork.name().to_string(),
             id: id.to_string(),
             owner: Some(owner.to_string()),
             reason: "owned by another account, which shares it with this one; import it, its \
@@ -256,7 +273,7 @@ async fn network(
         (id.to_string(), o.name().unwrap_or(&network_id).to_string())
     } else {
         let value = ctx
-            .import(SERVICE_NETWORK, id)
+            .import(&ServiceNetwork, id)
             .await
             .map_err(|e| {
                 ProviderError::new(e.kind, format!("cannot read service network {id}: {e}"))
@@ -277,7 +294,7 @@ async fn network(
         let network_arn = s(&value, "arn").unwrap_or_default();
         let name = s(&value, "name").unwrap_or_else(|| network_id.clone());
         found.push(Found {
-            type_name: SERVICE_NETWORK,
+            type_name: ServiceNetwork.name(),
             import_id: network_id.clone(),
             name: name.clone(),
             value,
@@ -306,7 +323,7 @@ async fn network(
         let owner = arn_account(&service_arn).map(str::to_string);
         if owner.as_deref().is_some_and(|o| o != ctx.account) {
             skipped.push(SkippedObject {
-                kind: SERVICE.to_string(),
+                kind: Service.name().to_string(),
                 id: service_arn.clone(),
                 owner: owner.clone(),
                 reason: "owned by another account; import it with that account's credentials"
@@ -321,7 +338,7 @@ async fn network(
         // creator's configuration manages it, so another account's is listed, not imported.
         if let Some(creator) = foreign_creator(ctx, &value) {
             skipped.push(SkippedObject {
-                kind: SNSA.to_string(),
+                kind: ServiceAssociation.name().to_string(),
                 id: import_id,
                 owner: Some(creator),
                 reason: format!("{CREATED_ELSEWHERE} (service {service_arn})"),
@@ -331,15 +348,18 @@ async fn network(
         let ctx = ctx.clone();
         let assoc_name = format!("{service_name}-{name}");
         reads.spawn(async move {
-            match ctx.call(1, ctx.inner.with_tags(SNSA, value)).await {
+            match ctx
+                .call(1, super::with_tags(&ctx.c, &ServiceAssociation, value))
+                .await
+            {
                 Ok(value) => Ok(Some(Found {
-                    type_name: SNSA,
+                    type_name: ServiceAssociation.name(),
                     import_id,
                     name: assoc_name,
                     value,
                 })),
                 Err(e) => Err(SkippedObject {
-                    kind: SNSA.to_string(),
+                    kind: ServiceAssociation.name().to_string(),
                     owner: None,
                     id: import_id,
                     reason: format!("cannot be read with the current credentials: {e}"),
@@ -350,7 +370,7 @@ async fn network(
     for snva in snvas? {
         if !snva.created_by.is_empty() && snva.created_by != ctx.account {
             skipped.push(SkippedObject {
-                kind: SNVA.to_string(),
+                kind: VpcAssociation.name().to_string(),
                 id: snva.id,
                 owner: Some(snva.created_by),
                 reason: format!("{CREATED_ELSEWHERE} (VPC {})", snva.vpc_id),
@@ -359,7 +379,7 @@ async fn network(
         }
         reads.spawn(read_one(
             ctx.clone(),
-            SNVA,
+            &VpcAssociation,
             snva.id,
             format!("{name}-{}", snva.vpc_id),
         ));
@@ -377,11 +397,12 @@ async fn network(
 /// Reads one object; an object this account may not read is skipped with its owner.
 async fn read_one(
     ctx: Arc<Ctx>,
-    type_name: &'static str,
+    kind: &'static dyn LatticeType,
     id: String,
     name: String,
 ) -> Result<Option<Found>, SkippedObject> {
-    match ctx.import(type_name, &id).await {
+    let type_name = kind.name();
+    match ctx.import(kind, &id).await {
         Ok(Some(value)) => Ok(Some(Found {
             type_name,
             import_id: id,
@@ -401,10 +422,10 @@ async fn read_one(
 /// The auth and resource policies of a network or service, when it has them.
 async fn policies(ctx: &Arc<Ctx>, id: &str, arn: &str, name: &str) -> Result<Part, ProviderError> {
     let (auth, resource) = tokio::join!(
-        read_one(ctx.clone(), AUTH_POLICY, id.to_string(), name.to_string()),
+        read_one(ctx.clone(), &AuthPolicy, id.to_string(), name.to_string()),
         read_one(
             ctx.clone(),
-            RESOURCE_POLICY,
+            &ResourcePolicy,
             arn.to_string(),
             name.to_string()
         ),
@@ -424,26 +445,14 @@ async fn policies(ctx: &Arc<Ctx>, id: &str, arn: &str, name: &str) -> Result<Par
 /// Access log subscriptions of a network or service.
 async fn access_logs(ctx: &Arc<Ctx>, id: &str, name: &str) -> Result<Vec<Found>, ProviderError> {
     let mut ids = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let o = ctx
-            .call(1, async {
-                ctx.inner
-                    .lattice
-                    .list_access_log_subscriptions()
-                    .resource_identifier(id)
-                    .set_next_token(next.clone())
-                    .max_results(100)
-                    .send()
-                    .await
-                    .map_err(sdk)
-            })
-            .await?;
+    let mut stream = pages!(ctx
+        .c
+        .lattice
+        .list_access_log_subscriptions()
+        .resource_identifier(id));
+    while let Some(o) = ctx.page(stream.next()).await {
+        let o = o.map_err(sdk)?;
         ids.extend(o.items().iter().map(|i| i.id().to_string()));
-        next = o.next_token().map(str::to_string);
-        if next.is_none() {
-            break;
-        }
     }
     let mut out = Vec::new();
     for (i, log_id) in ids.into_iter().enumerate() {
@@ -452,8 +461,13 @@ async fn access_logs(ctx: &Arc<Ctx>, id: &str, name: &str) -> Result<Vec<Found>,
         } else {
             format!("-{}", i + 1)
         };
-        if let Ok(Some(f)) =
-            read_one(ctx.clone(), ACCESS_LOG, log_id, format!("{name}{suffix}")).await
+        if let Ok(Some(f)) = read_one(
+            ctx.clone(),
+            &AccessLogSubscription,
+            log_id,
+            format!("{name}{suffix}"),
+        )
+        .await
         {
             out.push(f);
         }
@@ -473,36 +487,16 @@ struct Snsa {
 /// summary has every field of a Get; only the tags are read per association).
 async fn list_snsas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snsa>, ProviderError> {
     let mut out = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let o = ctx
-            .call(1, async {
-                ctx.inner
-                    .lattice
-                    .list_service_network_service_associations()
-                    .service_network_identifier(network)
-                    .set_next_token(next.clone())
-                    .max_results(100)
-                    .send()
-                    .await
-                    .map_err(sdk)
-            })
-            .await?;
+    let mut stream = pages!(ctx
+        .c
+        .lattice
+        .list_service_network_service_associations()
+        .service_network_identifier(network));
+    while let Some(o) = ctx.page(stream.next()).await {
+        let o = o.map_err(sdk)?;
         for i in o.items() {
             let service_id = i.service_id().unwrap_or_default().to_string();
-            let value = Value::object([
-                ("id", opt_str(i.id())),
-                ("arn", opt_str(i.arn())),
-                ("status", opt_str(i.status().map(|x| x.as_str()))),
-                ("created_by", opt_str(i.created_by())),
-                ("service_identifier", opt_str(i.service_id())),
-                (
-                    "service_network_identifier",
-                    opt_str(i.service_network_id()),
-                ),
-                ("custom_domain_name", opt_str(i.custom_domain_name())),
-                ("dns_entry", dns_from_sdk(i.dns_entry())),
-            ]);
+            let value = summary_value(i);
             out.push(Snsa {
                 service_arn: i.service_arn().unwrap_or_default().to_string(),
                 service_name: i
@@ -513,11 +507,8 @@ async fn list_snsas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snsa>, Provider
                 value,
             });
         }
-        next = o.next_token().map(str::to_string);
-        if next.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// A VPC association from its list summary.
@@ -531,21 +522,13 @@ struct Snva {
 /// Every VPC association of a network.
 async fn list_snvas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snva>, ProviderError> {
     let mut out = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let o = ctx
-            .call(1, async {
-                ctx.inner
-                    .lattice
-                    .list_service_network_vpc_associations()
-                    .service_network_identifier(network)
-                    .set_next_token(next.clone())
-                    .max_results(100)
-                    .send()
-                    .await
-                    .map_err(sdk)
-            })
-            .await?;
+    let mut stream = pages!(ctx
+        .c
+        .lattice
+        .list_service_network_vpc_associations()
+        .service_network_identifier(network));
+    while let Some(o) = ctx.page(stream.next()).await {
+        let o = o.map_err(sdk)?;
         for i in o.items() {
             out.push(Snva {
                 id: i.id().unwrap_or_default().to_string(),
@@ -553,11 +536,8 @@ async fn list_snvas(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snva>, Provider
                 created_by: i.created_by().unwrap_or_default().to_string(),
             });
         }
-        next = o.next_token().map(str::to_string);
-        if next.is_none() {
-            return Ok(out);
-        }
     }
+    Ok(out)
 }
 
 /// Why an association of another account is not imported.
@@ -588,12 +568,12 @@ async fn service(
     id: &str,
     name: &str,
 ) -> Result<(Vec<Found>, Vec<SkippedObject>, BTreeSet<String>), ProviderError> {
-    let Some(value) = ctx.import(SERVICE, id).await? else {
+    let Some(value) = ctx.import(&Service, id).await? else {
         return Ok((Vec::new(), Vec::new(), BTreeSet::new()));
     };
     let arn = s(&value, "arn").unwrap_or_default();
     let mut found = vec![Found {
-        type_name: SERVICE,
+        type_name: Service.name(),
         import_id: id.to_string(),
         name: name.to_string(),
         value,
@@ -603,32 +583,17 @@ async fn service(
 
     let listeners = async {
         let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let o = ctx
-                .call(1, async {
-                    ctx.inner
-                        .lattice
-                        .list_listeners()
-                        .service_identifier(id)
-                        .set_next_token(next.clone())
-                        .max_results(100)
-                        .send()
-                        .await
-                        .map_err(sdk)
-                })
-                .await?;
+        let mut stream = pages!(ctx.c.lattice.list_listeners().service_identifier(id));
+        while let Some(o) = ctx.page(stream.next()).await {
+            let o = o.map_err(sdk)?;
             for l in o.items() {
                 out.push((
                     l.id().unwrap_or_default().to_string(),
                     l.name().unwrap_or_default().to_string(),
                 ));
             }
-            next = o.next_token().map(str::to_string);
-            if next.is_none() {
-                return Ok::<_, ProviderError>(out);
-            }
         }
+        Ok::<_, ProviderError>(out)
     };
     let (listeners, logs, policies) = tokio::join!(
         listeners,
@@ -665,22 +630,14 @@ async fn listener(
     let import_id = format!("{service}/{id}");
     let rules = async {
         let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let o = ctx
-                .call(1, async {
-                    ctx.inner
-                        .lattice
-                        .list_rules()
-                        .service_identifier(service)
-                        .listener_identifier(id)
-                        .set_next_token(next.clone())
-                        .max_results(100)
-                        .send()
-                        .await
-                        .map_err(sdk)
-                })
-                .await?;
+        let mut stream = pages!(ctx
+            .c
+            .lattice
+            .list_rules()
+            .service_identifier(service)
+            .listener_identifier(id));
+        while let Some(o) = ctx.page(stream.next()).await {
+            let o = o.map_err(sdk)?;
             for r in o.items() {
                 if r.is_default() != Some(true) {
                     out.push((
@@ -689,13 +646,10 @@ async fn listener(
                     ));
                 }
             }
-            next = o.next_token().map(str::to_string);
-            if next.is_none() {
-                return Ok::<_, ProviderError>(out);
-            }
         }
+        Ok::<_, ProviderError>(out)
     };
-    let (value, rules) = tokio::join!(ctx.import(LISTENER, &import_id), rules);
+    let (value, rules) = tokio::join!(ctx.import(&Listener, &import_id), rules);
     let Some(value) = value? else {
         return Ok((Vec::new(), BTreeSet::new()));
     };
@@ -705,7 +659,7 @@ async fn listener(
         .into_iter()
         .collect();
     let mut found = vec![Found {
-        type_name: LISTENER,
+        type_name: Listener.name(),
         import_id: import_id.clone(),
         name: name.to_string(),
         value,
@@ -716,9 +670,9 @@ async fn listener(
         let rule_import = format!("{import_id}/{rule_id}");
         let rule_name = format!("{name}-{rule_name}");
         tasks.spawn(async move {
-            let value = ctx.import(RULE, &rule_import).await?;
+            let value = ctx.import(&ListenerRule, &rule_import).await?;
             Ok::<_, ProviderError>(value.map(|value| Found {
-                type_name: RULE,
+                type_name: ListenerRule.name(),
                 import_id: rule_import,
                 name: rule_name,
                 value,
@@ -743,7 +697,7 @@ async fn target_group(ctx: &Arc<Ctx>, identifier: &str) -> Result<Part, Provider
         return Ok((
             Vec::new(),
             vec![SkippedObject {
-                kind: TARGET_GROUP.to_string(),
+                kind: TargetGroup.name().to_string(),
                 id: identifier.to_string(),
                 owner,
                 reason: "owned by another account; import it with that account's credentials"
@@ -753,15 +707,15 @@ async fn target_group(ctx: &Arc<Ctx>, identifier: &str) -> Result<Part, Provider
     }
     let id = short_id(identifier).to_string();
     let (value, targets) = tokio::join!(
-        ctx.import(TARGET_GROUP, &id),
-        ctx.call(1, list_targets(&ctx.inner.lattice, &id))
+        ctx.import(&TargetGroup, &id),
+        ctx.call(1, list_targets(&ctx.c.lattice, &id))
     );
     let Some(value) = value? else {
         return Ok((Vec::new(), Vec::new()));
     };
     let name = s(&value, "name").unwrap_or_else(|| id.clone());
     let mut found = vec![Found {
-        type_name: TARGET_GROUP,
+        type_name: TargetGroup.name(),
         import_id: id.clone(),
         name: name.clone(),
         value,
@@ -775,169 +729,11 @@ async fn target_group(ctx: &Arc<Ctx>, identifier: &str) -> Result<Part, Provider
         };
         let port_text = port.map(|p| p.to_string()).unwrap_or_default();
         found.push(Found {
-            type_name: ATTACHMENT,
+            type_name: TargetGroupAttachment.name(),
             import_id: format!("{id}/{target}/{port_text}"),
             name: format!("{name}-{target}-{port_text}"),
             value,
         });
     }
     Ok((found, Vec::new()))
-}
-
-/// The arguments a configuration sets for `value`: no computed-only attributes, no nulls,
-/// and no top-level arguments equal to the server's defaults.
-pub(crate) fn arguments(type_name: &str, value: &Value, schema: &Block) -> Value {
-    let mut out = strip(value, schema);
-    let defaults: &[(&str, &str)] = match type_name {
-        SERVICE_NETWORK | SERVICE => &[("auth_type", "NONE")],
-        AUTH_POLICY => &[("state", "Active")],
-        _ => &[],
-    };
-    if let Value::Map(map) = &mut out {
-        for (key, default) in defaults {
-            if map.get(*key).and_then(Value::as_str) == Some(default) {
-                map.remove(*key);
-            }
-        }
-        // The listener names its service once.
-        if type_name == LISTENER {
-            map.remove("service_arn");
-        }
-        if type_name == TARGET_GROUP {
-            if let Some(Value::Map(config)) = map.get_mut("config") {
-                drop_target_group_defaults(config);
-            }
-        }
-        // RAM's default: a share open to accounts of this organization only.
-        if type_name == crate::ram::SHARE
-            && map
-                .get("allow_external_principals")
-                .and_then(Value::as_bool)
-                == Some(false)
-        {
-            map.remove("allow_external_principals");
-        }
-        if map
-            .get("tags")
-            .is_some_and(|t| t.as_map().is_some_and(|m| m.is_empty()))
-        {
-            map.remove("tags");
-        }
-    }
-    out
-}
-
-/// Lattice's defaults in a target group's `config`: IPv4, HTTP/1.1, and the default health
-/// check (every 30 s with a 5 s timeout, 5 healthy and 2 unhealthy, `GET /` expecting 200 on
-/// the group's own port and protocol). Leaving them out keeps the current values: the
-/// provider carries over what the configuration does not set.
-fn drop_target_group_defaults(config: &mut BTreeMap<String, Value>) {
-    let text =
-        |m: &BTreeMap<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
-    let number = |m: &BTreeMap<String, Value>, k: &str| m.get(k).and_then(Value::as_number);
-    if text(config, "ip_address_type").as_deref() == Some("IPV4") {
-        config.remove("ip_address_type");
-    }
-    let protocol = text(config, "protocol");
-    let http = matches!(protocol.as_deref(), Some("HTTP") | Some("HTTPS"));
-    if http && text(config, "protocol_version").as_deref() == Some("HTTP1") {
-        config.remove("protocol_version");
-    }
-    let port = number(config, "port");
-    let default_check = match config.get("health_check") {
-        Some(Value::Map(h)) => {
-            let matcher = h
-                .get("matcher")
-                .and_then(|m| m.get("value"))
-                .and_then(Value::as_str);
-            h.get("enabled").and_then(Value::as_bool) == Some(true)
-                && number(h, "health_check_interval_seconds") == Some(30.0)
-                && number(h, "health_check_timeout_seconds") == Some(5.0)
-                && number(h, "healthy_threshold_count") == Some(5.0)
-                && number(h, "unhealthy_threshold_count") == Some(2.0)
-                && text(h, "path").as_deref() == Some("/")
-                && matcher == Some("200")
-                && number(h, "port") == port
-                && text(h, "protocol") == protocol
-                && matches!(text(h, "protocol_version").as_deref(), None | Some("HTTP1"))
-        }
-        _ => false,
-    };
-    if default_check {
-        config.remove("health_check");
-    }
-}
-
-fn strip(value: &Value, schema: &Block) -> Value {
-    let Some(map) = value.as_map() else {
-        return value.clone();
-    };
-    let mut out = BTreeMap::new();
-    for (key, v) in map {
-        if v.is_null() {
-            continue;
-        }
-        if let Some(a) = schema.attributes.get(key) {
-            if a.computed && !a.optional && !a.required {
-                continue;
-            }
-            out.insert(key.clone(), v.clone());
-        } else if let Some(nested) = schema.blocks.get(key) {
-            let stripped = match v {
-                Value::List(items) => {
-                    Value::List(items.iter().map(|i| strip(i, &nested.block)).collect())
-                }
-                other => strip(other, &nested.block),
-            };
-            out.insert(key.clone(), stripped);
-        }
-    }
-    Value::Map(out)
-}
-
-/// The import ID of a resource recorded in Terraform's state, from its attributes there
-/// (Terraform's `id` is not always what import takes: a listener rule's import ID is
-/// `service/listener/rule`). `None` for types this provider does not have, or when the
-/// attributes lack what the ID is made of.
-pub fn terraform_import_id(type_name: &str, attributes: &serde_json::Value) -> Option<String> {
-    let get = |key: &str| {
-        attributes
-            .get(key)
-            .and_then(serde_json::Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    match type_name {
-        SERVICE_NETWORK | SERVICE | TARGET_GROUP | SNSA | SNVA | ACCESS_LOG => get("id"),
-        LISTENER => Some(format!(
-            "{}/{}",
-            short_id(&get("service_identifier").or_else(|| get("service_arn"))?),
-            get("listener_id")?
-        )),
-        RULE => Some(format!(
-            "{}/{}/{}",
-            short_id(&get("service_identifier")?),
-            short_id(&get("listener_identifier")?),
-            get("rule_id")?
-        )),
-        AUTH_POLICY => get("resource_identifier"),
-        RESOURCE_POLICY => get("resource_arn"),
-        ATTACHMENT => {
-            let target = attributes.get("target").and_then(|t| match t {
-                serde_json::Value::Array(items) => items.first(),
-                other => Some(other),
-            })?;
-            let id = target.get("id").and_then(serde_json::Value::as_str)?;
-            let port = target
-                .get("port")
-                .and_then(serde_json::Value::as_i64)
-                .map(|p| p.to_string())
-                .unwrap_or_default();
-            Some(format!(
-                "{}/{id}/{port}",
-                short_id(&get("target_group_identifier")?)
-            ))
-        }
-        _ => None,
-    }
 }
