@@ -108,7 +108,10 @@ pub fn schema() -> ResourceSchema {
                 .describe("2008-10-17 or 2012-10-17"),
         )
         .attr("policy_id", Attribute::optional(string()))
-        .attr("source_policy_documents", Attribute::optional(string_list()))
+        .attr(
+            "source_policy_documents",
+            Attribute::optional(string_list()),
+        )
         .attr(
             "override_policy_documents",
             Attribute::optional(string_list()),
@@ -188,7 +191,6 @@ pub fn read(config: &Value) -> Result<Value, Error> {
 fn key(k: &str) -> Path {
     Path::from_keys([k])
 }
-
 
 // ---------------------------------------------------------------------------------------
 // The document model, as the provider holds it before rendering.
@@ -401,7 +403,11 @@ fn conditions_json(cs: &[Condition]) -> Json {
 
 fn build(config: &Value) -> Result<Doc, Error> {
     for k in ["source_json", "override_json"] {
-        if config.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        if config
+            .get(k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+        {
             return Err(invalid(
                 k,
                 format!(
@@ -495,9 +501,12 @@ fn documents(config: &Value, name: &str) -> Result<Vec<(usize, String)>, Error> 
 }
 
 fn text(v: &Value, path: &str) -> Result<String, Error> {
-    v.as_str()
-        .map(str::to_string)
-        .ok_or_else(|| invalid(path, format!("a string is required, found {}", v.type_name())))
+    v.as_str().map(str::to_string).ok_or_else(|| {
+        invalid(
+            path,
+            format!("a string is required, found {}", v.type_name()),
+        )
+    })
 }
 
 fn opt_text(v: Option<&Value>, path: &str) -> Result<Option<String>, Error> {
@@ -512,9 +521,9 @@ fn texts(v: Option<&Value>, path: &str) -> Result<Vec<String>, Error> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(v) => {
-            let items = v
-                .as_list()
-                .ok_or_else(|| invalid(path, format!("a list is required, found {}", v.type_name())))?;
+            let items = v.as_list().ok_or_else(|| {
+                invalid(path, format!("a list is required, found {}", v.type_name()))
+            })?;
             items
                 .iter()
                 .enumerate()
@@ -526,7 +535,9 @@ fn texts(v: Option<&Value>, path: &str) -> Result<Vec<String>, Error> {
 
 /// A set of strings as the SDK holds it: deduplicated, in hash order.
 fn string_set(v: Option<&Value>, path: &str) -> Result<Vec<String>, Error> {
-    Ok(hash::set_order(texts(v, path)?, |s| hash::string_element(s)))
+    Ok(hash::set_order(texts(v, path)?, |s| {
+        hash::string_element(s)
+    }))
 }
 
 /// The provider's rendering of a set of strings: one element as a string, several sorted
@@ -600,7 +611,7 @@ fn statement(s: &Value, i: usize, version: &str) -> Result<Statement, Error> {
     Ok(out)
 }
 
-fn blocks<'a>(v: Option<&'a Value>) -> &'a [Value] {
+fn blocks(v: Option<&Value>) -> &[Value] {
     v.and_then(Value::as_list).unwrap_or_default()
 }
 
@@ -676,13 +687,17 @@ fn conditions(v: Option<&Value>, path: &str, version: &str) -> Result<Vec<Condit
 // keys are ignored.
 
 fn parse_document(text: &str) -> Result<Doc, String> {
-    let json: Json =
-        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let json: Json = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let mut doc = Doc::default();
     let map = match json {
         Json::Null => return Ok(doc),
         Json::Object(m) => m,
-        other => return Err(format!("a policy document must be an object, found {}", kind(&other))),
+        other => {
+            return Err(format!(
+                "a policy document must be an object, found {}",
+                kind(&other)
+            ))
+        }
     };
     for (k, v) in &map {
         match field(k, &["Version", "Id", "Statement"]) {
@@ -719,10 +734,7 @@ fn kind(v: &Json) -> &'static str {
 }
 
 fn field(key: &str, names: &[&'static str]) -> Option<&'static str> {
-    names
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(key))
-        .copied()
+    names.iter().find(|n| n.eq_ignore_ascii_case(key)).copied()
 }
 
 /// A Go string field: null leaves the field as it is.
@@ -765,7 +777,9 @@ fn parse_statement(v: &Json) -> Result<Statement, String> {
         "Condition",
     ];
     for (k, v) in map {
-        let Some(name) = field(k, &FIELDS) else { continue };
+        let Some(name) = field(k, &FIELDS) else {
+            continue;
+        };
         let any = || (!v.is_null()).then(|| go_any(v));
         match name {
             "Sid" => s.sid = go_string(v, name)?.unwrap_or(s.sid),
@@ -830,7 +844,12 @@ fn parse_conditions(v: &Json) -> Result<Vec<Condition>, String> {
     let tests = match v {
         Json::Null => return Ok(Vec::new()),
         Json::Object(m) => m,
-        other => return Err(format!("Condition must be an object, found {}", kind(other))),
+        other => {
+            return Err(format!(
+                "Condition must be an object, found {}",
+                kind(other)
+            ))
+        }
     };
     let mut out = Vec::new();
     for (test, vars) in tests {
