@@ -77,6 +77,8 @@ pub(crate) fn schemas() -> BTreeMap<String, ResourceSchema> {
                 .attr("reverse_dns_prefix", Attribute::computed(string())),
         ),
     );
+    // Computed locally, with the AWS provider's exact JSON (crates/trellis-iam).
+    data_sources.insert(trellis_iam::TYPE_NAME.to_string(), trellis_iam::schema());
     data_sources
 }
 

@@ -274,6 +274,9 @@ impl Provider for AwsProvider {
 
     async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError> {
         let (c, t, config) = (&self.c, request.type_name.as_str(), &request.config);
+        if t == trellis_iam::TYPE_NAME {
+            return trellis_iam::read(config).map_err(|e| invalid(e.to_string()));
+        }
         let service = registry::data_source_service(t)
             .ok_or_else(|| invalid(format!("unknown data source {t}")))?;
         match service {
