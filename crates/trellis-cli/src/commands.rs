@@ -643,7 +643,12 @@ fn output(
             // Asking for one output by name shows it, as Terraform does.
             if raw {
                 match o.value.as_str() {
-                    Some(s) => println!("{s}"),
+                    // As Terraform: the string itself, no newline after it.
+                    Some(s) => {
+                        use std::io::Write;
+                        print!("{s}");
+                        let _ = std::io::stdout().flush();
+                    }
                     None => bail_failure("-raw needs a string output")?,
                 }
             } else if json {

@@ -188,7 +188,8 @@ fn show_and_output() {
         .contains(&format!("mesh_id = \"{id}\""));
     let raw = dir.run(&["output", "-raw", "mesh_id"]);
     raw.ok();
-    assert_eq!(raw.stdout.trim_end(), id);
+    // No newline after it, as Terraform's `-raw`.
+    assert_eq!(raw.stdout, id);
     let json = dir.run(&["output", "-json"]);
     json.ok();
     let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
