@@ -3,6 +3,10 @@
 //!
 //! Usage: `cargo run --release -p trellis-bench -- [RESOURCES]` (default 10000).
 //!
+//! `trellis-bench --write-config DIR [RESOURCES]` writes the same generated configuration
+//! to `DIR/main.tf` and measures nothing: `tools/bench/plan-whole.sh` times the `trellis`
+//! binary on it, so the whole-process figures and these in-process ones share one mesh.
+//!
 //! What it measures, each in one process:
 //! 1. parse + graph + plan from empty state (plan runs the validating walk first);
 //! 2. apply of every create (engine time: the provider answers at once), with the cost of
@@ -213,11 +217,31 @@ fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 
+/// `--write-config DIR [RESOURCES]`: writes the generated configuration and stops.
+fn write_config(args: &[String]) -> Result<(), String> {
+    let dir = args.first().ok_or("--write-config needs a directory")?;
+    let resources = match args.get(1) {
+        Some(n) => n.parse().map_err(|_| format!("bad resource count {n}"))?,
+        None => 10_000,
+    };
+    let path = std::path::Path::new(dir).join("main.tf");
+    std::fs::write(&path, generate(resources))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 fn main() {
-    let resources: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--write-config") {
+        if let Err(e) = write_config(&args[1..]) {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("trellis-bench: {e}");
+            }
+            std::process::exit(1);
+        }
+        return;
+    }
+    let resources: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -138,14 +138,23 @@ fn configured(dir: &Path) -> Outcome<BackendSpec> {
     if !inside.is_empty() {
         return Err(Failure::Diagnostics(Diagnostics(inside), Arc::new(sources)));
     }
-    Ok(BackendSpec {
+    Ok(spec_of(&config))
+}
+
+/// The backend block of a configuration already parsed without errors (local when it has
+/// none).
+fn spec_of(config: &trellis_config::Config) -> BackendSpec {
+    let Some(backend) = &config.terraform.backend else {
+        return BackendSpec::local();
+    };
+    BackendSpec {
         kind: backend.kind.clone(),
         settings: backend
             .settings
             .iter()
             .map(|(k, v)| (k.clone(), v.value.clone()))
             .collect(),
-    })
+    }
 }
 
 fn merged(mut spec: BackendSpec, overrides: &BTreeMap<String, String>) -> BackendSpec {
@@ -158,7 +167,16 @@ fn merged(mut spec: BackendSpec, overrides: &BTreeMap<String, String>) -> Backen
 /// The backend every command of `dir` uses: the block plus what init recorded, checked
 /// against the record.
 pub fn resolve(dir: &Path) -> Outcome<BackendSpec> {
-    let config = configured(dir)?;
+    resolve_spec(dir, configured(dir)?)
+}
+
+/// [`resolve`] for the configuration of `dir` already loaded without errors (a
+/// `Workspace`'s), which spares parsing every file a second time.
+pub fn resolve_loaded(dir: &Path, config: &trellis_config::Config) -> Outcome<BackendSpec> {
+    resolve_spec(dir, spec_of(config))
+}
+
+fn resolve_spec(dir: &Path, config: BackendSpec) -> Outcome<BackendSpec> {
     match read_record(dir)? {
         Some(record) => {
             let effective = merged(config, &record.overrides);

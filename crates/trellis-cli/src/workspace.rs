@@ -494,10 +494,27 @@ pub struct ForRestore {
 impl StatePaths {
     /// The state of `dir`: `-state=PATH` (always local), else the configured backend.
     pub fn new(dir: &Path, state: Option<&str>) -> StatePaths {
+        StatePaths::resolved(dir, state, || crate::backend::resolve(dir))
+    }
+
+    /// [`StatePaths::new`] for the workspace already loaded from `dir`: the same paths,
+    /// from its parsed configuration rather than from parsing every file again (a tenth of
+    /// a 10,000-resource plan's time).
+    pub fn for_workspace(ws: &Workspace, state: Option<&str>) -> StatePaths {
+        StatePaths::resolved(&ws.dir, state, || {
+            crate::backend::resolve_loaded(&ws.dir, &ws.config)
+        })
+    }
+
+    fn resolved(
+        dir: &Path,
+        state: Option<&str>,
+        spec: impl FnOnce() -> Outcome<crate::backend::BackendSpec>,
+    ) -> StatePaths {
         if state.is_some() {
             return StatePaths::local(dir, state);
         }
-        match crate::backend::resolve(dir).and_then(|spec| crate::backend::paths_for(dir, &spec)) {
+        match spec().and_then(|spec| crate::backend::paths_for(dir, &spec)) {
             Ok(paths) => paths,
             Err(failure) => StatePaths {
                 backups: dir.join(".trellis").join("backups"),

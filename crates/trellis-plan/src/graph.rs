@@ -602,9 +602,15 @@ pub fn build(config: &Config, sources: &SourceMap) -> Result<Graph, Diagnostics>
     if diags.has_errors() {
         return Err(diags);
     }
+    // One edge per pair, as `update_edge` would give, but without its scan of the source's
+    // edges per insertion: that was quadratic in the degree of a node that thousands of
+    // resources point at (a shared network, the provider configuration).
+    let mut seen = std::collections::HashSet::new();
     for e in edges {
         if let (Some(&a), Some(&b)) = (index.get(&e.from), index.get(&e.to)) {
-            graph.update_edge(a, b, ());
+            if seen.insert((a, b)) {
+                graph.add_edge(a, b, ());
+            }
         }
     }
     let order = match toposort(&graph, None) {

@@ -103,32 +103,41 @@ pub(crate) fn write_lines(out: &mut String, lines: &[Line], layout: Layout, styl
             out.push('\n');
             continue;
         }
-        let mut text = String::new();
+        // Written in place, then trimmed back: the same bytes as building the line apart
+        // and pushing `text.trim_end()`, without a string per line.
+        let start = out.len();
         match layout {
             Layout::Diff => {
-                text.push_str(&"    ".repeat(line.depth));
+                push_indent(out, 4 * line.depth);
                 let field = line.sym.field();
                 match line.sym.paint() {
                     Some(paint) if style.color => {
                         let symbol = field.trim();
                         let lead = &field[..field.len() - field.trim_start().len()];
-                        text.push_str(lead);
-                        text.push_str(&style.paint(paint, symbol));
-                        text.push(' ');
+                        out.push_str(lead);
+                        out.push_str(&style.paint(paint, symbol));
+                        out.push(' ');
                     }
-                    _ => text.push_str(field),
+                    _ => out.push_str(field),
                 }
             }
-            Layout::Plain { indent } => text.push_str(&" ".repeat(indent * line.depth)),
+            Layout::Plain { indent } => push_indent(out, indent * line.depth),
             Layout::Markdown => {
-                text.push(line.sym.marker());
-                text.push(' ');
-                text.push_str(&"    ".repeat(line.depth));
+                out.push(line.sym.marker());
+                out.push(' ');
+                push_indent(out, 4 * line.depth);
             }
         }
-        text.push_str(&line.text);
-        out.push_str(text.trim_end());
+        out.push_str(&line.text);
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
         out.push('\n');
+    }
+}
+
+fn push_indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
     }
 }
 

@@ -72,7 +72,10 @@ pub fn render_plan_markdown(plan: &Plan) -> String {
         CONNECTIVITY_BUDGET,
     ));
 
-    let mut sections: Vec<(String, String)> = Vec::new();
+    // Each section is rendered only when it is reached while the comment still has room:
+    // past the first section that does not fit, only the names of the rest are needed (for
+    // the left-out note), and a plan of thousands of resources keeps a few dozen.
+    let mut sections: Vec<(String, Section)> = Vec::new();
     if !plan.drift.is_empty() {
         let mut body = String::new();
         for (i, c) in plan.drift.iter().enumerate() {
@@ -83,21 +86,24 @@ pub fn render_plan_markdown(plan: &Plan) -> String {
         }
         sections.push((
             "Objects changed outside of trellis".to_string(),
-            details("Objects changed outside of trellis", &body),
+            Section::Text(details("Objects changed outside of trellis", &body)),
         ));
     }
     if !changes.is_empty() {
-        sections.push((String::new(), "\n### Resource changes\n".to_string()));
+        sections.push((
+            String::new(),
+            Section::Text("\n### Resource changes\n".to_string()),
+        ));
     }
     for c in &changes {
-        let title = headings(c, false).join(" ");
-        let mut body = String::new();
-        diff_block(&mut body, c, false);
-        sections.push((headings(c, false)[0].clone(), details(&title, &body)));
+        let mut lines = headings(c, false);
+        lines.truncate(1);
+        let name = lines.pop().unwrap_or_default();
+        sections.push((name, Section::Change(c)));
     }
     let outputs = output_changes(plan, &analysis);
     if !outputs.is_empty() {
-        sections.push(("Changes to outputs".to_string(), outputs));
+        sections.push(("Changes to outputs".to_string(), Section::Text(outputs)));
     }
 
     let mut tail = String::new();
@@ -118,11 +124,16 @@ pub fn render_plan_markdown(plan: &Plan) -> String {
     let budget = MARKDOWN_LIMIT.saturating_sub(out.len() + tail.len() + NOTE_RESERVE);
     let mut used = 0;
     let mut left_out: Vec<&str> = Vec::new();
-    for (name, text) in &sections {
-        if left_out.is_empty() && used + text.len() <= budget {
-            used += text.len();
-            out.push_str(text);
-        } else if !name.is_empty() {
+    for (name, section) in &sections {
+        if left_out.is_empty() {
+            let text = section.render();
+            if used + text.len() <= budget {
+                used += text.len();
+                out.push_str(&text);
+                continue;
+            }
+        }
+        if !name.is_empty() {
             left_out.push(name);
         }
     }
@@ -132,6 +143,27 @@ pub fn render_plan_markdown(plan: &Plan) -> String {
     out.push_str(&tail);
     debug_assert!(out.len() <= MARKDOWN_LIMIT, "{}", out.len());
     out
+}
+
+/// A part of the comment after the head: ready text, or one resource's section, rendered
+/// when [`render_plan_markdown`] reaches it.
+enum Section<'a> {
+    Text(String),
+    Change(&'a Change),
+}
+
+impl Section<'_> {
+    fn render(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Section::Text(text) => std::borrow::Cow::Borrowed(text),
+            Section::Change(c) => {
+                let title = headings(c, false).join(" ");
+                let mut body = String::new();
+                diff_block(&mut body, c, false);
+                std::borrow::Cow::Owned(details(&title, &body))
+            }
+        }
+    }
 }
 
 /// `text`, or its first lines within `budget` and a note saying how much was left out.

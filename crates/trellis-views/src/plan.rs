@@ -21,12 +21,29 @@ const RULE_WIDTH: usize = 77;
 /// Unchanged attributes of updated resources are hidden behind a count; values at the
 /// change's sensitive paths are shown as `(sensitive value)`.
 pub fn render_plan(plan: &Plan, style: Style) -> String {
-    let analysis = trellis_mesh::analyze(plan);
-    render_plan_with(plan, &analysis, style)
+    // The mesh analysis is needed only after the resource blocks, so it runs on a second
+    // thread while they are rendered (a few percent of a 10,000-resource plan's time).
+    std::thread::scope(|scope| {
+        let analysis = scope.spawn(|| trellis_mesh::analyze(plan));
+        render_plan_lazy(plan, style, || match analysis.join() {
+            Ok(analysis) => analysis,
+            Err(panic) => std::panic::resume_unwind(panic),
+        })
+    })
 }
 
 /// [`render_plan`] with the mesh analysis already made (the markdown view reuses it).
 pub(crate) fn render_plan_with(plan: &Plan, analysis: &Analysis, style: Style) -> String {
+    render_plan_lazy(plan, style, || analysis)
+}
+
+/// [`render_plan`], taking the mesh analysis from `analysis` once the resource blocks are
+/// written.
+fn render_plan_lazy<A: std::borrow::Borrow<Analysis>>(
+    plan: &Plan,
+    style: Style,
+    analysis: impl FnOnce() -> A,
+) -> String {
     let mut out = String::new();
     let changes: Vec<&Change> = plan.changes.iter().filter(|c| c.has_work()).collect();
     let outputs: Vec<&OutputChange> = plan
@@ -49,7 +66,7 @@ pub(crate) fn render_plan_with(plan: &Plan, analysis: &Analysis, style: Style) -
             "trellis has compared your real infrastructure against your configuration and found\n\
              no differences, so no changes are needed.\n",
         );
-        render_warnings(&mut out, plan, analysis, style);
+        render_warnings(&mut out, plan, analysis().borrow(), style);
         return out;
     }
 
@@ -79,6 +96,8 @@ pub(crate) fn render_plan_with(plan: &Plan, analysis: &Analysis, style: Style) -
         }
     }
 
+    let analysis = analysis();
+    let analysis = analysis.borrow();
     crate::connectivity::render_human(&mut out, analysis, style);
     render_warnings(&mut out, plan, analysis, style);
     out
