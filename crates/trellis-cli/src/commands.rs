@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use trellis_apply::{ApplyInput, EventSink};
-use trellis_plan::providers::{configure, Providers};
+use trellis_plan::providers::Providers;
 use trellis_plan::{Plan, PlanOptions};
 use trellis_state::{StateStore, DEFAULT_BACKUPS_KEPT};
 use trellis_types::{Address, Diagnostic, Diagnostics};
@@ -14,7 +14,7 @@ use trellis_types::{Address, Diagnostic, Diagnostics};
 use crate::args::{Command, PlanArgs, StateCommand};
 use crate::interrupt::{Progress, Signals};
 use crate::workspace::{
-    registry, write_private, DirFiles, Failure, Outcome, StatePaths, Workspace,
+    configure_providers, registry, write_private, DirFiles, Failure, Outcome, StatePaths, Workspace,
 };
 use crate::Ui;
 
@@ -189,28 +189,6 @@ fn fmt(ui: &Ui, check: bool, diff: bool) -> Outcome<i32> {
     Ok(if check && !changed.is_empty() { 3 } else { 0 })
 }
 
-/// Configures the configuration's providers plus those named by `keys` (providers of
-/// resources known only from state or from a saved plan).
-pub(crate) async fn configure_providers(
-    ws: &Workspace,
-    variables: &std::collections::BTreeMap<String, trellis_types::Value>,
-    keys: impl Iterator<Item = String>,
-) -> Outcome<Providers> {
-    let mut extra: Vec<String> = keys.collect();
-    extra.sort();
-    extra.dedup();
-    configure(
-        &ws.config,
-        &ws.sources,
-        variables,
-        &registry(),
-        &DirFiles::new(&ws.dir),
-        &extra,
-    )
-    .await
-    .map_err(|d| Failure::Diagnostics(d, ws.sources.clone()))
-}
-
 /// A plan made under the lock, with what apply needs to go on.
 struct Planned {
     ws: Workspace,
@@ -276,7 +254,7 @@ async fn make_plan(
 
 async fn plan_command(ui: &Ui, args: PlanArgs) -> Outcome<i32> {
     let ws = Workspace::load(&ui.dir)?;
-    let paths = StatePaths::for_workspace(&ws, args.state.as_deref());
+    let paths = StatePaths::for_loaded(&ws.dir, &ws.config, args.state.as_deref());
     // Planning writes no state. Without a state there is nothing to lock or read, and
     // creating one here would leave a state directory behind a configuration error.
     let exists = paths.exists()?;
@@ -382,7 +360,7 @@ async fn apply_command(
     args: PlanArgs,
 ) -> Outcome<i32> {
     let mut ws = Workspace::load(&ui.dir)?;
-    let paths = StatePaths::for_workspace(&ws, args.state.as_deref());
+    let paths = StatePaths::for_loaded(&ws.dir, &ws.config, args.state.as_deref());
     let operation = if args.destroy { "destroy" } else { "apply" };
     if plan_file.is_none() && !paths.exists()? {
         // The first apply in a directory plans once against the empty state before it

@@ -14,8 +14,7 @@ use trellis_state::{ResourceState, DEFAULT_BACKUPS_KEPT};
 use trellis_types::{Address, Diagnostic, Diagnostics, Mode, SourceMap};
 
 use crate::args::ImportArgs;
-use crate::commands::configure_providers;
-use crate::workspace::{registry, Failure, Outcome, StatePaths, Workspace};
+use crate::workspace::{configure_providers, registry, Failure, Outcome, StatePaths, Workspace};
 use crate::Ui;
 
 pub async fn import_command(ui: &Ui, args: ImportArgs) -> Outcome<i32> {

@@ -9,6 +9,7 @@
 mod args;
 mod backend;
 mod commands;
+mod files;
 mod import;
 mod interrupt;
 mod logging;

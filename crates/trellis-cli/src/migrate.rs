@@ -21,8 +21,7 @@ use trellis_provider::ImportRequest;
 use trellis_state::{DeposedObject, ResourceState, DEFAULT_BACKUPS_KEPT};
 use trellis_types::{Address, InstanceKey, Mode, ModuleStep};
 
-use crate::commands::configure_providers;
-use crate::workspace::{registry, Failure, Outcome, StatePaths, Workspace};
+use crate::workspace::{configure_providers, registry, Failure, Outcome, StatePaths, Workspace};
 use crate::Ui;
 
 /// One resource instance of a Terraform state.
