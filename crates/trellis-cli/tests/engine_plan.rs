@@ -599,15 +599,17 @@ fn a_closed_stdout_ends_quietly() {
     let dir = Dir::with_main(&format!(
         "{PROVIDER}resource \"trellis_test_thing\" \"t\" {{\n  name = \"t\"\n}}\n"
     ));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trellis"))
+    // The read end is closed before trellis starts, so its first write fails however fast
+    // it runs (closing it after the spawn raced with a quick plan on a loaded machine).
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_trellis"))
         .args(["plan", "-no-color"])
         .current_dir(dir.path())
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("trellis starts");
-    // Close the read end before trellis writes anything.
-    drop(child.stdout.take());
     let out = child.wait_with_output().expect("trellis ends");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
