@@ -1272,3 +1272,87 @@ fn security_group_create_answered_500_after_it_was_made_is_adopted_in_the_same_a
     f.assert_no_changes(&[]);
     assert_cut_short_groups_exact(&f);
 }
+
+/// `data "aws_availability_zones"`, as real configurations spread subnets over zones: names
+/// and zone IDs sorted by name (in one order), `exclude_names` honoured, and a subnet placed
+/// in `names[0]` plans no change afterwards.
+#[test]
+fn availability_zones_data_source_places_a_subnet() {
+    let f = Fixture::new();
+    f.write(
+        "main.tf",
+        &format!(
+            r#"{provider}
+data "aws_availability_zones" "available" {{
+  provider = aws.app
+  state    = "available"
+}}
+
+data "aws_availability_zones" "others" {{
+  provider      = aws.app
+  exclude_names = [data.aws_availability_zones.available.names[0]]
+}}
+
+resource "aws_vpc" "v" {{
+  provider   = aws.app
+  cidr_block = "10.9.0.0/16"
+}}
+
+resource "aws_subnet" "s" {{
+  provider          = aws.app
+  vpc_id            = aws_vpc.v.id
+  cidr_block        = "10.9.1.0/24"
+  availability_zone = data.aws_availability_zones.available.names[0]
+}}
+
+output "names" {{
+  value = data.aws_availability_zones.available.names
+}}
+
+output "zone_ids" {{
+  value = data.aws_availability_zones.available.zone_ids
+}}
+
+output "others" {{
+  value = data.aws_availability_zones.others.names
+}}
+
+output "subnet_zone" {{
+  value = aws_subnet.s.availability_zone
+}}
+"#,
+            provider = Fixture::provider("app", SERVICE_B)
+        ),
+    );
+    f.apply(&[]);
+    f.assert_no_changes(&[]);
+    let outputs: serde_json::Value =
+        serde_json::from_str(&f.ok(&["output", "-json"])).expect("outputs");
+    let ec2 = f.ec2(SERVICE_B);
+    let zones = f
+        .block(ec2.describe_availability_zones().send())
+        .expect("zones");
+    let mut expected: Vec<(String, String)> = zones
+        .availability_zones()
+        .iter()
+        .filter(|z| z.state().map(|s| s.as_str()) == Some("available"))
+        .map(|z| {
+            (
+                z.zone_name().unwrap_or_default().to_string(),
+                z.zone_id().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert!(
+        expected.len() > 1,
+        "the emulator has several zones: {expected:?}"
+    );
+    let names: Vec<&str> = expected.iter().map(|z| z.0.as_str()).collect();
+    let ids: Vec<&str> = expected.iter().map(|z| z.1.as_str()).collect();
+    assert_eq!(outputs["names"]["value"], serde_json::json!(names));
+    assert_eq!(outputs["zone_ids"]["value"], serde_json::json!(ids));
+    assert_eq!(outputs["others"]["value"], serde_json::json!(names[1..]));
+    assert_eq!(outputs["subnet_zone"]["value"], names[0]);
+    f.destroy(&[]);
+}

@@ -23,7 +23,7 @@ use trellis_types::{Path, Value};
 
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::{
-    b, filter_blocks, n, opt_bool, opt_num, opt_str, s, string_map, timeout,
+    b, filter_blocks, list, n, opt_bool, opt_num, opt_str, s, string_map, timeout,
 };
 use crate::sdk::error::{aws, invalid, required};
 use crate::sdk::once::{self, Created};
@@ -37,6 +37,7 @@ pub const SECURITY_GROUP: &str = "aws_security_group";
 pub const INGRESS: &str = "aws_vpc_security_group_ingress_rule";
 pub const EGRESS: &str = "aws_vpc_security_group_egress_rule";
 pub const SUBNETS: &str = "aws_subnets";
+pub const AVAILABILITY_ZONES: &str = "aws_availability_zones";
 pub const PREFIX_LIST: &str = "aws_ec2_managed_prefix_list";
 
 const WAIT: Duration = Duration::from_secs(10 * 60);
@@ -197,6 +198,23 @@ pub fn schema(
                     .attr("id", comp(string()))
                     .attr("tags", opt(map()))
                     .attr("ids", comp(strings())),
+            ),
+        ),
+    );
+    data_sources.insert(
+        AVAILABILITY_ZONES.into(),
+        data(
+            "the availability zones of the provider's region, by state and filters",
+            filters(
+                Block::new()
+                    .attr("id", comp(string()))
+                    .attr("all_availability_zones", opt(boolean()))
+                    .attr("state", opt(string()))
+                    .attr("exclude_names", opt(strings()))
+                    .attr("exclude_zone_ids", opt(strings()))
+                    .attr("names", comp(strings()))
+                    .attr("zone_ids", comp(strings()))
+                    .attr("group_names", comp(strings())),
             ),
         ),
     );
@@ -1498,6 +1516,54 @@ pub async fn read_data(
                 "ids",
                 Value::List(ids.into_iter().map(Value::String).collect()),
             );
+        }
+        AVAILABILITY_ZONES => {
+            let mut fs = fs;
+            if let Some(state) = s(config, "state") {
+                fs.push(filter("state", &[&state]));
+            }
+            let o = c
+                .ec2
+                .describe_availability_zones()
+                .set_all_availability_zones(b(config, "all_availability_zones"))
+                .set_filters((!fs.is_empty()).then_some(fs))
+                .send()
+                .await
+                .map_err(aws)?;
+            let excluded = |key: &str, v: Option<&str>| {
+                list(config, key)
+                    .iter()
+                    .any(|x| x.as_str().is_some() && x.as_str() == v)
+            };
+            // As the AWS provider: by zone name, names and zone IDs in that one order.
+            let mut zones: Vec<(String, String, String)> = o
+                .availability_zones()
+                .iter()
+                .filter(|z| !excluded("exclude_names", z.zone_name()))
+                .filter(|z| !excluded("exclude_zone_ids", z.zone_id()))
+                .map(|z| {
+                    (
+                        z.zone_name().unwrap_or_default().to_string(),
+                        z.zone_id().unwrap_or_default().to_string(),
+                        z.group_name().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect();
+            zones.sort();
+            let strings = |v: Vec<String>| Value::List(v.into_iter().map(Value::String).collect());
+            let mut groups: Vec<String> = zones.iter().map(|z| z.2.clone()).collect();
+            groups.sort();
+            groups.dedup();
+            set("id", Value::string(c.region()));
+            set(
+                "names",
+                strings(zones.iter().map(|z| z.0.clone()).collect()),
+            );
+            set(
+                "zone_ids",
+                strings(zones.iter().map(|z| z.1.clone()).collect()),
+            );
+            set("group_names", strings(groups));
         }
         SECURITY_GROUP => {
             let mut fs = fs;
