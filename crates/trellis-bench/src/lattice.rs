@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use trellis_emulator::{CallCounts, Emulator, EmulatorOptions, DEFAULT_ACCOUNT};
+use trellis_emulator::{CallCounts, Emulator, EmulatorEnv, EmulatorOptions, DEFAULT_ACCOUNT};
 
 struct Args {
     services: usize,
@@ -118,13 +118,7 @@ fn trellis(bin: &Path, dir: &Path, endpoint: &str, args: &[&str]) -> Result<(), 
         .arg("-no-color")
         .args(args)
         .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .emulator_env(endpoint)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
     if out.status.success() {

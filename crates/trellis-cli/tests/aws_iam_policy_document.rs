@@ -5,20 +5,14 @@
 use std::path::Path;
 use std::process::Command;
 
-use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+use trellis_emulator::{Emulator, EmulatorEnv, DEFAULT_ACCOUNT};
 
 fn trellis(dir: &Path, emulator: &Emulator, args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_trellis"))
         .arg("-no-color")
         .args(args)
         .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("AWS_PROFILE")
+        .emulator_env(emulator.endpoint_url())
         .env_remove("TRELLIS_LOG")
         .output()
         .expect("trellis runs");

@@ -6,19 +6,13 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+use trellis_emulator::{Emulator, EmulatorEnv, DEFAULT_ACCOUNT};
 
 fn run_in(dir: &Path, emulator: &Emulator, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_trellis"))
         .args(args)
         .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .emulator_env(emulator.endpoint_url())
         .env_remove("NO_COLOR")
         .output()
         .expect("trellis runs")

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use aws_sdk_vpclattice::error::{ProvideErrorMetadata, SdkError};
-use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+use trellis_emulator::{Emulator, EmulatorEnv, DEFAULT_ACCOUNT};
 
 struct Fixture {
     emulator: Emulator,
@@ -163,13 +163,7 @@ fn run_in(dir: &Path, emulator: &Emulator, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_trellis"))
         .args(args)
         .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .emulator_env(emulator.endpoint_url())
         .output()
         .expect("trellis runs")
 }

@@ -10,7 +10,7 @@ use aws_sdk_vpclattice::types::{
     RuleAction, RuleMatch, Target, TargetGroupConfig, TargetGroupProtocol, TargetGroupType,
     WeightedTargetGroup,
 };
-use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+use trellis_emulator::{Emulator, EmulatorEnv, DEFAULT_ACCOUNT};
 
 struct Fixture {
     emulator: Emulator,
@@ -35,13 +35,7 @@ fn run_in(dir: &Path, emulator: &Emulator, args: &[&str]) -> Output {
         .arg("-no-color")
         .args(args)
         .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .emulator_env(emulator.endpoint_url())
         .output()
         .expect("trellis runs")
 }

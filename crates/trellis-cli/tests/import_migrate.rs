@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use aws_sdk_vpclattice::types::{FixedResponseAction, ListenerProtocol, RuleAction};
-use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+use trellis_emulator::{Emulator, EmulatorEnv, DEFAULT_ACCOUNT};
 
 fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/tfstate/mesh")
@@ -19,13 +19,7 @@ fn run(dir: &std::path::Path, emulator: &Emulator, args: &[&str]) -> (Option<i32
         .arg("-no-color")
         .args(args)
         .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .emulator_env(emulator.endpoint_url())
         .output()
         .expect("trellis runs");
     (

@@ -31,7 +31,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use trellis_emulator::Emulator;
+use trellis_emulator::{Emulator, EmulatorEnv};
 use trials::{env_u64, Rng};
 
 /// Services added to the seed mesh's two; eight resources each (a listener rule among them,
@@ -48,14 +48,8 @@ fn trellis(dir: &Path, emulator: &Emulator, args: &[&str]) -> Command {
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", emulator.endpoint_url())
-        .env_remove("AWS_PROFILE")
-        .env_remove("TRELLIS_LOG")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+        .emulator_env(emulator.endpoint_url())
+        .env_remove("TRELLIS_LOG");
     cmd
 }
 

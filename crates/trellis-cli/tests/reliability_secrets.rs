@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 
 use common::{Dir, Run, PROVIDER};
-use trellis_emulator::{Emulator, DEFAULT_ACCOUNT};
+use trellis_emulator::{Emulator, EmulatorEnv, DEFAULT_ACCOUNT};
 
 const SECRET: &str = "pl4nted-s3cret-8d1f0c";
 
@@ -148,13 +148,7 @@ resource "aws_vpclattice_auth_policy" "net" {{
     );
     let aws = |args: &[&str], extra: &[(&str, &str)]| -> Run {
         let mut cmd: Command = dir.command(args);
-        cmd.env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL", url)
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-            .env_remove("AWS_PROFILE")
+        cmd.emulator_env(url)
             .env("TRELLIS_LOG", "trace")
             .env("TF_VAR_token", SECRET);
         for (k, v) in extra {

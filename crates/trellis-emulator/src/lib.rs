@@ -50,6 +50,25 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+/// A test process (the `trellis` binary, a bench run) pointed at the emulator, acting as its
+/// default account in `us-east-1`: test credentials, `AWS_ENDPOINT_URL`, no shared config or
+/// credentials file and no `AWS_PROFILE`, so nothing on the machine leaks into a test.
+pub trait EmulatorEnv {
+    fn emulator_env(&mut self, endpoint_url: &str) -> &mut Self;
+}
+
+impl EmulatorEnv for Command {
+    fn emulator_env(&mut self, endpoint_url: &str) -> &mut Command {
+        self.env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", endpoint_url)
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env_remove("AWS_PROFILE")
+    }
+}
+
 /// How an emulator starts; `Default` is fast: no delay, no faults.
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorOptions {

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use trellis_emulator::Emulator;
+use trellis_emulator::{Emulator, EmulatorEnv};
 
 pub const NETWORK: &str = "111111111111";
 pub const SERVICE_A: &str = "222222222222";
@@ -66,13 +66,7 @@ impl Fixture {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_trellis"))
             .args(args)
             .current_dir(self.dir.path())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", REGION)
-            .env("AWS_ENDPOINT_URL", self.emulator.endpoint_url())
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/nonexistent")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .emulator_env(self.emulator.endpoint_url())
             .output()
             .expect("trellis runs");
         Run {
