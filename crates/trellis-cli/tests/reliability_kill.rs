@@ -122,27 +122,30 @@ fn is_create(operation: &str) -> bool {
         || operation == "ChangeResourceRecordSets"
 }
 
-/// Create calls the emulator has counted (see [`total_calls`] on a failed read).
-fn create_calls(emulator: &Emulator) -> u64 {
+/// Calls the emulator has counted of the operations `which` picks. A failed read fails the
+/// trial: counted as 0 it would make every kill look like one before the first call, and the
+/// trial would prove nothing.
+fn counted(emulator: &Emulator, which: impl Fn(&str) -> bool) -> u64 {
     emulator
         .calls()
         .map(|c| {
             c.values()
                 .flat_map(|ops| ops.iter())
-                .filter(|(op, _)| is_create(op))
+                .filter(|(op, _)| which(op))
                 .map(|(_, n)| n)
                 .sum()
         })
         .unwrap_or_else(|e| panic!("reading the emulator's call counts: {e}"))
 }
 
-/// Calls the emulator has counted. A failed read fails the trial: counted as 0 it would make
-/// every kill look like one before the first call, and the trial would prove nothing.
+/// Create calls the emulator has counted.
+fn create_calls(emulator: &Emulator) -> u64 {
+    counted(emulator, is_create)
+}
+
+/// Calls the emulator has counted.
 fn total_calls(emulator: &Emulator) -> u64 {
-    emulator
-        .calls()
-        .map(|c| c.values().flat_map(|ops| ops.values()).sum())
-        .unwrap_or_else(|e| panic!("reading the emulator's call counts: {e}"))
+    counted(emulator, |_| true)
 }
 
 fn run_trial(
