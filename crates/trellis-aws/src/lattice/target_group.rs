@@ -101,6 +101,16 @@ impl LatticeType for TargetGroup {
     }
 
     fn plan_rules(&self, prior: &Value, planned: &mut Value) {
+        // A LAMBDA group written without a `config` block (as Lambda examples do) reads back
+        // with Lattice's default event structure version: that default is not a change.
+        if block(planned, "config").is_none() {
+            if let Some(old) = block(prior, "config").filter(|c| only_lambda_default(c)) {
+                if let Value::Map(fields) = planned {
+                    fields.insert("config".into(), old.clone());
+                }
+            }
+            return;
+        }
         // Health check settings that the configuration leaves out are server defaults.
         let path = Path::from_keys(["config", "health_check"]);
         let unset = planned.get_path(&path).is_none_or(Value::is_null);
@@ -261,6 +271,18 @@ async fn get(c: &Client, id: &str) -> Result<Value, ProviderError> {
     ]))
 }
 
+/// Whether a read-back `config` holds nothing but the event structure version Lattice gives
+/// a LAMBDA target group created without one (`V1`).
+fn only_lambda_default(config: &Value) -> bool {
+    let Some(fields) = config.as_map() else {
+        return false;
+    };
+    fields.iter().all(|(k, v)| match k.as_str() {
+        "lambda_event_structure_version" => v.as_str() == Some("V1"),
+        _ => v.is_null(),
+    })
+}
+
 /// Lattice's defaults in a target group's `config`: IPv4, HTTP/1.1, and the default health
 /// check (every 30 s with a 5 s timeout, 5 healthy and 2 unhealthy, `GET /` expecting 200 on
 /// the group's own port and protocol). Leaving them out keeps the current values: the
@@ -299,5 +321,43 @@ fn drop_target_group_defaults(config: &mut BTreeMap<String, Value>) {
     };
     if default_check {
         config.remove("health_check");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lambda_group(config: Value) -> Value {
+        Value::object([
+            ("name", Value::string("fn")),
+            ("type", Value::string("LAMBDA")),
+            ("config", config),
+        ])
+    }
+
+    #[test]
+    fn a_lambda_group_without_config_keeps_the_default_event_version() {
+        let read_back = Value::object([
+            ("port", Value::Null),
+            ("vpc_identifier", Value::Null),
+            ("lambda_event_structure_version", Value::string("V1")),
+            ("health_check", Value::Null),
+        ]);
+        let prior = lambda_group(read_back.clone());
+        let mut planned = lambda_group(Value::Null);
+        TargetGroup.plan_rules(&prior, &mut planned);
+        assert_eq!(planned.get("config"), Some(&read_back));
+    }
+
+    #[test]
+    fn a_chosen_event_version_left_out_is_still_a_change() {
+        let prior = lambda_group(Value::object([(
+            "lambda_event_structure_version",
+            Value::string("V2"),
+        )]));
+        let mut planned = lambda_group(Value::Null);
+        TargetGroup.plan_rules(&prior, &mut planned);
+        assert_eq!(planned.get("config"), Some(&Value::Null));
     }
 }
