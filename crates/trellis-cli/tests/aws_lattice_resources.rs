@@ -261,9 +261,8 @@ fn resource_gateways_and_configurations_create_update_replace_and_destroy() {
     assert_eq!(gw["ip_address_type"], "IPV4");
     assert_eq!(gw["ipv4_addresses_per_eni"], 16);
     let by_ip = f.state_of("aws_vpclattice_resource_configuration.by_ip");
-    let got = f
-        .rt
-        .block_on(
+    let got =
+        f.rt.block_on(
             f.client
                 .get_resource_configuration()
                 .resource_configuration_identifier(s(&by_ip, "id"))
@@ -305,9 +304,8 @@ fn resource_gateways_and_configurations_create_update_replace_and_destroy() {
     );
     f.ok(&["apply", "-auto-approve", "-no-color"]);
     f.assert_no_changes();
-    let got = f
-        .rt
-        .block_on(
+    let got =
+        f.rt.block_on(
             f.client
                 .get_resource_configuration()
                 .resource_configuration_identifier(s(&by_ip, "id"))
@@ -377,15 +375,13 @@ fn resource_gateways_and_configurations_create_update_replace_and_destroy() {
     // Destroy leaves nothing behind (dependencies go in order: associations, children,
     // groups, gateways).
     f.ok(&["destroy", "-auto-approve", "-no-color"]);
-    let left = f
-        .rt
-        .block_on(f.client.list_resource_configurations().send())
-        .expect("list");
+    let left =
+        f.rt.block_on(f.client.list_resource_configurations().send())
+            .expect("list");
     assert!(left.items().is_empty(), "{left:?}");
-    let left = f
-        .rt
-        .block_on(f.client.list_resource_gateways().send())
-        .expect("list");
+    let left =
+        f.rt.block_on(f.client.list_resource_gateways().send())
+            .expect("list");
     assert!(left.items().is_empty(), "{left:?}");
 }
 
@@ -463,7 +459,11 @@ resource "aws_vpclattice_service_network_resource_association" "dns" {{
         mesh_id = s(&mesh, "id"),
     );
     std::fs::write(other.path().join("main.tf"), imported).expect("write");
-    let out = run_in(other.path(), &f.emulator, &["apply", "-auto-approve", "-no-color"]);
+    let out = run_in(
+        other.path(),
+        &f.emulator,
+        &["apply", "-auto-approve", "-no-color"],
+    );
     let printed = text(&out);
     assert!(out.status.success(), "{printed}");
     assert!(printed.contains("3 imported"), "{printed}");
@@ -478,7 +478,11 @@ resource "aws_vpclattice_service_network_resource_association" "dns" {{
     let bad = run_in(
         other.path(),
         &f.emulator,
-        &["import", "aws_vpclattice_resource_gateway.db", "rgw-0000000000000dead"],
+        &[
+            "import",
+            "aws_vpclattice_resource_gateway.db",
+            "rgw-0000000000000dead",
+        ],
     );
     assert!(!bad.status.success());
 
@@ -515,12 +519,14 @@ resource "aws_vpclattice_service_network_resource_association" "dns" {{
         "{generated}"
     );
     assert!(
-        generated.contains(
-            "resource_configuration_group_id = aws_vpclattice_resource_configuration."
-        ),
+        generated
+            .contains("resource_configuration_group_id = aws_vpclattice_resource_configuration."),
         "{generated}"
     );
-    assert!(!generated.contains("protocol"), "defaults left in:\n{generated}");
+    assert!(
+        !generated.contains("protocol"),
+        "defaults left in:\n{generated}"
+    );
     let out = run_in(
         discover.path(),
         &f.emulator,
@@ -572,13 +578,22 @@ resource "aws_vpclattice_resource_gateway" "gw" {
         "\"10.0.1\" is not an IPv4 or IPv6 address",
         "ipv4_addresses_per_eni does not apply to an IPV6 resource gateway",
     ] {
-        assert!(printed.contains(expected), "{expected:?} missing:\n{printed}");
+        assert!(
+            printed.contains(expected),
+            "{expected:?} missing:\n{printed}"
+        );
     }
     // Located: the gateway identifier is on line 11 of main.tf (after the provider block).
     assert!(printed.contains("main.tf line 11"), "{printed}");
-    assert_eq!(f.lattice_calls(), 0, "calls made before the validation error");
-    assert!(!f.dir.path().join("terraform.tfstate").exists() || {
-        let state = std::fs::read_to_string(f.dir.path().join("terraform.tfstate")).unwrap();
-        !state.contains("aws_vpclattice")
-    });
+    assert_eq!(
+        f.lattice_calls(),
+        0,
+        "calls made before the validation error"
+    );
+    assert!(
+        !f.dir.path().join("terraform.tfstate").exists() || {
+            let state = std::fs::read_to_string(f.dir.path().join("terraform.tfstate")).unwrap();
+            !state.contains("aws_vpclattice")
+        }
+    );
 }

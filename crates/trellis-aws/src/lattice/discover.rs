@@ -157,9 +157,9 @@ pub(crate) async fn discover(
 
     // 1b. The resource configurations associated with the networks (a group with its
     // children), and the resource gateways they go through.
-    let (f, s) = resources(&ctx, configurations).await?;
+    let (f, skip) = resources(&ctx, configurations).await?;
     found.extend(f);
-    skipped.extend(s);
+    skipped.extend(skip);
 
     // 2. Services, their listeners and rules.
     let mut tasks = JoinSet::new();
@@ -458,7 +458,8 @@ async fn resources(ctx: &Arc<Ctx>, ids: BTreeSet<String>) -> Result<Part, Provid
             .resource_configuration_group_identifier(id));
         while let Some(o) = ctx.page(stream.next()).await {
             match o.map_err(sdk) {
-                Ok(o) => configurations.extend(o.items().iter().map(|i| i.id().to_string())),
+                Ok(o) => configurations
+                    .extend(o.items().iter().filter_map(|i| i.id().map(str::to_string))),
                 // Not a group of this account: the configuration's own read says why.
                 Err(_) => break,
             }
@@ -532,7 +533,10 @@ async fn list_snras(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snra>, Provider
         for i in o.items() {
             out.push(Snra {
                 id: i.id().unwrap_or_default().to_string(),
-                configuration_id: i.resource_configuration_id().unwrap_or_default().to_string(),
+                configuration_id: i
+                    .resource_configuration_id()
+                    .unwrap_or_default()
+                    .to_string(),
                 configuration_name: i
                     .resource_configuration_name()
                     .unwrap_or_default()

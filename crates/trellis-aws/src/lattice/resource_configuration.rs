@@ -43,38 +43,33 @@ impl LatticeType for ResourceConfiguration {
     }
 
     fn schema(&self) -> ResourceSchema {
-        let one = |b: Block| {
-            let mut b = b;
-            b.max_items = Some(1);
-            b
-        };
-        let definition = Block::new()
-            .block(
-                "dns_resource",
-                Nesting::Single,
-                one(Block::new()
-                    .attr("domain_name", req(string()))
-                    .attr("ip_address_type", req(string()))),
-            )
-            .block(
+        let definition = one(
+            one(
+                one(
+                    Block::new(),
+                    "dns_resource",
+                    Block::new()
+                        .attr("domain_name", req(string()))
+                        .attr("ip_address_type", req(string())),
+                ),
                 "ip_resource",
-                Nesting::Single,
-                one(Block::new().attr("ip_address", req(string()))),
-            )
-            .block(
-                "arn_resource",
-                Nesting::Single,
-                // AWS cannot change the ARN of a configuration in place.
-                one(Block::new().attr("arn", req(string()).force_new())),
-            );
+                Block::new().attr("ip_address", req(string())),
+            ),
+            "arn_resource",
+            // AWS cannot change the ARN of a configuration in place.
+            Block::new().attr("arn", req(string()).force_new()),
+        );
         resource(
             "a VPC Lattice resource configuration",
             "resource configuration ID",
-            timeouts(tagged(id_arn(
+            timeouts(tagged(id_arn(one(
                 Block::new()
                     .attr("name", req(string()).force_new())
                     .attr("type", opt_comp(string()).force_new())
-                    .attr("resource_gateway_identifier", opt_comp(string()).force_new())
+                    .attr(
+                        "resource_gateway_identifier",
+                        opt_comp(string()).force_new(),
+                    )
                     .attr("resource_configuration_group_id", opt(string()).force_new())
                     .attr("port_ranges", opt_comp(string_set()))
                     .attr("protocol", opt_comp(string()).force_new())
@@ -82,9 +77,10 @@ impl LatticeType for ResourceConfiguration {
                         "allow_association_to_shareable_service_network",
                         opt_comp(trellis_provider::AttrType::Bool),
                     )
-                    .attr("status", comp(string()))
-                    .block(DEFINITION, Nesting::Single, one(definition)),
-            ))),
+                    .attr("status", comp(string())),
+                DEFINITION,
+                definition,
+            )))),
         )
     }
 
@@ -121,7 +117,10 @@ impl LatticeType for ResourceConfiguration {
                     .collect()
             })
             .unwrap_or_default();
-        if definition.is_some() && given.len() != 1 && !config.get(DEFINITION).is_some_and(Value::contains_unknown) {
+        if definition.is_some()
+            && given.len() != 1
+            && !config.get(DEFINITION).is_some_and(Value::contains_unknown)
+        {
             out.push(AttributeDiagnostic::error(
                 Path::from_keys([DEFINITION]),
                 format!(
@@ -230,7 +229,8 @@ impl LatticeType for ResourceConfiguration {
                 ));
             }
             if definition_changed {
-                request = request.set_resource_configuration_definition(definition_to_sdk(planned)?);
+                request =
+                    request.set_resource_configuration_definition(definition_to_sdk(planned)?);
             }
             request.send().await.map_err(sdk)?;
         }
@@ -254,7 +254,10 @@ impl LatticeType for ResourceConfiguration {
                 .map_err(sdk)
         })
         .await?;
-        wait_gone("resource configuration to be deleted", limit, || get(c, &id)).await
+        wait_gone("resource configuration to be deleted", limit, || {
+            get(c, &id)
+        })
+        .await
     }
 
     async fn exists_like(&self, c: &Client, planned: &Value) -> Result<bool, ProviderError> {
@@ -295,6 +298,16 @@ impl LatticeType for ResourceConfiguration {
             arguments.remove("resource_gateway_identifier");
         }
     }
+}
+
+/// `parent` with the single nested block `name` (at most one, as Terraform's list blocks of
+/// one item).
+fn one(parent: Block, name: &str, child: Block) -> Block {
+    let mut parent = parent.block(name, Nesting::Single, child);
+    if let Some(nested) = parent.blocks.get_mut(name) {
+        nested.max_items = Some(1);
+    }
+    parent
 }
 
 fn list_items<'a>(config: &'a Value, key: &str) -> &'a [Value] {
@@ -346,15 +359,13 @@ fn check_type_rules(
             if !group {
                 err(
                     "resource_configuration_group_id",
-                    "a CHILD resource configuration needs resource_configuration_group_id"
-                        .into(),
+                    "a CHILD resource configuration needs resource_configuration_group_id".into(),
                 );
             }
             if gateway {
                 err(
                     "resource_gateway_identifier",
-                    "a CHILD resource configuration takes the resource gateway of its group"
-                        .into(),
+                    "a CHILD resource configuration takes the resource gateway of its group".into(),
                 );
             }
             if set("protocol") {
@@ -414,7 +425,10 @@ fn check_type_rules(
         if given.len() == 1 && given[0] != "arn_resource" {
             err(
                 DEFINITION,
-                format!("an ARN resource configuration is defined by arn_resource, not {}", given[0]),
+                format!(
+                    "an ARN resource configuration is defined by arn_resource, not {}",
+                    given[0]
+                ),
             );
         }
     } else {
@@ -491,10 +505,9 @@ fn definition_from_sdk(d: Option<&ResourceConfigurationDefinition>) -> Value {
             "ip_resource",
             Value::object([("ip_address", opt_str(x.ip_address()))]),
         ),
-        Some(ResourceConfigurationDefinition::ArnResource(x)) => one(
-            "arn_resource",
-            Value::object([("arn", opt_str(x.arn()))]),
-        ),
+        Some(ResourceConfigurationDefinition::ArnResource(x)) => {
+            one("arn_resource", Value::object([("arn", opt_str(x.arn()))]))
+        }
         _ => Value::Null,
     }
 }
@@ -575,17 +588,26 @@ mod tests {
         ]);
         assert_eq!(diagnostics(ok.clone()), Vec::<String>::new());
         let mut bare = ok.clone();
-        bare.set_path(&Path::from_keys(["resource_gateway_identifier"]), Value::Null);
+        bare.set_path(
+            &Path::from_keys(["resource_gateway_identifier"]),
+            Value::Null,
+        );
         bare.set_path(&Path::from_keys(["port_ranges"]), Value::Null);
         let got = diagnostics(bare);
         assert_eq!(got.len(), 2, "{got:?}");
-        assert!(got[0].contains("needs resource_gateway_identifier"), "{got:?}");
+        assert!(
+            got[0].contains("needs resource_gateway_identifier"),
+            "{got:?}"
+        );
         assert!(got[1].contains("needs port_ranges"), "{got:?}");
         let mut bad_ip = ok.clone();
         bad_ip.set_path(&Path::from_keys([DEFINITION]), ip("10.0.1"));
         assert!(diagnostics(bad_ip)[0].contains("is not an IPv4 or IPv6 address"));
         let mut unknown = ok;
-        unknown.set_path(&Path::from_keys(["resource_gateway_identifier"]), Value::Unknown);
+        unknown.set_path(
+            &Path::from_keys(["resource_gateway_identifier"]),
+            Value::Unknown,
+        );
         assert_eq!(diagnostics(unknown), Vec::<String>::new());
     }
 
@@ -600,8 +622,12 @@ mod tests {
         ]);
         let got = diagnostics(child);
         assert_eq!(got.len(), 2, "{got:?}");
-        assert!(got.iter().any(|d| d.contains("needs resource_configuration_group_id")));
-        assert!(got.iter().any(|d| d.contains("takes the resource gateway of its group")));
+        assert!(got
+            .iter()
+            .any(|d| d.contains("needs resource_configuration_group_id")));
+        assert!(got
+            .iter()
+            .any(|d| d.contains("takes the resource gateway of its group")));
         let arn = Value::object([
             ("name", Value::string("orders-rds")),
             ("type", Value::string("ARN")),
@@ -610,8 +636,14 @@ mod tests {
             (DEFINITION, ip("10.0.1.5")),
         ]);
         let got = diagnostics(arn);
-        assert!(got.iter().any(|d| d.contains("takes no port_ranges")), "{got:?}");
-        assert!(got.iter().any(|d| d.contains("is defined by arn_resource")), "{got:?}");
+        assert!(
+            got.iter().any(|d| d.contains("takes no port_ranges")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter().any(|d| d.contains("is defined by arn_resource")),
+            "{got:?}"
+        );
         let group = Value::object([
             ("name", Value::string("dbs")),
             ("type", Value::string("GROUP")),

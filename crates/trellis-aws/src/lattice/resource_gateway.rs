@@ -240,6 +240,9 @@ async fn get(c: &Client, id: &str) -> Result<Value, ProviderError> {
             "ip_address_type",
             opt_str(o.ip_address_type().map(|x| x.as_str())),
         ),
-        ("ipv4_addresses_per_eni", opt_num(o.ipv4_addresses_per_eni())),
+        (
+            "ipv4_addresses_per_eni",
+            opt_num(o.ipv4_addresses_per_eni()),
+        ),
     ]))
 }

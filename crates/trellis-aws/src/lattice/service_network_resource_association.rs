@@ -38,7 +38,10 @@ impl LatticeType for ResourceAssociation {
             "association ID",
             timeouts(tagged(id_arn(
                 Block::new()
-                    .attr("resource_configuration_identifier", req(string()).force_new())
+                    .attr(
+                        "resource_configuration_identifier",
+                        req(string()).force_new(),
+                    )
                     .attr("service_network_identifier", req(string()).force_new())
                     .attr("status", comp(string()))
                     .attr("created_by", comp(string()))
