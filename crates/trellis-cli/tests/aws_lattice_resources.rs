@@ -597,3 +597,99 @@ resource "aws_vpclattice_resource_gateway" "gw" {
         }
     );
 }
+
+/// The VPC association's newer arguments: `private_dns_enabled` and `dns_options`, created,
+/// read back with no diff, changed in place, and refused when inconsistent.
+#[test]
+fn vpc_association_private_dns_and_dns_options() {
+    let f = Fixture::new();
+    let mut body = format!(
+        "{NETWORK}{}",
+        r#"
+resource "aws_vpclattice_service_network" "mesh" {
+  name = "dns-mesh"
+}
+
+resource "aws_vpclattice_service_network_vpc_association" "a" {
+  vpc_identifier             = aws_vpc.data.id
+  service_network_identifier = aws_vpclattice_service_network.mesh.id
+  private_dns_enabled        = true
+
+  dns_options {
+    private_dns_preference        = "SPECIFIED_DOMAINS_ONLY"
+    private_dns_specified_domains = ["db.internal.example", "cache.internal.example"]
+  }
+}
+"#
+    );
+    f.write_main(&body);
+    f.ok(&["apply", "-auto-approve", "-no-color"]);
+    f.assert_no_changes();
+    let state = f.state_of("aws_vpclattice_service_network_vpc_association.a");
+    let got =
+        f.rt.block_on(
+            f.client
+                .get_service_network_vpc_association()
+                .service_network_vpc_association_identifier(s(&state, "id"))
+                .send(),
+        )
+        .expect("association exists");
+    assert_eq!(got.private_dns_enabled(), Some(true));
+    let options = got.dns_options().expect("dns options sent");
+    assert_eq!(
+        options.private_dns_preference().map(|p| p.as_str()),
+        Some("SPECIFIED_DOMAINS_ONLY")
+    );
+
+    body = body.replacen(
+        "\"SPECIFIED_DOMAINS_ONLY\"",
+        "\"VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS\"",
+        1,
+    );
+    f.write_main(&body);
+    let plan = f.ok(&["plan", "-no-color"]);
+    assert!(
+        plan.contains("0 to add, 1 to change, 0 to destroy"),
+        "{plan}"
+    );
+    f.ok(&["apply", "-auto-approve", "-no-color"]);
+    f.assert_no_changes();
+    let got =
+        f.rt.block_on(
+            f.client
+                .get_service_network_vpc_association()
+                .service_network_vpc_association_identifier(s(&state, "id"))
+                .send(),
+        )
+        .expect("association exists");
+    assert_eq!(
+        got.dns_options()
+            .and_then(|o| o.private_dns_preference())
+            .map(|p| p.as_str()),
+        Some("VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS")
+    );
+    assert_eq!(
+        f.state_of("aws_vpclattice_service_network_vpc_association.a")["id"],
+        state["id"]
+    );
+
+    body = body.replacen(
+        "private_dns_enabled        = true",
+        "private_dns_enabled        = false",
+        1,
+    );
+    f.write_main(&body);
+    f.emulator.reset_calls().expect("reset calls");
+    let out = f.run(&["plan", "-no-color"]);
+    let printed = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains("dns_options apply only when private_dns_enabled is true"),
+        "{printed}"
+    );
+    assert_eq!(
+        f.lattice_calls(),
+        0,
+        "calls made before the validation error"
+    );
+}
