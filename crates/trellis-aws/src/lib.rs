@@ -112,6 +112,9 @@ mod tests {
             auth_policy::NAME,
             resource_policy::NAME,
             access_log_subscription::NAME,
+            resource_gateway::NAME,
+            resource_configuration::NAME,
+            service_network_resource_association::NAME,
         ] {
             assert!(schema.resources.contains_key(t), "{t}");
         }

@@ -29,6 +29,9 @@ pub(crate) static TYPES: &[&dyn ResourceType] = &[
     &Served(lattice::auth_policy::AuthPolicy),
     &Served(lattice::resource_policy::ResourcePolicy),
     &Served(lattice::access_log_subscription::AccessLogSubscription),
+    &Served(lattice::resource_gateway::ResourceGateway),
+    &Served(lattice::resource_configuration::ResourceConfiguration),
+    &Served(lattice::service_network_resource_association::ResourceAssociation),
     // RAM
     &Named::<ram::Api>::new(ram::SHARE),
     &Named::<ram::Api>::new(ram::RESOURCE_ASSOCIATION),

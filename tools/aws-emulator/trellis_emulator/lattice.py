@@ -40,6 +40,8 @@ class Network(Protocol):
 
     def security_group_vpc(self, caller: Caller, group_id: str) -> str | None: ...
 
+    def subnet_vpc(self, caller: Caller, subnet_id: str) -> str | None: ...
+
 
 @dataclass
 class Resource:
@@ -121,6 +123,37 @@ class VpcAssociation(Resource):
     private_dns_enabled: bool | None = None
     dns_options: dict[str, Any] | None = None
     created_by: str = ""
+
+
+@dataclass
+class ResourceGateway(Resource):
+    name: str = ""
+    vpc_id: str = ""
+    subnet_ids: list[str] = field(default_factory=list)
+    security_group_ids: list[str] = field(default_factory=list)
+    ip_address_type: str = "IPV4"
+    ipv4_addresses_per_eni: int | None = None
+
+
+@dataclass
+class ResourceConfiguration(Resource):
+    name: str = ""
+    type: str = "SINGLE"
+    gateway_id: str | None = None
+    group_id: str | None = None
+    port_ranges: list[str] = field(default_factory=list)
+    protocol: str | None = None
+    definition: dict[str, Any] | None = None
+    allow_shareable: bool = False
+
+
+@dataclass
+class ResourceAssociation(Resource):
+    service_network_id: str = ""
+    resource_configuration_id: str = ""
+    private_dns_enabled: bool | None = None
+    created_by: str = ""
+    dns_entry: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -315,7 +348,7 @@ class LatticeBackend:
         sn = self._owned(c, p["serviceNetworkIdentifier"], ServiceNetwork, "SERVICE_NETWORK")
         associations = [
             a for a in self.items.values()
-            if isinstance(a, (ServiceAssociation, VpcAssociation)) and a.service_network_id == sn.id
+            if isinstance(a, (ServiceAssociation, VpcAssociation, ResourceAssociation)) and a.service_network_id == sn.id
         ]
         if associations:
             raise conflict(
@@ -333,7 +366,7 @@ class LatticeBackend:
             "sharingConfig": {"enabled": sn.sharing_enabled},
             "numberOfAssociatedVPCs": sum(isinstance(a, VpcAssociation) for a in live),
             "numberOfAssociatedServices": sum(isinstance(a, ServiceAssociation) for a in live),
-            "numberOfAssociatedResourceConfigurations": 0,
+            "numberOfAssociatedResourceConfigurations": sum(isinstance(a, ResourceAssociation) for a in live),
         }
 
     # -- services --------------------------------------------------------
@@ -815,6 +848,254 @@ class LatticeBackend:
         self.sweep()
         return {"id": a.id, "arn": a.arn, "status": "DELETE_IN_PROGRESS"}
 
+    # -- resource gateways -------------------------------------------------
+
+    def CreateResourceGateway(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        def create() -> ResourceGateway:
+            self._unique_name(c, ResourceGateway, p["name"], "RESOURCE_GATEWAY")
+            vpc = p.get("vpcIdentifier")
+            if not vpc:
+                raise validation("vpcIdentifier is required", "vpcIdentifier")
+            if not self.network.vpc_exists(c, vpc):
+                raise not_found(vpc, "VPC")
+            subnets = p.get("subnetIds") or []
+            if not subnets:
+                raise validation("subnetIds must name at least one subnet", "subnetIds")
+            for subnet in subnets:
+                owner_vpc = self.network.subnet_vpc(c, subnet)
+                if owner_vpc is None:
+                    raise not_found(subnet, "SUBNET")
+                if owner_vpc != vpc:
+                    raise validation(f"subnet {subnet} belongs to {owner_vpc}, not {vpc}", "subnetIds")
+            groups = self._security_groups(c, vpc, p.get("securityGroupIds") or [])
+            kind = p.get("ipAddressType", "IPV4")
+            per_eni = p.get("ipv4AddressesPerEni")
+            if kind == "IPV6" and per_eni is not None:
+                raise validation("ipv4AddressesPerEni does not apply to an IPV6 resource gateway", "ipv4AddressesPerEni")
+            if kind != "IPV6" and per_eni is None:
+                per_eni = 16
+            return self._new(
+                ResourceGateway, c, "rgw", "resourcegateway/{id}", True,
+                name=p["name"], vpc_id=vpc, subnet_ids=list(subnets), security_group_ids=groups,
+                ip_address_type=kind, ipv4_addresses_per_eni=per_eni, tags=dict(p.get("tags") or {}),
+            )
+        return self._idempotent(c, "CreateResourceGateway", p, create, self._describe_rgw)
+
+    def GetResourceGateway(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        return self._describe_rgw(self._owned(c, p["resourceGatewayIdentifier"], ResourceGateway, "RESOURCE_GATEWAY"))
+
+    def ListResourceGateways(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        self.sweep()
+        gateways = [g for g in self._all(ResourceGateway) if g.account == c.account and g.region == c.region]
+        return self._page([self._describe_rgw(g) for g in gateways], p)
+
+    def UpdateResourceGateway(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        g = self._owned(c, p["resourceGatewayIdentifier"], ResourceGateway, "RESOURCE_GATEWAY")
+        self._require_changeable(g, "RESOURCE_GATEWAY")
+        if "securityGroupIds" in p:
+            g.security_group_ids = self._security_groups(c, g.vpc_id, p["securityGroupIds"] or [])
+        at = now()
+        g.updated_at = at
+        assert g.lifecycle is not None
+        g.lifecycle.start_update(self.delay, at)
+        return self._describe_rgw(g)
+
+    def DeleteResourceGateway(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        g = self._owned(c, p["resourceGatewayIdentifier"], ResourceGateway, "RESOURCE_GATEWAY")
+        status = self._status(g)
+        if status in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"):
+            raise conflict(f"resource gateway {g.id} is {status}", g, "RESOURCE_GATEWAY")
+        users = [r for r in self._all(ResourceConfiguration) if r.gateway_id == g.id]
+        if users:
+            raise conflict(
+                f"resource gateway {g.id} is used by {len(users)} resource configuration(s)", g, "RESOURCE_GATEWAY"
+            )
+        assert g.lifecycle is not None
+        g.lifecycle.start_delete(self.delay, now())
+        out = {"id": g.id, "arn": g.arn, "name": g.name, "status": "DELETE_IN_PROGRESS"}
+        self.sweep()
+        return out
+
+    def _describe_rgw(self, g: ResourceGateway) -> dict[str, Any]:
+        return {
+            "id": g.id, "arn": g.arn, "name": g.name, "status": self._status(g),
+            "vpcId": g.vpc_id, "vpcIdentifier": g.vpc_id, "subnetIds": g.subnet_ids,
+            "securityGroupIds": g.security_group_ids, "ipAddressType": g.ip_address_type,
+            "ipv4AddressesPerEni": g.ipv4_addresses_per_eni,
+            "createdAt": g.created_at, "lastUpdatedAt": g.updated_at,
+        }
+
+    # -- resource configurations -------------------------------------------
+
+    def CreateResourceConfiguration(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        def create() -> ResourceConfiguration:
+            self._unique_name(c, ResourceConfiguration, p["name"], "RESOURCE_CONFIGURATION")
+            kind = p["type"]
+            gateway_ref = p.get("resourceGatewayIdentifier")
+            group_ref = p.get("resourceConfigurationGroupIdentifier")
+            definition = p.get("resourceConfigurationDefinition")
+            ports = p.get("portRanges") or []
+            protocol = p.get("protocol")
+            gateway_id = group_id = None
+            if kind == "CHILD":
+                if not group_ref:
+                    raise validation("a CHILD resource configuration needs resourceConfigurationGroupIdentifier", "resourceConfigurationGroupIdentifier")
+                if gateway_ref:
+                    raise validation("a CHILD resource configuration takes the gateway of its group", "resourceGatewayIdentifier")
+                if protocol:
+                    raise validation("a CHILD resource configuration takes the protocol of its group", "protocol")
+                group = self._owned(c, group_ref, ResourceConfiguration, "RESOURCE_CONFIGURATION")
+                if group.type != "GROUP":
+                    raise validation(f"resource configuration {group.id} is not of type GROUP", "resourceConfigurationGroupIdentifier")
+                group_id, gateway_id = group.id, group.gateway_id
+            else:
+                if group_ref:
+                    raise validation(f"a {kind} resource configuration has no group", "resourceConfigurationGroupIdentifier")
+                if not gateway_ref:
+                    raise validation(f"a {kind} resource configuration needs resourceGatewayIdentifier", "resourceGatewayIdentifier")
+                gateway_id = self._owned(c, gateway_ref, ResourceGateway, "RESOURCE_GATEWAY").id
+            if kind == "GROUP" and definition:
+                raise validation("a GROUP resource configuration has no resourceConfigurationDefinition", "resourceConfigurationDefinition")
+            if kind in ("SINGLE", "CHILD", "ARN") and not definition:
+                raise validation(f"a {kind} resource configuration needs resourceConfigurationDefinition", "resourceConfigurationDefinition")
+            if definition:
+                _check_definition(kind, definition)
+            if kind == "ARN":
+                if ports or protocol:
+                    raise validation("an ARN resource configuration takes neither portRanges nor protocol", "portRanges")
+            else:
+                if kind in ("SINGLE", "CHILD") and not ports:
+                    raise validation(f"a {kind} resource configuration needs portRanges", "portRanges")
+                _check_port_ranges(ports)
+                if kind != "CHILD":
+                    protocol = protocol or "TCP"
+            if kind == "CHILD" and p.get("allowAssociationToShareableServiceNetwork") is not None:
+                raise validation("a CHILD resource configuration takes allowAssociationToShareableServiceNetwork from its group", "allowAssociationToShareableServiceNetwork")
+            return self._new(
+                ResourceConfiguration, c, "rcfg", "resourceconfiguration/{id}", True,
+                name=p["name"], type=kind, gateway_id=gateway_id, group_id=group_id,
+                port_ranges=list(ports), protocol=protocol, definition=definition,
+                allow_shareable=bool(p.get("allowAssociationToShareableServiceNetwork", False)),
+                tags=dict(p.get("tags") or {}),
+            )
+        return self._idempotent(c, "CreateResourceConfiguration", p, create, self._describe_rcfg)
+
+    def GetResourceConfiguration(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        return self._describe_rcfg(self._owned(c, p["resourceConfigurationIdentifier"], ResourceConfiguration, "RESOURCE_CONFIGURATION"))
+
+    def ListResourceConfigurations(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        self.sweep()
+        gateway = self._owned(c, p["resourceGatewayIdentifier"], ResourceGateway, "RESOURCE_GATEWAY").id if p.get("resourceGatewayIdentifier") else None
+        group = self._owned(c, p["resourceConfigurationGroupIdentifier"], ResourceConfiguration, "RESOURCE_CONFIGURATION").id if p.get("resourceConfigurationGroupIdentifier") else None
+        items = [
+            self._describe_rcfg(r) for r in self._all(ResourceConfiguration)
+            if r.account == c.account and r.region == c.region
+            and gateway in (None, r.gateway_id) and group in (None, r.group_id)
+        ]
+        return self._page(items, p)
+
+    def UpdateResourceConfiguration(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        r = self._owned(c, p["resourceConfigurationIdentifier"], ResourceConfiguration, "RESOURCE_CONFIGURATION")
+        self._require_changeable(r, "RESOURCE_CONFIGURATION")
+        if "resourceConfigurationDefinition" in p:
+            definition = p["resourceConfigurationDefinition"]
+            if r.type == "GROUP":
+                raise validation("a GROUP resource configuration has no resourceConfigurationDefinition", "resourceConfigurationDefinition")
+            if "arnResource" in definition or "arnResource" in (r.definition or {}):
+                raise validation("the arnResource of a resource configuration cannot change", "resourceConfigurationDefinition")
+            _check_definition(r.type, definition)
+            r.definition = definition
+        if "portRanges" in p:
+            if r.type == "ARN":
+                raise validation("an ARN resource configuration takes no portRanges", "portRanges")
+            _check_port_ranges(p["portRanges"])
+            r.port_ranges = list(p["portRanges"])
+        if "allowAssociationToShareableServiceNetwork" in p:
+            r.allow_shareable = bool(p["allowAssociationToShareableServiceNetwork"])
+        at = now()
+        r.updated_at = at
+        assert r.lifecycle is not None
+        r.lifecycle.start_update(self.delay, at)
+        return self._describe_rcfg(r)
+
+    def DeleteResourceConfiguration(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        r = self._owned(c, p["resourceConfigurationIdentifier"], ResourceConfiguration, "RESOURCE_CONFIGURATION")
+        status = self._status(r)
+        if status in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"):
+            raise conflict(f"resource configuration {r.id} is {status}", r, "RESOURCE_CONFIGURATION")
+        if any(isinstance(a, ResourceAssociation) and a.resource_configuration_id == r.id for a in self.items.values()):
+            raise conflict(f"resource configuration {r.id} is still associated with a service network", r, "RESOURCE_CONFIGURATION")
+        if any(isinstance(o, ResourceConfiguration) and o.group_id == r.id for o in self.items.values()):
+            raise conflict(f"resource configuration group {r.id} still has child configurations", r, "RESOURCE_CONFIGURATION")
+        assert r.lifecycle is not None
+        r.lifecycle.start_delete(self.delay, now())
+        self.sweep()
+        return {}
+
+    def _describe_rcfg(self, r: ResourceConfiguration) -> dict[str, Any]:
+        return {
+            "id": r.id, "arn": r.arn, "name": r.name, "type": r.type, "status": self._status(r),
+            "resourceGatewayId": r.gateway_id, "resourceConfigurationGroupId": r.group_id,
+            "portRanges": r.port_ranges, "protocol": r.protocol,
+            "resourceConfigurationDefinition": r.definition,
+            "allowAssociationToShareableServiceNetwork": r.allow_shareable, "amazonManaged": False,
+            "createdAt": r.created_at, "lastUpdatedAt": r.updated_at,
+        }
+
+    # -- service network resource associations -----------------------------
+
+    def CreateServiceNetworkResourceAssociation(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        def create() -> ResourceAssociation:
+            sn = self._lookup(c, p["serviceNetworkIdentifier"], ServiceNetwork, "SERVICE_NETWORK")
+            r = self._owned(c, p["resourceConfigurationIdentifier"], ResourceConfiguration, "RESOURCE_CONFIGURATION")
+            if r.type == "CHILD":
+                raise validation("a CHILD resource configuration is associated through its group", "resourceConfigurationIdentifier")
+            for a in self._all(ResourceAssociation):
+                if a.service_network_id == sn.id and a.resource_configuration_id == r.id:
+                    raise conflict(
+                        f"resource configuration {r.id} is already associated with service network {sn.id}",
+                        a, "SERVICE_NETWORK_RESOURCE_ASSOCIATION",
+                    )
+            a = self._new(
+                ResourceAssociation, c, "snra", "servicenetworkresourceassociation/{id}", True,
+                service_network_id=sn.id, resource_configuration_id=r.id, created_by=c.account,
+                private_dns_enabled=p.get("privateDnsEnabled"), tags=dict(p.get("tags") or {}),
+            )
+            a.dns_entry = _resource_dns_entry(a)
+            return a
+        return self._idempotent(c, "CreateServiceNetworkResourceAssociation", p, create, self._describe_snra)
+
+    def GetServiceNetworkResourceAssociation(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        return self._describe_snra(self._association(c, p["serviceNetworkResourceAssociationIdentifier"], ResourceAssociation))
+
+    def ListServiceNetworkResourceAssociations(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        self.sweep()
+        sn_id = self._lookup(c, p["serviceNetworkIdentifier"], ServiceNetwork, "SERVICE_NETWORK").id if p.get("serviceNetworkIdentifier") else None
+        rc_id = self._owned(c, p["resourceConfigurationIdentifier"], ResourceConfiguration, "RESOURCE_CONFIGURATION").id if p.get("resourceConfigurationIdentifier") else None
+        items = [
+            self._describe_snra(a) for a in self._all(ResourceAssociation)
+            if self._association_visible(c, a) and sn_id in (None, a.service_network_id)
+            and rc_id in (None, a.resource_configuration_id)
+        ]
+        return self._page(items, p)
+
+    def DeleteServiceNetworkResourceAssociation(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
+        a = self._association(c, p["serviceNetworkResourceAssociationIdentifier"], ResourceAssociation)
+        return self._delete_association(a, "SERVICE_NETWORK_RESOURCE_ASSOCIATION")
+
+    def _describe_snra(self, a: ResourceAssociation) -> dict[str, Any]:
+        sn = self.items.get(a.service_network_id)
+        r = self.items.get(a.resource_configuration_id)
+        return {
+            "id": a.id, "arn": a.arn, "status": self._status(a), "createdBy": a.created_by, "createdAt": a.created_at,
+            "lastUpdatedAt": a.updated_at,
+            "resourceConfigurationId": a.resource_configuration_id, "resourceConfigurationArn": getattr(r, "arn", None),
+            "resourceConfigurationName": getattr(r, "name", None),
+            "serviceNetworkId": a.service_network_id, "serviceNetworkArn": getattr(sn, "arn", None),
+            "serviceNetworkName": getattr(sn, "name", None), "dnsEntry": a.dns_entry,
+            "privateDnsEnabled": a.private_dns_enabled, "isManagedAssociation": False,
+        }
+
     # -- policies --------------------------------------------------------
 
     def PutAuthPolicy(self, c: Caller, p: dict[str, Any]) -> dict[str, Any]:
@@ -966,7 +1247,7 @@ class LatticeBackend:
         obj = self.by_arn.get(arn)
         if obj is None or obj.region != c.region:
             raise not_found(arn, "RESOURCE")
-        if obj.account != c.account and not isinstance(obj, (ServiceAssociation, VpcAssociation)):
+        if obj.account != c.account and not isinstance(obj, (ServiceAssociation, VpcAssociation, ResourceAssociation)):
             if self.sharing.is_shared_with(obj.arn, c.account):
                 raise AwsError("AccessDeniedException", f"tags of shared resource {arn} can only be read by its owner")
             raise not_found(arn, "RESOURCE")
@@ -996,6 +1277,44 @@ def _tag_filter_matches(tags: dict[str, str], f: dict[str, Any]) -> bool:
         return False
     values = f.get("Values") or []
     return not values or tags[key] in values
+
+
+def _resource_dns_entry(a: ResourceAssociation) -> dict[str, str]:
+    digest = hashlib.sha1(a.id.encode()).hexdigest()
+    zone = "Z" + hashlib.sha1(a.region.encode()).hexdigest()[:13].upper()
+    return {
+        "domainName": f"{a.id}.{a.resource_configuration_id}.{digest[:7]}.vpc-lattice-rsc.{a.region}.on.aws",
+        "hostedZoneId": zone,
+    }
+
+
+def _check_port_ranges(ports: list[str]) -> None:
+    """Each range is `PORT` or `FROM-TO` with 1 <= FROM <= TO <= 65535."""
+    for text in ports:
+        bounds = text.split("-")
+        try:
+            low, high = int(bounds[0]), int(bounds[-1])
+        except ValueError:
+            raise validation(f"port range {text} is not a port or a range of ports", "portRanges") from None
+        if len(bounds) > 2 or not 1 <= low <= high <= 65535:
+            raise validation(f"port range {text} is not within 1-65535", "portRanges")
+
+
+def _check_definition(kind: str, definition: dict[str, Any]) -> None:
+    """Exactly one member (the shape is a union); ARN types take only `arnResource`."""
+    members = [k for k, v in definition.items() if v is not None]
+    if len(members) != 1:
+        raise validation("resourceConfigurationDefinition takes exactly one of dnsResource, ipResource, arnResource", "resourceConfigurationDefinition")
+    member = members[0]
+    if (kind == "ARN") != (member == "arnResource"):
+        raise validation(f"a {kind} resource configuration cannot be defined by {member}", "resourceConfigurationDefinition")
+    if member == "ipResource":
+        try:
+            ipaddress.ip_address(definition["ipResource"]["ipAddress"])
+        except (KeyError, ValueError):
+            raise validation("ipResource.ipAddress is not an ip address", "resourceConfigurationDefinition") from None
+    if member == "dnsResource" and not definition["dnsResource"].get("domainName"):
+        raise validation("dnsResource.domainName is required", "resourceConfigurationDefinition")
 
 
 def _dns_entry(svc: Service) -> dict[str, str]:

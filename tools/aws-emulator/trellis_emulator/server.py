@@ -57,6 +57,12 @@ class MotoNetwork:
         group = self._ec2(c).get_security_group_from_id(group_id)
         return group.vpc_id if group is not None else None
 
+    def subnet_vpc(self, c: Caller, subnet_id: str) -> str | None:
+        for subnets in self._ec2(c).subnets.values():
+            if subnet_id in subnets:
+                return subnets[subnet_id].vpc_id
+        return None
+
 
 class Extension:
     """One service served from our backend instead of moto's."""

@@ -3,7 +3,9 @@
 //! From each service network it follows what belongs to the mesh: the network's VPC and
 //! service associations, auth and resource policies and access log subscriptions; each
 //! associated service with its listeners, their non-default rules, policies and
-//! subscriptions; the target groups that listeners and rules forward to, and their targets.
+//! subscriptions; the target groups that listeners and rules forward to, and their targets;
+//! the network's resource associations, their resource configurations (a group's children
+//! too) and the resource gateways those use.
 //!
 //! Enumeration uses list calls (associations, listeners, rules, targets, subscriptions).
 //! Service associations are taken from their list summaries, which hold every field a Get
@@ -38,9 +40,12 @@ use super::access_log_subscription::AccessLogSubscription;
 use super::auth_policy::AuthPolicy;
 use super::listener::Listener;
 use super::listener_rule::ListenerRule;
+use super::resource_configuration::ResourceConfiguration;
+use super::resource_gateway::ResourceGateway;
 use super::resource_policy::ResourcePolicy;
 use super::service::Service;
 use super::service_network::ServiceNetwork;
+use super::service_network_resource_association::ResourceAssociation;
 use super::service_network_service_association::{summary_value, ServiceAssociation};
 use super::service_network_vpc_association::VpcAssociation;
 use super::target_group::TargetGroup;
@@ -140,12 +145,21 @@ pub(crate) async fn discover(
         networks.spawn(async move { network(&ctx, &id).await });
     }
     let mut services: BTreeMap<String, String> = BTreeMap::new();
+    let mut configurations: BTreeSet<String> = BTreeSet::new();
     while let Some(joined) = networks.join_next().await {
-        let (f, s, svc) = joined.map_err(|e| invalid(format!("discovery task failed: {e}")))??;
+        let (f, s, svc, rc) =
+            joined.map_err(|e| invalid(format!("discovery task failed: {e}")))??;
         found.extend(f);
         skipped.extend(s);
         services.extend(svc);
+        configurations.extend(rc);
     }
+
+    // 1b. The resource configurations associated with the networks (a group with its
+    // children), and the resource gateways they go through.
+    let (f, skip) = resources(&ctx, configurations).await?;
+    found.extend(f);
+    skipped.extend(skip);
 
     // 2. Services, their listeners and rules.
     let mut tasks = JoinSet::new();
@@ -187,6 +201,9 @@ pub(crate) async fn discover(
             AuthPolicy.name(),
             ResourcePolicy.name(),
             AccessLogSubscription.name(),
+            ResourceGateway.name(),
+            ResourceConfiguration.name(),
+            ResourceAssociation.name(),
         ]
         .iter()
         .position(|x| *x == t)
@@ -232,13 +249,11 @@ fn task_failed(e: tokio::task::JoinError) -> ProviderError {
 /// A network of another account (shared with this one through RAM, and so given by its ARN)
 /// is listed as skipped with its owner, and only the associations this account can see are
 /// followed: its policies and subscriptions are the owner's.
-async fn network(
-    ctx: &Arc<Ctx>,
-    id: &str,
-) -> Result<(Vec<Found>, Vec<SkippedObject>, BTreeMap<String, String>), ProviderError> {
+async fn network(ctx: &Arc<Ctx>, id: &str) -> Result<NetworkPart, ProviderError> {
     let mut found = Vec::new();
     let mut skipped = Vec::new();
     let mut services = BTreeMap::new();
+    let mut configurations = BTreeSet::new();
     let foreign = arn_account(id).filter(|a| *a != ctx.account);
     let (network_id, name) = if let Some(owner) = foreign {
         let o = ctx
@@ -310,7 +325,11 @@ async fn network(
         (network_id, name)
     };
 
-    let (snsas, snvas) = tokio::join!(list_snsas(ctx, &network_id), list_snvas(ctx, &network_id));
+    let (snsas, snvas, snras) = tokio::join!(
+        list_snsas(ctx, &network_id),
+        list_snvas(ctx, &network_id),
+        list_snras(ctx, &network_id)
+    );
 
     let mut reads = JoinSet::new();
     for snsa in snsas? {
@@ -384,6 +403,27 @@ async fn network(
             format!("{name}-{}", snva.vpc_id),
         ));
     }
+    for snra in snras? {
+        if !snra.created_by.is_empty() && snra.created_by != ctx.account {
+            skipped.push(SkippedObject {
+                kind: ResourceAssociation.name().to_string(),
+                id: snra.id,
+                owner: Some(snra.created_by),
+                reason: format!(
+                    "{CREATED_ELSEWHERE} (resource configuration {})",
+                    snra.configuration_id
+                ),
+            });
+            continue;
+        }
+        reads.spawn(read_one(
+            ctx.clone(),
+            &ResourceAssociation,
+            snra.id,
+            format!("{}-{name}", snra.configuration_name),
+        ));
+        configurations.insert(snra.configuration_id);
+    }
     while let Some(joined) = reads.join_next().await {
         match joined.map_err(task_failed)? {
             Ok(Some(f)) => found.push(f),
@@ -391,7 +431,121 @@ async fn network(
             Err(skip) => skipped.push(skip),
         }
     }
-    Ok((found, skipped, services))
+    Ok((found, skipped, services, configurations))
+}
+
+/// What one network gives: its objects, what was skipped, the services (ID to name) and
+/// the resource configurations (IDs) associated with it.
+type NetworkPart = (
+    Vec<Found>,
+    Vec<SkippedObject>,
+    BTreeMap<String, String>,
+    BTreeSet<String>,
+);
+
+/// The resource configurations `ids`, the children of those that are groups, and the
+/// resource gateways of them all, each read as import reads it.
+async fn resources(ctx: &Arc<Ctx>, ids: BTreeSet<String>) -> Result<Part, ProviderError> {
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    let mut configurations = ids.clone();
+    // Children of groups: associated through their group, managed beside it.
+    for id in &ids {
+        let mut stream = pages!(ctx
+            .c
+            .lattice
+            .list_resource_configurations()
+            .resource_configuration_group_identifier(id));
+        while let Some(o) = ctx.page(stream.next()).await {
+            match o.map_err(sdk) {
+                Ok(o) => configurations
+                    .extend(o.items().iter().filter_map(|i| i.id().map(str::to_string))),
+                // Not a group of this account: the configuration's own read says why.
+                Err(_) => break,
+            }
+        }
+    }
+    let mut reads = JoinSet::new();
+    for id in configurations {
+        let ctx = ctx.clone();
+        reads.spawn(async move {
+            let name = id.clone();
+            read_one(ctx, &ResourceConfiguration, id, name).await
+        });
+    }
+    let mut gateways = BTreeSet::new();
+    while let Some(joined) = reads.join_next().await {
+        match joined.map_err(task_failed)? {
+            Ok(Some(mut f)) => {
+                if let Some(name) = s(&f.value, "name") {
+                    f.name = name;
+                }
+                if let Some(gw) = s(&f.value, "resource_gateway_identifier") {
+                    gateways.insert(gw);
+                }
+                found.push(f);
+            }
+            Ok(None) => {}
+            Err(skip) => skipped.push(skip),
+        }
+    }
+    let mut reads = JoinSet::new();
+    for id in gateways {
+        let ctx = ctx.clone();
+        reads.spawn(async move {
+            let name = id.clone();
+            read_one(ctx, &ResourceGateway, id, name).await
+        });
+    }
+    while let Some(joined) = reads.join_next().await {
+        match joined.map_err(task_failed)? {
+            Ok(Some(mut f)) => {
+                if let Some(name) = s(&f.value, "name") {
+                    f.name = name;
+                }
+                found.push(f);
+            }
+            Ok(None) => {}
+            Err(skip) => skipped.push(skip),
+        }
+    }
+    Ok((found, skipped))
+}
+
+/// A resource association from its list summary.
+struct Snra {
+    id: String,
+    configuration_id: String,
+    configuration_name: String,
+    created_by: String,
+}
+
+/// Every resource association of a network.
+async fn list_snras(ctx: &Arc<Ctx>, network: &str) -> Result<Vec<Snra>, ProviderError> {
+    let mut out = Vec::new();
+    let mut stream = pages!(ctx
+        .c
+        .lattice
+        .list_service_network_resource_associations()
+        .service_network_identifier(network));
+    while let Some(o) = ctx.page(stream.next()).await {
+        let o = o.map_err(sdk)?;
+        for i in o.items() {
+            out.push(Snra {
+                id: i.id().unwrap_or_default().to_string(),
+                configuration_id: i
+                    .resource_configuration_id()
+                    .unwrap_or_default()
+                    .to_string(),
+                configuration_name: i
+                    .resource_configuration_name()
+                    .unwrap_or_default()
+                    .to_string(),
+                created_by: i.created_by().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Reads one object; an object this account may not read is skipped with its owner.

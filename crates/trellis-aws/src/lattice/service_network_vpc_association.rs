@@ -1,21 +1,27 @@
 //! `aws_vpclattice_service_network_vpc_association`: a VPC associated with a service
-//! network, with its security groups.
+//! network, with its security groups and private DNS settings.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_vpclattice::types::{DnsOptions, PrivateDnsPreference};
 use aws_sdk_vpclattice::Client;
-use trellis_provider::{AttributeDiagnostic, Block, ProviderError, ResourceSchema};
+use trellis_provider::{
+    AttrType, AttributeDiagnostic, Block, Nesting, ProviderError, ResourceSchema,
+};
 use trellis_types::{Path, Value};
 
+use super::checks::check_enum;
 use super::{
     drop_failure, id_of, stamp_value, wait_active, wait_gone, LatticeType, DEFAULT_CREATE_TIMEOUT,
     DEFAULT_DELETE_TIMEOUT, STAMP,
 };
-use crate::sdk::convert::{opt_str, s, same_object, short_id, string_list, timeout};
+use crate::sdk::convert::{
+    b, block, opt_bool, opt_str, s, same_object, short_id, string_list, timeout,
+};
 use crate::sdk::error::{required, sdk};
 use crate::sdk::schema::{
-    comp, id_arn, opt_comp, req, resource, string, string_set, tagged, timeouts,
+    comp, id_arn, opt, opt_comp, req, resource, string, string_set, tagged, timeouts,
 };
 use crate::sdk::wait::delete_retrying;
 
@@ -31,17 +37,27 @@ impl LatticeType for VpcAssociation {
     }
 
     fn schema(&self) -> ResourceSchema {
+        let mut block = Block::new()
+            .attr("vpc_identifier", req(string()).force_new())
+            .attr("service_network_identifier", req(string()).force_new())
+            .attr("security_group_ids", opt_comp(string_set()))
+            .attr("private_dns_enabled", opt_comp(AttrType::Bool))
+            .attr("status", comp(string()))
+            .attr("created_by", comp(string()))
+            .block(
+                DNS_OPTIONS,
+                Nesting::Single,
+                Block::new()
+                    .attr("private_dns_preference", opt_comp(string()))
+                    .attr("private_dns_specified_domains", opt(string_set())),
+            );
+        if let Some(nested) = block.blocks.get_mut(DNS_OPTIONS) {
+            nested.max_items = Some(1);
+        }
         resource(
             "a VPC associated with a service network",
             "association ID",
-            timeouts(tagged(id_arn(
-                Block::new()
-                    .attr("vpc_identifier", req(string()).force_new())
-                    .attr("service_network_identifier", req(string()).force_new())
-                    .attr("security_group_ids", opt_comp(string_set()))
-                    .attr("status", comp(string()))
-                    .attr("created_by", comp(string())),
-            ))),
+            timeouts(tagged(id_arn(block))),
         )
     }
 
@@ -57,6 +73,7 @@ impl LatticeType for VpcAssociation {
                 ));
             }
         }
+        check_dns_options(config, out);
     }
 
     fn plan_rules(&self, prior: &Value, planned: &mut Value) {
@@ -91,6 +108,8 @@ impl LatticeType for VpcAssociation {
             .vpc_identifier(required(planned, "vpc_identifier")?)
             .service_network_identifier(required(planned, "service_network_identifier")?)
             .set_security_group_ids((!groups.is_empty()).then_some(groups))
+            .set_private_dns_enabled(b(planned, "private_dns_enabled"))
+            .set_dns_options(dns_options_to_sdk(planned))
             .set_tags(tags)
             .send()
             .await
@@ -108,13 +127,24 @@ impl LatticeType for VpcAssociation {
         planned: &Value,
     ) -> Result<Value, ProviderError> {
         let id = id_of(prior)?;
-        if prior.get("security_group_ids") != planned.get("security_group_ids") {
-            c.update_service_network_vpc_association()
-                .service_network_vpc_association_identifier(&id)
-                .set_security_group_ids(Some(string_list(planned, "security_group_ids")))
-                .send()
-                .await
-                .map_err(sdk)?;
+        let groups = prior.get("security_group_ids") != planned.get("security_group_ids");
+        let private_dns = prior.get("private_dns_enabled") != planned.get("private_dns_enabled");
+        let dns_options = prior.get(DNS_OPTIONS) != planned.get(DNS_OPTIONS);
+        if groups || private_dns || dns_options {
+            let mut request = c
+                .update_service_network_vpc_association()
+                .service_network_vpc_association_identifier(&id);
+            if groups {
+                request = request
+                    .set_security_group_ids(Some(string_list(planned, "security_group_ids")));
+            }
+            if private_dns {
+                request = request.set_private_dns_enabled(b(planned, "private_dns_enabled"));
+            }
+            if dns_options {
+                request = request.set_dns_options(dns_options_to_sdk(planned));
+            }
+            request.send().await.map_err(sdk)?;
         }
         let limit = timeout(planned, "update", DEFAULT_CREATE_TIMEOUT);
         wait_active("vpc association to become ACTIVE", limit, || get(c, &id))
@@ -165,6 +195,94 @@ impl LatticeType for VpcAssociation {
     }
 }
 
+const DNS_OPTIONS: &str = "dns_options";
+
+/// `dns_options` apply only with private DNS on; specified domains only with the two
+/// preferences that name them.
+fn check_dns_options(config: &Value, out: &mut Vec<AttributeDiagnostic>) {
+    let Some(options) = block(config, DNS_OPTIONS) else {
+        return;
+    };
+    if config.get("private_dns_enabled").and_then(Value::as_bool) == Some(false) {
+        out.push(AttributeDiagnostic::error(
+            Path::from_keys([DNS_OPTIONS]),
+            "dns_options apply only when private_dns_enabled is true",
+        ));
+    }
+    check_enum(
+        options.get("private_dns_preference"),
+        Path::from_keys([DNS_OPTIONS, "private_dns_preference"]),
+        &[
+            "VERIFIED_DOMAINS_ONLY",
+            "ALL_DOMAINS",
+            "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
+            "SPECIFIED_DOMAINS_ONLY",
+        ],
+        out,
+    );
+    let domains = options
+        .get("private_dns_specified_domains")
+        .and_then(Value::as_list)
+        .is_some_and(|d| !d.is_empty());
+    if let Some(preference) = options
+        .get("private_dns_preference")
+        .and_then(Value::as_str)
+    {
+        let names_domains = matches!(
+            preference,
+            "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS" | "SPECIFIED_DOMAINS_ONLY"
+        );
+        if domains && !names_domains {
+            out.push(AttributeDiagnostic::error(
+                Path::from_keys([DNS_OPTIONS, "private_dns_specified_domains"]),
+                format!("private_dns_specified_domains do not apply with {preference}"),
+            ));
+        }
+        if !domains && names_domains {
+            out.push(AttributeDiagnostic::error(
+                Path::from_keys([DNS_OPTIONS, "private_dns_specified_domains"]),
+                format!("{preference} needs private_dns_specified_domains"),
+            ));
+        }
+    }
+}
+
+fn dns_options_to_sdk(planned: &Value) -> Option<DnsOptions> {
+    let options = block(planned, DNS_OPTIONS)?;
+    let domains = string_list(options, "private_dns_specified_domains");
+    Some(
+        DnsOptions::builder()
+            .set_private_dns_preference(
+                s(options, "private_dns_preference")
+                    .map(|p| PrivateDnsPreference::from(p.as_str())),
+            )
+            .set_private_dns_specified_domains((!domains.is_empty()).then_some(domains))
+            .build(),
+    )
+}
+
+fn dns_options_from_sdk(options: Option<&DnsOptions>) -> Value {
+    let Some(o) = options else {
+        return Value::Null;
+    };
+    let mut domains = o.private_dns_specified_domains().to_vec();
+    domains.sort();
+    Value::object([
+        (
+            "private_dns_preference",
+            opt_str(o.private_dns_preference().map(|p| p.as_str())),
+        ),
+        (
+            "private_dns_specified_domains",
+            if domains.is_empty() {
+                Value::Null
+            } else {
+                Value::List(domains.into_iter().map(Value::String).collect())
+            },
+        ),
+    ])
+}
+
 async fn get(c: &Client, id: &str) -> Result<Value, ProviderError> {
     let o = c
         .get_service_network_vpc_association()
@@ -189,6 +307,8 @@ async fn get(c: &Client, id: &str) -> Result<Value, ProviderError> {
             "security_group_ids",
             Value::List(groups.into_iter().map(Value::String).collect()),
         ),
+        ("private_dns_enabled", opt_bool(o.private_dns_enabled())),
+        (DNS_OPTIONS, dns_options_from_sdk(o.dns_options())),
         ("failure_message", opt_str(o.failure_message())),
     ]))
 }
