@@ -66,3 +66,113 @@ pub(super) fn md5(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
         arg_str(args, 0)?.as_bytes(),
     ))))
 }
+
+pub(super) fn sha512(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    Ok(Value::String(hex(&sha2::Sha512::digest(
+        arg_str(args, 0)?.as_bytes(),
+    ))))
+}
+
+pub(super) fn base64sha512(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let digest = sha2::Sha512::digest(arg_str(args, 0)?.as_bytes());
+    Ok(Value::String(
+        base64::engine::general_purpose::STANDARD.encode(digest),
+    ))
+}
+
+/// Digests of a file's bytes, for the `file*` hashing functions.
+pub(super) fn digest_hex<D: sha2::Digest>(bytes: &[u8]) -> String {
+    hex(&D::digest(bytes))
+}
+
+pub(super) fn digest_base64<D: sha2::Digest>(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(D::digest(bytes))
+}
+
+/// `urlencode(s)`: Go's `url.QueryEscape` with spaces as `%20`, as Terraform does.
+pub(super) fn urlencode(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let s = arg_str(args, 0)?;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    super::checked_string(out)
+}
+
+/// The character encodings `textencodebase64` and `textdecodebase64` accept. Terraform takes
+/// any IANA name; these are the ones real configurations use (UTF-16LE for Windows user data).
+#[derive(Clone, Copy)]
+enum TextEncoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Latin1,
+}
+
+fn text_encoding(args: &[Value], i: usize) -> Result<TextEncoding, FuncError> {
+    let name = arg_str(args, i)?;
+    match name.to_ascii_uppercase().replace('_', "-").as_str() {
+        "UTF-8" | "UTF8" => Ok(TextEncoding::Utf8),
+        "UTF-16LE" => Ok(TextEncoding::Utf16Le),
+        "UTF-16BE" => Ok(TextEncoding::Utf16Be),
+        "ISO-8859-1" | "LATIN1" => Ok(TextEncoding::Latin1),
+        _ => Err(FuncError::arg(
+            i,
+            format!(
+                "\"{name}\" is not a supported encoding (UTF-8, UTF-16LE, UTF-16BE, ISO-8859-1)"
+            ),
+        )),
+    }
+}
+
+pub(super) fn textencodebase64(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let s = arg_str(args, 0)?;
+    let bytes: Vec<u8> = match text_encoding(args, 1)? {
+        TextEncoding::Utf8 => s.into_bytes(),
+        TextEncoding::Utf16Le => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        TextEncoding::Utf16Be => s.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        TextEncoding::Latin1 => s
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)))
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                FuncError::arg(0, "the string has characters that ISO-8859-1 cannot encode")
+            })?,
+    };
+    super::checked_string(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+pub(super) fn textdecodebase64(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let s = arg_str(args, 0)?;
+    let encoding = text_encoding(args, 1)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s.as_bytes())
+        .map_err(|e| FuncError::arg(0, format!("invalid base64: {e}")))?;
+    let invalid = || FuncError::arg(0, "the decoded bytes are not valid in the given encoding");
+    let units = |le: bool| -> Result<Vec<u16>, FuncError> {
+        if bytes.len() % 2 != 0 {
+            return Err(invalid());
+        }
+        Ok(bytes
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect())
+    };
+    let text = match encoding {
+        TextEncoding::Utf8 => String::from_utf8(bytes).map_err(|_| invalid())?,
+        TextEncoding::Utf16Le => String::from_utf16(&units(true)?).map_err(|_| invalid())?,
+        TextEncoding::Utf16Be => String::from_utf16(&units(false)?).map_err(|_| invalid())?,
+        TextEncoding::Latin1 => bytes.iter().map(|&b| char::from(b)).collect(),
+    };
+    Ok(Value::String(text))
+}
