@@ -211,7 +211,11 @@ pub(super) fn formatdate(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
     let spec = arg_str(args, 0)?;
     let t = arg_time(args, 1)?;
     let f = fields(t);
-    let h12 = if f.hour % 12 == 0 { 12 } else { f.hour % 12 };
+    let h12 = if f.hour.is_multiple_of(12) {
+        12
+    } else {
+        f.hour % 12
+    };
     let chars: Vec<char> = spec.chars().collect();
     let mut out = String::new();
     let mut i = 0;
