@@ -1538,3 +1538,27 @@ fn mark_functions_and_console_only_type() {
     ));
     assert!(err("type(1)").contains("only available in the console"));
 }
+
+#[test]
+fn csvdecode_function() {
+    assert_eq!(
+        ev("csvdecode(\"a,b,c\\n1,2,3\\n4,5,6\")"),
+        list(vec![
+            Value::object([("a", s("1")), ("b", s("2")), ("c", s("3"))]),
+            Value::object([("a", s("4")), ("b", s("5")), ("c", s("6"))]),
+        ])
+    );
+    assert_eq!(
+        ev("csvdecode(\"name,note\\r\\n\\\"x, y\\\",\\\"say \\\"\\\"hi\\\"\\\"\\\"\\r\\n\\n\")"),
+        list(vec![Value::object([
+            ("name", s("x, y")),
+            ("note", s("say \"hi\""))
+        ])])
+    );
+    assert_eq!(ev("csvdecode(\"a,b\\n\")"), list(vec![]));
+    assert!(err("csvdecode(\"\")").contains("missing header line"));
+    assert!(err("csvdecode(\"a,b\\n1\")").contains("line 2: wrong number of fields"));
+    let e = err("csvdecode(\"a\\nx\\\"y\")");
+    assert!(e.contains("line 2: bare \" in non-quoted field"), "{e}");
+    assert!(err("csvdecode(\"a\\n\\\"x\")").contains("unterminated quoted field"));
+}

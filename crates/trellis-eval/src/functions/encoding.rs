@@ -176,3 +176,122 @@ pub(super) fn textdecodebase64(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
     };
     Ok(Value::String(text))
 }
+
+/// Splits CSV text into records as Go's `encoding/csv` reads it for Terraform: RFC 4180
+/// quoting, `""` for a quote inside quotes, CRLF or LF line ends, blank lines skipped, and a
+/// bare `"` inside an unquoted field refused.
+fn csv_records(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
+    let mut records = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1;
+    while chars.peek().is_some() {
+        let start_line = line;
+        if matches!(chars.peek(), Some('\n')) {
+            chars.next();
+            line += 1;
+            continue;
+        }
+        if chars.peek() == Some(&'\r') {
+            let mut look = chars.clone();
+            look.next();
+            if look.peek() == Some(&'\n') {
+                chars.next();
+                chars.next();
+                line += 1;
+                continue;
+            }
+        }
+        let mut fields = Vec::new();
+        loop {
+            let mut field = String::new();
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                loop {
+                    match chars.next() {
+                        None => {
+                            return Err(format!("line {start_line}: unterminated quoted field"))
+                        }
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            field.push('"');
+                        }
+                        Some('"') => break,
+                        Some(c) => {
+                            if c == '\n' {
+                                line += 1;
+                            }
+                            field.push(c);
+                        }
+                    }
+                }
+                match chars.peek() {
+                    None | Some(',') | Some('\n') | Some('\r') => {}
+                    Some(_) => {
+                        return Err(format!("line {line}: extraneous \" in field"));
+                    }
+                }
+            } else {
+                while let Some(&c) = chars.peek() {
+                    if c == ',' || c == '\n' || c == '\r' {
+                        break;
+                    }
+                    if c == '"' {
+                        return Err(format!("line {line}: bare \" in non-quoted field"));
+                    }
+                    field.push(c);
+                    chars.next();
+                }
+            }
+            fields.push(field);
+            match chars.next() {
+                Some(',') => continue,
+                Some('\r') => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    line += 1;
+                    break;
+                }
+                Some('\n') => {
+                    line += 1;
+                    break;
+                }
+                None => break,
+                Some(_) => unreachable!("fields end at a separator or line end"),
+            }
+        }
+        records.push((start_line, fields));
+    }
+    Ok(records)
+}
+
+/// `csvdecode(text)`: a list of objects keyed by the header line's field names.
+pub(super) fn csvdecode(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let text = arg_str(args, 0)?;
+    let records = csv_records(&text).map_err(|e| FuncError::arg(0, format!("invalid CSV: {e}")))?;
+    let mut records = records.into_iter();
+    let Some((_, header)) = records.next() else {
+        return Err(FuncError::arg(0, "missing header line"));
+    };
+    let mut out = Vec::new();
+    for (line, fields) in records {
+        if fields.len() != header.len() {
+            return Err(FuncError::arg(
+                0,
+                format!(
+                    "invalid CSV: line {line}: wrong number of fields ({} where the header has {})",
+                    fields.len(),
+                    header.len()
+                ),
+            ));
+        }
+        out.push(Value::Map(
+            header
+                .iter()
+                .cloned()
+                .zip(fields.into_iter().map(Value::String))
+                .collect(),
+        ));
+    }
+    Ok(Value::List(out))
+}

@@ -178,6 +178,7 @@ static FUNCTIONS: &[Def] = &[
     def("base64encode", 1, Some(1), Deep, encoding::base64encode),
     def("base64sha256", 1, Some(1), Deep, encoding::base64sha256),
     def("base64sha512", 1, Some(1), Deep, encoding::base64sha512),
+    def("csvdecode", 1, Some(1), Deep, encoding::csvdecode),
     def("jsondecode", 1, Some(1), Deep, encoding::jsondecode),
     def("jsonencode", 1, Some(1), Deep, encoding::jsonencode),
     def("md5", 1, Some(1), Deep, encoding::md5),
