@@ -1562,3 +1562,21 @@ fn csvdecode_function() {
     assert!(e.contains("line 2: bare \" in non-quoted field"), "{e}");
     assert!(err("csvdecode(\"a\\n\\\"x\")").contains("unterminated quoted field"));
 }
+
+#[test]
+fn uuidv5_function() {
+    assert_eq!(
+        ev("uuidv5(\"dns\", \"www.terraform.io\")"),
+        s("a5008fae-b28c-5ba5-96cd-82b4c53552d6")
+    );
+    assert_eq!(
+        ev("uuidv5(\"url\", \"https://www.terraform.io/\")"),
+        s("9db6f67c-dd95-5ea0-aa5b-e70e5c5f7cf5")
+    );
+    assert_eq!(
+        ev("uuidv5(\"743ac3c0-3bf7-4a5b-9e6c-59360447c757\", \"LIBS:diskfont.library\")"),
+        s("ede1a974-df7e-5f17-84b9-76208818b2c8")
+    );
+    assert!(err("uuidv5(\"nope\", \"x\")").contains("doesn't support namespace \"nope\""));
+    assert_eq!(ev("uuidv5(\"dns\", var.unknown)"), Value::Unknown);
+}

@@ -295,3 +295,60 @@ pub(super) fn csvdecode(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
     }
     Ok(Value::List(out))
 }
+
+/// Parses a UUID in its canonical hyphenated form (case-insensitive), or with braces or a
+/// `urn:uuid:` prefix as Go's uuid parser accepts.
+fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let s = s.strip_prefix("urn:uuid:").unwrap_or(s);
+    let s = s
+        .strip_prefix('{')
+        .and_then(|x| x.strip_suffix('}'))
+        .unwrap_or(s);
+    let b = s.as_bytes();
+    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+        return None;
+    }
+    let digits: String = s.chars().filter(|&c| c != '-').collect();
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(digits.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// `uuidv5(namespace, name)`: the name-based (SHA-1) UUID of RFC 4122, deterministic.
+pub(super) fn uuidv5(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let namespace = arg_str(args, 0)?;
+    let name = arg_str(args, 1)?;
+    // RFC 4122 appendix C's predefined namespaces, by the names Terraform gives them.
+    let ns = match namespace.as_str() {
+        "dns" => parse_uuid("6ba7b810-9dad-11d1-80b4-00c04fd430c8"),
+        "url" => parse_uuid("6ba7b811-9dad-11d1-80b4-00c04fd430c8"),
+        "oid" => parse_uuid("6ba7b812-9dad-11d1-80b4-00c04fd430c8"),
+        "x500" => parse_uuid("6ba7b814-9dad-11d1-80b4-00c04fd430c8"),
+        other => parse_uuid(other),
+    }
+    .ok_or_else(|| {
+        FuncError::arg(
+            0,
+            format!("uuidv5() doesn't support namespace \"{namespace}\": use dns, url, oid, x500 or a UUID"),
+        )
+    })?;
+    let mut hasher = sha1::Sha1::new();
+    hasher.update(ns);
+    hasher.update(name.as_bytes());
+    let digest = hasher.finalize();
+    let mut u = [0u8; 16];
+    u.copy_from_slice(&digest[..16]);
+    u[6] = (u[6] & 0x0f) | 0x50;
+    u[8] = (u[8] & 0x3f) | 0x80;
+    let h = hex(&u);
+    Ok(Value::String(format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )))
+}

@@ -200,6 +200,7 @@ static FUNCTIONS: &[Def] = &[
         encoding::textencodebase64,
     ),
     def("urlencode", 1, Some(1), Deep, encoding::urlencode),
+    def("uuidv5", 2, Some(2), Deep, encoding::uuidv5),
     // Dates and times.
     def("formatdate", 2, Some(2), Deep, datetime::formatdate),
     def("timeadd", 2, Some(2), Deep, datetime::timeadd),
