@@ -1333,3 +1333,250 @@ dynamic "rule" {
         .collect();
     insta::assert_snapshot!(rendered.join("\n"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Functions added for issue 15 (values from Terraform's documented examples).
+
+#[test]
+fn setproduct_matchkeys_transpose() {
+    assert_eq!(
+        ev("setproduct([\"development\", \"staging\"], [\"app1\", \"app2\"])"),
+        list(vec![
+            strs(&["development", "app1"]),
+            strs(&["development", "app2"]),
+            strs(&["staging", "app1"]),
+            strs(&["staging", "app2"]),
+        ])
+    );
+    assert_eq!(ev("setproduct([\"a\"], [])"), list(vec![]));
+    assert_eq!(
+        ev("setproduct([\"a\"], [1], [true])"),
+        list(vec![list(vec![s("a"), n(1.0), Value::Bool(true)])])
+    );
+    assert!(err("setproduct([\"a\"])").contains("at least two arguments are required"));
+    assert_eq!(ev("setproduct([\"a\"], var.unknown)"), Value::Unknown);
+    assert!(matches!(
+        ev("setproduct([var.secret], [\"b\"])"),
+        Value::Sensitive(_)
+    ));
+    assert_eq!(
+        ev("matchkeys([\"i-123\", \"i-abc\", \"i-def\"], [\"us-west\", \"us-east\", \"us-east\"], [\"us-east\"])"),
+        strs(&["i-abc", "i-def"])
+    );
+    assert!(err("matchkeys([\"a\"], [], [])").contains("length of keys and values should be equal"));
+    assert_eq!(
+        ev("transpose({a = [\"1\", \"2\"], b = [\"2\", \"3\"]})"),
+        Value::object([
+            ("1", strs(&["a"])),
+            ("2", strs(&["a", "b"])),
+            ("3", strs(&["b"])),
+        ])
+    );
+    assert!(err("transpose({a = \"x\"})").contains("must be a list of strings"));
+}
+
+#[test]
+fn log_and_new_hashes() {
+    assert_eq!(ev("log(16, 2)"), n(4.0));
+    assert_eq!(ev("log(1, 10)"), n(0.0));
+    assert!(err("log(0, 10)").contains("out of range"));
+    assert_eq!(
+        ev("sha512(\"hello\")"),
+        s("9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043")
+    );
+    assert_eq!(
+        ev("base64sha512(\"hello\")"),
+        s("m3HSJL1i83hdltRq0+o9czGb+8KJDKra4t/3JRlnPKcjI8PZm6XBHXx6zG4UuMXaDEZjR1wuXDre9G9zvN7AQw==")
+    );
+    assert!(matches!(ev("sha512(var.secret)"), Value::Sensitive(_)));
+    assert_eq!(ev("sha512(var.unknown)"), Value::Unknown);
+}
+
+#[test]
+fn urlencode_and_text_encodings() {
+    assert_eq!(ev("urlencode(\"Hello World!\")"), s("Hello%20World%21"));
+    assert_eq!(ev("urlencode(\"☃\")"), s("%E2%98%83"));
+    assert_eq!(
+        ev("\"http://example.com/search?q=${urlencode(\"terraform urlencode\")}\""),
+        s("http://example.com/search?q=terraform%20urlencode")
+    );
+    assert_eq!(
+        ev("textencodebase64(\"Hello World\", \"UTF-16LE\")"),
+        s("SABlAGwAbABvACAAVwBvAHIAbABkAA==")
+    );
+    assert_eq!(
+        ev("textdecodebase64(\"SABlAGwAbABvACAAVwBvAHIAbABkAA==\", \"UTF-16LE\")"),
+        s("Hello World")
+    );
+    assert_eq!(ev("textencodebase64(\"hé\", \"ISO-8859-1\")"), s("aOk="));
+    assert!(err("textencodebase64(\"x\", \"EBCDIC\")").contains("not a supported encoding"));
+    assert!(
+        err("textdecodebase64(\"QQ==\", \"UTF-16LE\")").contains("not valid in the given encoding")
+    );
+}
+
+#[test]
+fn formatdate_timeadd_timecmp() {
+    assert_eq!(
+        ev("formatdate(\"DD MMM YYYY hh:mm ZZZ\", \"2018-01-02T23:12:01Z\")"),
+        s("02 Jan 2018 23:12 UTC")
+    );
+    assert_eq!(
+        ev("formatdate(\"EEEE, DD-MMM-YY hh:mm:ss ZZZ\", \"2018-01-02T23:12:01Z\")"),
+        s("Tuesday, 02-Jan-18 23:12:01 UTC")
+    );
+    assert_eq!(
+        ev("formatdate(\"EEE, DD MMM YYYY hh:mm:ss ZZZ\", \"2018-01-02T23:12:01-08:00\")"),
+        s("Tue, 02 Jan 2018 23:12:01 -0800")
+    );
+    assert_eq!(
+        ev("formatdate(\"MMM DD, YYYY\", \"2018-01-02T23:12:01Z\")"),
+        s("Jan 02, 2018")
+    );
+    assert_eq!(
+        ev("formatdate(\"HH:mmaa\", \"2018-01-02T23:12:01Z\")"),
+        s("11:12pm")
+    );
+    assert_eq!(
+        ev("formatdate(\"YYYY-MM-DD'T'hh:mm:ssZZZZZ\", \"2024-02-29T08:05:09+05:30\")"),
+        s("2024-02-29T08:05:09+05:30")
+    );
+    assert_eq!(
+        ev("formatdate(\"h 'o''clock' Z, M/D\", \"2018-03-04T05:06:07Z\")"),
+        s("5 o'clock Z, 3/4")
+    );
+    assert!(err("formatdate(\"YYYY\", \"2018-02-30T00:00:00Z\")")
+        .contains("not a valid RFC 3339 timestamp"));
+    assert!(err("formatdate(\"Q\", \"2018-01-02T23:12:01Z\")")
+        .contains("invalid date format verb \"Q\""));
+    assert_eq!(ev("formatdate(\"YYYY\", var.unknown)"), Value::Unknown);
+    assert_eq!(
+        err_in_file("formatdate(\"YYYY\", \"yesterday\")"),
+        "main.tf:2:24: error: formatdate(): \"yesterday\" is not a valid RFC 3339 timestamp (e.g. \"2017-11-22T00:00:00Z\")"
+    );
+    assert_eq!(
+        ev("timeadd(\"2017-11-22T00:00:00Z\", \"10m\")"),
+        s("2017-11-22T00:10:00Z")
+    );
+    assert_eq!(
+        ev("timeadd(\"2017-11-22T00:00:00+02:00\", \"-1h30m\")"),
+        s("2017-11-21T22:30:00+02:00")
+    );
+    assert_eq!(
+        ev("timeadd(\"2024-12-31T23:59:59Z\", \"1.5s\")"),
+        s("2025-01-01T00:00:00Z")
+    );
+    assert!(err("timeadd(\"2017-11-22T00:00:00Z\", \"10 days\")").contains("not a valid duration"));
+    assert_eq!(
+        ev("timecmp(\"2017-11-22T00:00:00Z\", \"2017-11-22T00:00:00Z\")"),
+        n(0.0)
+    );
+    assert_eq!(
+        ev("timecmp(\"2017-11-22T00:00:00Z\", \"2017-11-22T01:00:00Z\")"),
+        n(-1.0)
+    );
+    assert_eq!(
+        ev("timecmp(\"2017-11-22T01:00:00Z\", \"2017-11-22T01:00:00+01:00\")"),
+        n(1.0)
+    );
+}
+
+#[test]
+fn path_functions() {
+    assert_eq!(ev("basename(\"foo/bar/baz.txt\")"), s("baz.txt"));
+    assert_eq!(ev("basename(\"foo/bar/\")"), s("bar"));
+    assert_eq!(ev("basename(\"/\")"), s("/"));
+    assert_eq!(ev("basename(\"\")"), s("."));
+    assert_eq!(ev("dirname(\"foo/bar/baz.txt\")"), s("foo/bar"));
+    assert_eq!(ev("dirname(\"baz.txt\")"), s("."));
+    assert_eq!(ev("dirname(\"/baz.txt\")"), s("/"));
+    assert_eq!(ev("dirname(\"a/../b//c.txt\")"), s("b"));
+    assert!(err("dirname([])").contains("a string is required, got list"));
+}
+
+#[test]
+fn file_hash_functions() {
+    assert_eq!(ev("filebase64(\"policy.json\")"), s("eyJhIjogMX0="));
+    assert_eq!(
+        ev("filebase64sha256(\"policy.json\")"),
+        s("+dhgKMbg1k4iUYb5astpM4ssWXZN95FiEH9cS7NNExA=")
+    );
+    assert_eq!(
+        ev("filebase64sha512(\"policy.json\")"),
+        s("d40Wd/kO5kTxJU4PxXt24vmWRmSIuRpkJyZE9eNipxNM+VEM21awl/7ObVo7rXiNEe3RFiocYgjqvz8HmBXLXA==")
+    );
+    assert_eq!(
+        ev("filemd5(\"policy.json\")"),
+        s("42b7b4f2921788ea14dac5566e6f06d0")
+    );
+    assert_eq!(
+        ev("filesha1(\"policy.json\")"),
+        s("e4ad4daad53a2eec0313386ada88211e50d693bd")
+    );
+    assert_eq!(
+        ev("filesha256(\"policy.json\")"),
+        s("f9d86028c6e0d64e225186f96acb69338b2c59764df79162107f5c4bb34d1310")
+    );
+    assert_eq!(
+        ev("filesha512(\"policy.json\")"),
+        s("778d1677f90ee644f1254e0fc57b76e2f996466488b91a64272644f5e362a7134cf9510cdb56b097fece6d5a3bad788d11edd1162a1c6208eabf3f079815cb5c")
+    );
+    assert!(err("filesha256(\"missing\")").contains("cannot read \"missing\": no such file"));
+    assert_eq!(ev("filemd5(var.unknown)"), Value::Unknown);
+}
+
+#[test]
+fn mark_functions_and_console_only_type() {
+    assert_eq!(ev("issensitive(var.secret)"), Value::Bool(true));
+    assert_eq!(ev("issensitive(sensitive(\"x\"))"), Value::Bool(true));
+    assert_eq!(ev("issensitive(\"hello\")"), Value::Bool(false));
+    assert_eq!(ev("issensitive(var.unknown)"), Value::Bool(false));
+    assert_eq!(ev("ephemeralasnull(var.tags)"), ev("var.tags"));
+    assert!(matches!(
+        ev("ephemeralasnull(var.secret)"),
+        Value::Sensitive(_)
+    ));
+    assert!(err("type(1)").contains("only available in the console"));
+}
+
+#[test]
+fn csvdecode_function() {
+    assert_eq!(
+        ev("csvdecode(\"a,b,c\\n1,2,3\\n4,5,6\")"),
+        list(vec![
+            Value::object([("a", s("1")), ("b", s("2")), ("c", s("3"))]),
+            Value::object([("a", s("4")), ("b", s("5")), ("c", s("6"))]),
+        ])
+    );
+    assert_eq!(
+        ev("csvdecode(\"name,note\\r\\n\\\"x, y\\\",\\\"say \\\"\\\"hi\\\"\\\"\\\"\\r\\n\\n\")"),
+        list(vec![Value::object([
+            ("name", s("x, y")),
+            ("note", s("say \"hi\""))
+        ])])
+    );
+    assert_eq!(ev("csvdecode(\"a,b\\n\")"), list(vec![]));
+    assert!(err("csvdecode(\"\")").contains("missing header line"));
+    assert!(err("csvdecode(\"a,b\\n1\")").contains("line 2: wrong number of fields"));
+    let e = err("csvdecode(\"a\\nx\\\"y\")");
+    assert!(e.contains("line 2: bare \" in non-quoted field"), "{e}");
+    assert!(err("csvdecode(\"a\\n\\\"x\")").contains("unterminated quoted field"));
+}
+
+#[test]
+fn uuidv5_function() {
+    assert_eq!(
+        ev("uuidv5(\"dns\", \"www.terraform.io\")"),
+        s("a5008fae-b28c-5ba5-96cd-82b4c53552d6")
+    );
+    assert_eq!(
+        ev("uuidv5(\"url\", \"https://www.terraform.io/\")"),
+        s("9db6f67c-dd95-5ea0-aa5b-e70e5c5f7cf5")
+    );
+    assert_eq!(
+        ev("uuidv5(\"743ac3c0-3bf7-4a5b-9e6c-59360447c757\", \"LIBS:diskfont.library\")"),
+        s("ede1a974-df7e-5f17-84b9-76208818b2c8")
+    );
+    assert!(err("uuidv5(\"nope\", \"x\")").contains("doesn't support namespace \"nope\""));
+    assert_eq!(ev("uuidv5(\"dns\", var.unknown)"), Value::Unknown);
+}

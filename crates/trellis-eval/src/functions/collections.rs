@@ -414,3 +414,87 @@ pub(super) fn setsubtract(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
             .collect(),
     ))
 }
+
+/// `setproduct(a, b, ...)`: every combination of one element from each argument, in order.
+pub(super) fn setproduct(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    if args.len() < 2 {
+        return Err(FuncError::call("at least two arguments are required"));
+    }
+    let mut out: Vec<Vec<Value>> = vec![Vec::new()];
+    for i in 0..args.len() {
+        let items = arg_list(args, i)?;
+        if items.is_empty() {
+            return Ok(Value::List(Vec::new()));
+        }
+        let total = out.len().saturating_mul(items.len());
+        if total > MAX_ELEMENTS {
+            return Err(FuncError::call("result has too many elements"));
+        }
+        out = out
+            .iter()
+            .flat_map(|prefix| {
+                items.iter().map(move |item| {
+                    let mut row = prefix.clone();
+                    row.push(item.clone());
+                    row
+                })
+            })
+            .collect();
+    }
+    Ok(Value::List(out.into_iter().map(Value::List).collect()))
+}
+
+/// `matchkeys(values, keys, searchset)`: the elements of `values` whose counterpart in
+/// `keys` is in `searchset`.
+pub(super) fn matchkeys(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let values = arg_list(args, 0)?;
+    let keys = arg_list(args, 1)?;
+    let search = arg_list(args, 2)?;
+    if values.len() != keys.len() {
+        return Err(FuncError::arg(
+            1,
+            "length of keys and values should be equal",
+        ));
+    }
+    Ok(Value::List(
+        values
+            .iter()
+            .zip(keys)
+            .filter(|(_, k)| search.iter().any(|s| values_equal(s, k)))
+            .map(|(v, _)| v.clone())
+            .collect(),
+    ))
+}
+
+/// `transpose(map)`: a map of lists of strings with keys and values swapped.
+pub(super) fn transpose(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (key, items) in arg_map(args, 0)? {
+        let Value::List(items) = items else {
+            return Err(FuncError::arg(
+                0,
+                format!(
+                    "the value of \"{key}\" must be a list of strings, got {}",
+                    describe(items)
+                ),
+            ));
+        };
+        for item in items {
+            let Some(name) = primitive_string(item) else {
+                return Err(FuncError::arg(
+                    0,
+                    format!(
+                        "the elements of \"{key}\" must be strings, got {}",
+                        describe(item)
+                    ),
+                ));
+            };
+            out.entry(name)
+                .or_default()
+                .push(Value::String(key.clone()));
+        }
+    }
+    Ok(Value::Map(
+        out.into_iter().map(|(k, v)| (k, Value::List(v))).collect(),
+    ))
+}

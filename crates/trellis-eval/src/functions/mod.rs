@@ -5,10 +5,12 @@
 //! marks are handled in one place instead of in every function.
 
 mod collections;
+mod datetime;
 mod encoding;
 mod format;
 mod network;
 mod numeric;
+mod paths;
 mod strings;
 
 use trellis_types::{Diagnostics, Value};
@@ -140,6 +142,7 @@ static FUNCTIONS: &[Def] = &[
     def("keys", 1, Some(1), Shallow, collections::keys),
     def("length", 1, Some(1), Shallow, collections::length),
     def("lookup", 2, Some(3), Shallow, collections::lookup),
+    def("matchkeys", 3, Some(3), Deep, collections::matchkeys),
     def("merge", 0, None, Shallow, collections::merge),
     def("one", 1, Some(1), Shallow, collections::one),
     def("range", 1, Some(3), Deep, collections::range),
@@ -151,11 +154,13 @@ static FUNCTIONS: &[Def] = &[
         Deep,
         collections::setintersection,
     ),
+    def("setproduct", 1, None, Deep, collections::setproduct),
     def("setsubtract", 2, Some(2), Deep, collections::setsubtract),
     def("setunion", 1, None, Deep, collections::setunion),
     def("slice", 3, Some(3), Shallow, collections::slice),
     def("sort", 1, Some(1), Deep, collections::sort),
     def("sum", 1, Some(1), Deep, collections::sum),
+    def("transpose", 1, Some(1), Deep, collections::transpose),
     def("values", 1, Some(1), Shallow, collections::values),
     def("zipmap", 2, Some(2), Shallow, collections::zipmap),
     // Numbers.
@@ -163,6 +168,7 @@ static FUNCTIONS: &[Def] = &[
     def("ceil", 1, Some(1), Deep, numeric::ceil),
     def("floor", 1, Some(1), Deep, numeric::floor),
     def("max", 1, None, Deep, numeric::max),
+    def("log", 2, Some(2), Deep, numeric::log),
     def("min", 1, None, Deep, numeric::min),
     def("parseint", 2, Some(2), Deep, numeric::parseint),
     def("pow", 2, Some(2), Deep, numeric::pow),
@@ -171,12 +177,40 @@ static FUNCTIONS: &[Def] = &[
     def("base64decode", 1, Some(1), Deep, encoding::base64decode),
     def("base64encode", 1, Some(1), Deep, encoding::base64encode),
     def("base64sha256", 1, Some(1), Deep, encoding::base64sha256),
+    def("base64sha512", 1, Some(1), Deep, encoding::base64sha512),
+    def("csvdecode", 1, Some(1), Deep, encoding::csvdecode),
     def("jsondecode", 1, Some(1), Deep, encoding::jsondecode),
     def("jsonencode", 1, Some(1), Deep, encoding::jsonencode),
     def("md5", 1, Some(1), Deep, encoding::md5),
     def("sha1", 1, Some(1), Deep, encoding::sha1),
     def("sha256", 1, Some(1), Deep, encoding::sha256),
+    def("sha512", 1, Some(1), Deep, encoding::sha512),
+    def(
+        "textdecodebase64",
+        2,
+        Some(2),
+        Deep,
+        encoding::textdecodebase64,
+    ),
+    def(
+        "textencodebase64",
+        2,
+        Some(2),
+        Deep,
+        encoding::textencodebase64,
+    ),
+    def("urlencode", 1, Some(1), Deep, encoding::urlencode),
+    def("uuidv5", 2, Some(2), Deep, encoding::uuidv5),
+    // Dates and times.
+    def("formatdate", 2, Some(2), Deep, datetime::formatdate),
+    def("timeadd", 2, Some(2), Deep, datetime::timeadd),
+    def("timecmp", 2, Some(2), Deep, datetime::timecmp),
+    // Paths.
+    def("basename", 1, Some(1), Deep, paths::basename),
+    def("dirname", 1, Some(1), Deep, paths::dirname),
     // Type conversion and marks.
+    def("ephemeralasnull", 1, Some(1), Raw, ephemeralasnull),
+    def("issensitive", 1, Some(1), Raw, issensitive),
     def("nonsensitive", 1, Some(1), Raw, conversion_nonsensitive),
     def("sensitive", 1, Some(1), Raw, conversion_sensitive),
     def("tobool", 1, Some(1), Raw, conversion_tobool),
@@ -185,6 +219,7 @@ static FUNCTIONS: &[Def] = &[
     def("tonumber", 1, Some(1), Raw, conversion_tonumber),
     def("toset", 1, Some(1), Raw, conversion_toset),
     def("tostring", 1, Some(1), Raw, conversion_tostring),
+    def("type", 1, Some(1), Raw, console_only),
     // Network.
     def("cidrhost", 2, Some(2), Deep, network::cidrhost),
     def("cidrnetmask", 1, Some(1), Deep, network::cidrnetmask),
@@ -192,6 +227,13 @@ static FUNCTIONS: &[Def] = &[
     def("cidrsubnets", 1, None, Deep, network::cidrsubnets),
     // Files (through the scope).
     def("file", 1, Some(1), Deep, file),
+    def("filebase64", 1, Some(1), Deep, filebase64),
+    def("filebase64sha256", 1, Some(1), Deep, filebase64sha256),
+    def("filebase64sha512", 1, Some(1), Deep, filebase64sha512),
+    def("filemd5", 1, Some(1), Deep, filemd5),
+    def("filesha1", 1, Some(1), Deep, filesha1),
+    def("filesha256", 1, Some(1), Deep, filesha256),
+    def("filesha512", 1, Some(1), Deep, filesha512),
     def("templatefile", 2, Some(2), Raw, special),
     // Special forms.
     def("can", 1, Some(1), Raw, special),
@@ -342,12 +384,85 @@ pub(crate) fn checked_string(s: String) -> FnResult {
     Ok(Value::String(s))
 }
 
-fn file(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+fn read_arg_file(ctx: &FnCtx<'_>, args: &[Value]) -> Result<String, FuncError> {
     let path = arg_str(args, 0)?;
     ctx.scope
         .read_file(&path)
-        .map(Value::String)
         .map_err(|e| FuncError::arg(0, format!("cannot read \"{path}\": {e}")))
+}
+
+fn file(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    read_arg_file(ctx, args).map(Value::String)
+}
+
+// The file hashing functions hash the file's bytes. The scope reads files as UTF-8 text, so a
+// binary file is refused with the scope's reason rather than hashed wrongly.
+fn filebase64(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    use base64::Engine as _;
+    let text = read_arg_file(ctx, args)?;
+    checked_string(base64::engine::general_purpose::STANDARD.encode(text.as_bytes()))
+}
+
+fn filebase64sha256(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let text = read_arg_file(ctx, args)?;
+    Ok(Value::String(encoding::digest_base64::<sha2::Sha256>(
+        text.as_bytes(),
+    )))
+}
+
+fn filebase64sha512(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let text = read_arg_file(ctx, args)?;
+    Ok(Value::String(encoding::digest_base64::<sha2::Sha512>(
+        text.as_bytes(),
+    )))
+}
+
+fn filemd5(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let text = read_arg_file(ctx, args)?;
+    Ok(Value::String(encoding::digest_hex::<md5::Md5>(
+        text.as_bytes(),
+    )))
+}
+
+fn filesha1(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let text = read_arg_file(ctx, args)?;
+    Ok(Value::String(encoding::digest_hex::<sha1::Sha1>(
+        text.as_bytes(),
+    )))
+}
+
+fn filesha256(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let text = read_arg_file(ctx, args)?;
+    Ok(Value::String(encoding::digest_hex::<sha2::Sha256>(
+        text.as_bytes(),
+    )))
+}
+
+fn filesha512(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let text = read_arg_file(ctx, args)?;
+    Ok(Value::String(encoding::digest_hex::<sha2::Sha512>(
+        text.as_bytes(),
+    )))
+}
+
+/// `issensitive(value)`: whether the value itself carries a sensitive mark. Known even when
+/// the value is unknown, since marks survive unknowns.
+fn issensitive(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    Ok(Value::Bool(matches!(args[0], Value::Sensitive(_))))
+}
+
+/// `ephemeralasnull(value)`: trellis has no ephemeral values, so every value passes through
+/// unchanged, as Terraform does for non-ephemeral values.
+fn ephemeralasnull(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    Ok(args[0].clone())
+}
+
+/// `type()` exists in Terraform only in `terraform console`; a configuration that calls it is
+/// refused there too.
+fn console_only(_: &FnCtx<'_>, _: &[Value]) -> FnResult {
+    Err(FuncError::call(
+        "is only available in the console (terraform console), not in configuration files",
+    ))
 }
 
 fn convert_to(args: &[Value], ty: &crate::TypeConstraint) -> FnResult {

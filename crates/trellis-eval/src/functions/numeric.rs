@@ -85,3 +85,10 @@ pub(super) fn parseint(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
     }
     finite(if negative { -n } else { n })
 }
+
+/// `log(number, base)`.
+pub(super) fn log(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let n = arg_number(args, 0)?;
+    let base = arg_number(args, 1)?;
+    finite(n.ln() / base.ln())
+}
