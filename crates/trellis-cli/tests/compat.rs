@@ -52,6 +52,7 @@ cases! {
     c07_security_groups_dynamic => "07-security-groups-dynamic",
     c08_target_group_kinds => "08-target-group-kinds",
     c09_json_syntax => "09-json-syntax",
+    c10_functions_real_styles => "10-functions-real-styles",
     c20_resource_gateway_rds_dns => "20-resource-gateway-rds-dns",
     c21_resource_configurations_ip_ports => "21-resource-configurations-ip-ports",
 }

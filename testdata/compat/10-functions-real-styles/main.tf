@@ -62,3 +62,20 @@ output "teams_by_service" {
 output "prod_services" {
   value = local.prod_services
 }
+
+provider "aws" {
+  region = "us-east-1"
+}
+
+resource "aws_vpclattice_service" "this" {
+  for_each  = local.pairs
+  name      = "c10-${each.key}"
+  auth_type = "NONE"
+  tags = {
+    Service     = each.value.service
+    Environment = each.value.environment
+    Release     = local.release_tag
+    Teams       = join(",", lookup(local.teams_by_service, each.value.service, []))
+    PolicyHash  = local.policy_hash
+  }
+}
