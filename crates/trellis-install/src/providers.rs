@@ -8,7 +8,8 @@
 //! `.trellis/providers/<hostname>/<namespace>/<type>/<version>/<os>_<arch>/`, holding the
 //! unpacked package; the executable is the file named `terraform-provider-<type>*`.
 //!
-//! What this module is not (yet): it does not fetch providers from mirrors or registries.
+//! [`mirror`] installs from filesystem mirrors. What this module is not (yet): it does not
+//! fetch providers from network mirrors or registries.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +19,8 @@ use base64::Engine as _;
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
 use sha2::{Digest as _, Sha256};
+
+pub mod mirror;
 
 /// Where installed providers live, relative to the working directory.
 pub const PROVIDERS_DIR: &str = ".trellis/providers";
@@ -45,6 +48,9 @@ pub enum ProviderError {
         version: String,
         why: String,
     },
+    /// A provider that cannot be installed.
+    #[error("cannot install provider {provider}: {why}")]
+    Install { provider: String, why: String },
     /// An installed package whose hash is not one the lock file records.
     #[error("provider {provider} {version}: {file} does not match the checksums in .terraform.lock.hcl (got {got}); run `trellis init` to install it again")]
     Mismatch {
