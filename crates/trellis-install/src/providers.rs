@@ -21,6 +21,7 @@ use hcl_edit::structure::Body;
 use sha2::{Digest as _, Sha256};
 
 pub mod mirror;
+pub mod requirements;
 
 /// Where installed providers live, relative to the working directory.
 pub const PROVIDERS_DIR: &str = ".trellis/providers";
