@@ -348,10 +348,13 @@ pub fn parse(args: Vec<String>) -> Result<(Global, Command)> {
                         init.lock_timeout = parse_duration(&flags.value(&n, v)?)?
                     }
                     Arg::Flag(n, v) if n == "upgrade" => init.upgrade = parse_bool(&n, v)?,
+                    Arg::Flag(n, v) if n == "plugin-dir" => {
+                        init.plugin_dirs.push(flags.value(&n, v)?)
+                    }
                     Arg::Flag(n, _) if n == "input" || n == "backend" => {}
                     Arg::Flag(n, _) if n == "no-color" => global.no_color = true,
                     other => bail!(
-                        "init takes -upgrade, -backend-config=KEY=VALUE, -migrate-state, -reconfigure, -force, -lock-timeout, not {}",
+                        "init takes -upgrade, -plugin-dir=DIR, -backend-config=KEY=VALUE, -migrate-state, -reconfigure, -force, -lock-timeout, not {}",
                         describe(&other)
                     ),
                 }

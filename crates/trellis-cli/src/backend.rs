@@ -243,6 +243,8 @@ pub struct InitArgs {
     pub lock_timeout: Duration,
     /// `-upgrade`: resolve every remote module again instead of keeping installed ones.
     pub upgrade: bool,
+    /// `-plugin-dir=DIR` (repeatable): install providers from these filesystem mirrors only.
+    pub plugin_dirs: Vec<String>,
 }
 
 /// Parses `-backend-config` values: `KEY=VALUE`, or a file of `key = value` lines.

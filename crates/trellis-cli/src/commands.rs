@@ -83,6 +83,12 @@ pub async fn run(ui: &Ui, command: Command) -> Outcome<i32> {
             for line in crate::workspace::install_modules(&ui.dir, args.upgrade)? {
                 println!("{line}");
             }
+            // Providers before the configuration is checked: their schemas are part of it.
+            for line in
+                crate::init_providers::install_providers(&ui.dir, args.upgrade, &args.plugin_dirs)?
+            {
+                println!("{line}");
+            }
             // Diagnostics of the whole configuration, as for every command.
             Workspace::load(&ui.dir)?;
             for line in crate::backend::init(&ui.dir, &args)? {

@@ -11,6 +11,7 @@ mod backend;
 mod commands;
 mod files;
 mod import;
+mod init_providers;
 mod interrupt;
 mod logging;
 mod migrate;

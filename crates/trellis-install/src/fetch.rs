@@ -130,7 +130,7 @@ fn untar(bytes: &[u8], dest: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn unzip(bytes: &[u8], dest: &Path) -> Result<(), String> {
+pub(crate) fn unzip(bytes: &[u8], dest: &Path) -> Result<(), String> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| format!("not a valid zip archive: {e}"))?;
     if archive.is_empty() {

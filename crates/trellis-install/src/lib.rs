@@ -6,6 +6,9 @@
 //! - [`registry`]: the module registry protocol (service discovery, versions, download
 //!   location), with credentials and `host` overrides from [`cliconfig`];
 //! - [`fetch`]: git through the `git` program, zip and tar.gz archives over HTTP(S);
+//! - [`providers`]: provider source addresses, `.terraform.lock.hcl`, the `h1:`/`zh:`
+//!   package hashes, and [`providers::installed`], which finds each installed provider's
+//!   executable and checks it against the lock file (no network);
 //! - [`install`]: the cache `.trellis/modules/` with its manifest `modules.json`, and the
 //!   [`install::Installer`] that stages a new cache and swaps it in only on success.
 //!
@@ -20,6 +23,7 @@ pub mod constraint;
 pub mod fetch;
 pub mod http;
 pub mod install;
+pub mod providers;
 pub mod registry;
 pub mod source;
 
