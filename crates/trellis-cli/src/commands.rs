@@ -138,6 +138,7 @@ async fn validate(ui: &Ui) -> Outcome<i32> {
         changes: declared,
         drift: Vec::new(),
         refreshed_private: Default::default(),
+        planned_private: Default::default(),
         outputs: Vec::new(),
         warnings: Vec::new(),
     };
