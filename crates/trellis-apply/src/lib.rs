@@ -719,7 +719,11 @@ impl Shared {
                 ));
             }
         }
-        Ok((value, evaluated.config, response.planned_private.or(private)))
+        Ok((
+            value,
+            evaluated.config,
+            response.planned_private.or(private),
+        ))
     }
 
     /// The configuration of a data source read at apply time, as plan time hands it to the

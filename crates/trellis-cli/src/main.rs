@@ -14,6 +14,7 @@ mod import;
 mod interrupt;
 mod logging;
 mod migrate;
+mod plugins;
 mod workspace;
 
 use std::io::IsTerminal;
