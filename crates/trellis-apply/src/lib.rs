@@ -31,8 +31,8 @@ use trellis_plan::providers::Providers;
 use trellis_plan::scope::{EvalScope, Files, Values};
 use trellis_plan::{Action, ApplyEvent, ApplySummary, Change, OutputValue, Plan};
 use trellis_provider::{
-    CreateRequest, DeleteRequest, ErrorKind, Provider, ProviderError, ReadDataRequest,
-    UpdateRequest,
+    ApplyChangeRequest, ErrorKind, PlanResourceRequest, Private, Provider, ProviderError,
+    ReadDataRequest,
 };
 use trellis_state::{
     DeposedObject, Intent, OutputState, ResourceState, State, StateStore, StateWrite,
@@ -263,6 +263,7 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
         counter: AtomicU64::new(0),
         index: trellis_plan::planner::resource_index(&input.config),
         private: recorded_private(&plan, &input.state),
+        planned_private: plan.planned_private.clone(),
         deposing: deposing(&plan, &input.state),
         deposed_taken: input
             .state
@@ -473,6 +474,8 @@ struct Shared {
     index: trellis_plan::planner::ResourceIndex,
     /// Provider private data for the changes recorded without a provider call, by address.
     private: HashMap<Address, serde_json::Value>,
+    /// The private data planning returned, handed back to the provider's apply.
+    planned_private: BTreeMap<Address, serde_json::Value>,
     /// The current objects that create_before_destroy replacements depose, by address.
     deposing: HashMap<Address, ResourceState>,
     /// The deposed keys already taken, by address (a new one must differ).
@@ -624,18 +627,12 @@ impl Shared {
         Diagnostic::error(message).with_address(&change.address)
     }
 
-    /// The value to send: the planned value when it is fully known, else the configuration
-    /// evaluated again now that dependencies are applied.
-    fn planned(
+    /// The instance evaluated again now that its dependencies are applied.
+    fn evaluate(
         &self,
         change: &Change,
-        provider: &dyn Provider,
         prior: Option<&Value>,
-    ) -> Result<Value, String> {
-        let after = change.after.clone().unwrap_or(Value::Null);
-        if !after.contains_unknown() {
-            return Ok(after);
-        }
+    ) -> Result<trellis_plan::planner::ApplyValues, String> {
         let (module_config, resource) =
             trellis_plan::planner::lookup_resource(&self.config, &self.index, &change.address)
                 .ok_or_else(|| {
@@ -660,21 +657,57 @@ impl Shared {
             module_dir: ".",
             key: None,
         };
-        let value = evaluate_for_apply(
-            &scope,
-            resource,
-            change.address.key.as_ref(),
-            schema,
-            provider,
-            prior,
+        evaluate_for_apply(&scope, resource, change.address.key.as_ref(), schema, prior).map_err(
+            |d| {
+                d.iter()
+                    .map(|d| d.summary.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
         )
-        .map_err(|d| {
-            d.iter()
-                .map(|d| d.summary.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
+    }
+
+    /// What to send for a create or update: the planned value when it is fully known, else
+    /// the configuration evaluated again and planned again through the provider; with the
+    /// configuration and the planned private data.
+    async fn planned(
+        &self,
+        change: &Change,
+        provider: &dyn Provider,
+        prior: Option<&Value>,
+    ) -> Result<(Value, Value, Private), String> {
+        let after = change.after.clone().unwrap_or(Value::Null);
+        let private = self.planned_private.get(&change.address).cloned();
+        if !after.contains_unknown() {
+            // The configuration as the provider's apply takes it; a provider that does not
+            // read it (the native ones) is not failed by an evaluation problem here.
+            let config = self
+                .evaluate(change, prior)
+                .map(|v| v.config)
+                .unwrap_or_else(|_| after.clone());
+            return Ok((after, config, private));
+        }
+        let evaluated = self.evaluate(change, prior)?;
+        let response = provider
+            .plan_resource(PlanResourceRequest {
+                type_name: change.type_name.clone(),
+                prior: prior.cloned(),
+                proposed: evaluated.proposed,
+                config: evaluated.config.clone(),
+                prior_private: private.clone(),
+            })
+            .await
+            .map_err(|e| describe(&e))?;
+        if let Some(d) = response.diagnostics.iter().find(|d| !d.warning) {
+            return Err(d.summary.clone());
+        }
+        let value = response.planned;
         // Only computed attributes may still be unknown.
+        let schema = self
+            .providers
+            .registry
+            .resource_schema(&change.type_name, false)
+            .ok_or_else(|| format!("unknown resource type {}", change.type_name))?;
         for path in value.unknown_paths() {
             let computed = schema
                 .block
@@ -686,7 +719,24 @@ impl Shared {
                 ));
             }
         }
-        Ok(value)
+        Ok((
+            value,
+            evaluated.config,
+            response.planned_private.or(private),
+        ))
+    }
+
+    /// The configuration of a data source read at apply time, as plan time hands it to the
+    /// provider: attributes the configuration does not set are null (computed ones
+    /// included), not unknown.
+    fn data_config(&self, change: &Change) -> Result<Value, String> {
+        let config = self.evaluate(change, None)?.config;
+        if let Some(path) = config.unknown_paths().first() {
+            return Err(format!(
+                "{path} is still unknown after everything it depends on was applied"
+            ));
+        }
+        Ok(config)
     }
 
     async fn record(
@@ -865,7 +915,8 @@ async fn run_inner(
             Ok((outcome, None))
         }
         OpKind::Create => {
-            let planned = shared.planned(change, provider.as_ref(), None)?;
+            let (planned, config, planned_private) =
+                shared.planned(change, provider.as_ref(), None).await?;
             if change.action == Action::CreateThenDelete {
                 shared.depose(change).await?;
             }
@@ -889,17 +940,21 @@ async fn run_inner(
                 .await
                 .map_err(|e| format!("cannot record the intent to create: {e}"))?;
             let response = provider
-                .create(CreateRequest {
+                .apply_change(ApplyChangeRequest {
                     type_name: change.type_name.clone(),
-                    planned,
-                    token: token.clone(),
+                    prior: None,
+                    planned: Some(planned),
+                    config,
+                    planned_private,
+                    token: Some(token.clone()),
                 })
                 .await
                 .map_err(|e| describe(&e))?;
-            let id = id_of(&response.state);
-            shared
-                .record(change, response.state, response.private)
-                .await?;
+            let state = response
+                .state
+                .ok_or_else(|| "the provider returned no object for a create".to_string())?;
+            let id = id_of(&state);
+            shared.record(change, state, response.private).await?;
             // Recording the resource settled its intent in the same write.
             Ok((Outcome::Created, id))
         }
@@ -912,19 +967,25 @@ async fn run_inner(
                     .record(change, prior.clone(), shared.refreshed_private(change))
                     .await?;
             }
-            let planned = shared.planned(change, provider.as_ref(), Some(&prior))?;
+            let (planned, config, planned_private) = shared
+                .planned(change, provider.as_ref(), Some(&prior))
+                .await?;
             let response = provider
-                .update(UpdateRequest {
+                .apply_change(ApplyChangeRequest {
                     type_name: change.type_name.clone(),
-                    prior,
-                    planned,
+                    prior: Some(prior),
+                    planned: Some(planned),
+                    config,
+                    planned_private,
+                    token: None,
                 })
                 .await
                 .map_err(|e| describe(&e))?;
-            let id = id_of(&response.state);
-            shared
-                .record(change, response.state, response.private)
-                .await?;
+            let state = response
+                .state
+                .ok_or_else(|| "the provider returned no object for an update".to_string())?;
+            let id = id_of(&state);
+            shared.record(change, state, response.private).await?;
             let outcome = if change.importing.is_some() {
                 Outcome::ImportedAndUpdated
             } else {
@@ -935,13 +996,17 @@ async fn run_inner(
         OpKind::Delete => {
             let prior = change.before.clone().unwrap_or(Value::Null);
             match provider
-                .delete(DeleteRequest {
+                .apply_change(ApplyChangeRequest {
                     type_name: change.type_name.clone(),
-                    prior: prior.clone(),
+                    prior: Some(prior.clone()),
+                    planned: None,
+                    config: Value::Null,
+                    planned_private: shared.planned_private.get(&change.address).cloned(),
+                    token: None,
                 })
                 .await
             {
-                Ok(()) => {}
+                Ok(_) => {}
                 Err(e) if e.kind == ErrorKind::NotFound => {}
                 Err(e) => return Err(describe(&e)),
             }
@@ -984,7 +1049,7 @@ async fn run_inner(
             Ok((Outcome::Deleted, id_of(&prior)))
         }
         OpKind::Read => {
-            let config = shared.planned(change, provider.as_ref(), None)?;
+            let config = shared.data_config(change)?;
             let value = provider
                 .read_data(ReadDataRequest {
                     type_name: change.type_name.clone(),

@@ -14,7 +14,7 @@ use trellis_types::{Address, Diagnostic, Diagnostics};
 use crate::args::{Command, PlanArgs, StateCommand};
 use crate::interrupt::{Progress, Signals};
 use crate::workspace::{
-    configure_providers, registry, write_private, DirFiles, Failure, Outcome, StatePaths, Workspace,
+    configure_providers, write_private, DirFiles, Failure, Outcome, StatePaths, Workspace,
 };
 use crate::Ui;
 
@@ -117,7 +117,7 @@ fn print_warnings(ui: &Ui, ws: &Workspace, warnings: &[Diagnostic]) {
 
 async fn validate(ui: &Ui) -> Outcome<i32> {
     let ws = Workspace::load(&ui.dir)?;
-    let registry = registry();
+    let registry = crate::workspace::workspace_registry(&ws)?;
     let (diags, declared) = trellis_plan::planner::validate(
         &ws.config,
         &ws.sources,
@@ -144,6 +144,7 @@ async fn validate(ui: &Ui) -> Outcome<i32> {
         changes: declared,
         drift: Vec::new(),
         refreshed_private: Default::default(),
+        planned_private: Default::default(),
         outputs: Vec::new(),
         warnings: Vec::new(),
     };

@@ -15,6 +15,7 @@ mod init_providers;
 mod interrupt;
 mod logging;
 mod migrate;
+mod plugins;
 mod workspace;
 
 use std::io::IsTerminal;

@@ -46,7 +46,7 @@ pub async fn configure_providers(
         &ws.config,
         &ws.sources,
         variables,
-        &registry(),
+        &workspace_registry(ws)?,
         &DirFiles::new(&ws.dir),
         &extra,
     )
@@ -60,6 +60,15 @@ pub fn registry() -> Registry {
     registry.register(Arc::new(trellis_provider::memory::MemoryFactory::new()));
     registry.register(Arc::new(trellis_aws::AwsFactory::new()));
     registry
+}
+
+/// The providers this binary has, plus a bridged one (its installed plugin, started) for
+/// each provider the workspace's configuration uses that is not native.
+pub fn workspace_registry(ws: &Workspace) -> Outcome<Registry> {
+    let mut registry = registry();
+    crate::plugins::register_bridged(&mut registry, &ws.config, &ws.dir)
+        .map_err(|d| Failure::Diagnostics(d, ws.sources.clone()))?;
+    Ok(registry)
 }
 
 /// The configuration files of a module directory (`module_dir` relative to the working

@@ -149,14 +149,8 @@ pub fn read(config: &Value) -> Result<Value, Error> {
     if out.is_null() {
         out = Value::Map(BTreeMap::new());
     }
-    let mut plain = config.strip_marks();
-    // The computed attributes are outputs: at apply time the engine hands them in as unknown
-    // (planned), and they must not make the inputs look unknown.
-    if let Value::Map(map) = &mut plain {
-        for k in ["json", "minified_json", "id"] {
-            map.remove(k);
-        }
-    }
+    // The engine hands the computed attributes in as null, at plan and at apply time.
+    let plain = config.strip_marks();
     if plain.get("version").is_none_or(Value::is_null) {
         out.set_path(&key("version"), Value::string(DEFAULT_VERSION));
     }

@@ -409,17 +409,17 @@ fn unknown_config_gives_unknown_json_and_sensitive_marks_it() {
 }
 
 #[test]
-fn unknown_computed_attributes_as_apply_hands_them_in_do_not_make_the_json_unknown() {
-    // At apply time the engine passes the planned value: inputs known, the computed
-    // `json`, `minified_json` and `id` unknown.
-    let mut planned = doc(vec![obj(vec![(
+fn null_computed_attributes_as_the_engine_hands_them_in_give_a_known_document() {
+    // At plan and at apply time the engine passes the configuration: inputs known, the
+    // computed `json`, `minified_json` and `id` null.
+    let mut config = doc(vec![obj(vec![(
         "actions",
         Value::List(vec![s("vpc-lattice-svcs:Invoke")]),
     )])]);
     for k in ["json", "minified_json", "id"] {
-        planned.set_path(&trellis_types::Path::from_keys([k]), Value::Unknown);
+        config.set_path(&trellis_types::Path::from_keys([k]), Value::Null);
     }
-    let out = read(&planned).unwrap();
+    let out = read(&config).unwrap();
     let json = out.get("json").unwrap().as_str().unwrap();
     assert!(
         json.contains("\"Action\": \"vpc-lattice-svcs:Invoke\""),

@@ -180,6 +180,11 @@ pub struct Plan {
     /// alone, so that later refreshes can skip them. Never shown.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub refreshed_private: BTreeMap<Address, serde_json::Value>,
+    /// Provider private data that planning returned for the changes apply carries out (a
+    /// plugin's PlanResourceChange `planned_private`), by address; apply hands it back with
+    /// the change. Never shown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub planned_private: BTreeMap<Address, serde_json::Value>,
     pub outputs: Vec<OutputChange>,
     /// Warnings found while planning.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

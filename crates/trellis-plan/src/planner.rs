@@ -18,7 +18,7 @@ use std::sync::Arc;
 use trellis_config::{Config, IgnoreChanges, Resource};
 use trellis_eval::{eval_body, eval_expr};
 use trellis_provider::{
-    Block, PlanChangeRequest, Provider, ReadDataRequest, ReadItem, ReadRequest, ResourceSchema,
+    Block, PlanResourceRequest, Provider, ReadDataRequest, ReadItem, ReadRequest, ResourceSchema,
     SettleRequest, ValidateRequest,
 };
 use trellis_state::{ResourceState, State};
@@ -101,6 +101,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         outputs,
         mut diags,
         data_values,
+        planned_private,
         ..
     } = planner;
 
@@ -134,6 +135,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         changes: all,
         drift: refreshed.drift,
         refreshed_private: refreshed.private,
+        planned_private,
         outputs,
         warnings: diags.0.into_iter().filter(|d| !d.is_error()).collect(),
     })
@@ -556,6 +558,8 @@ struct Walk<'a> {
     /// Import block diagnostics already reported: a block is evaluated once per instance
     /// of its resource's module, and says each problem once.
     import_diags_seen: HashSet<String>,
+    /// The private data providers returned with planned changes, for apply.
+    planned_private: BTreeMap<Address, serde_json::Value>,
 }
 
 /// The most resource and module instances one plan may expand to. `count` alone is capped
@@ -590,6 +594,7 @@ impl<'a> Walk<'a> {
             instances: 0,
             imports_taken: HashSet::new(),
             import_diags_seen: HashSet::new(),
+            planned_private: BTreeMap::new(),
         }
     }
 
@@ -1317,7 +1322,8 @@ impl<'a> Walk<'a> {
                     &schema,
                     config_value,
                     &dependencies,
-                );
+                )
+                .await;
             }
         }
     }
@@ -1485,7 +1491,7 @@ impl<'a> Walk<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn managed_instance(
+    async fn managed_instance(
         &mut self,
         resource: &Resource,
         provider_key: &str,
@@ -1510,14 +1516,25 @@ impl<'a> Walk<'a> {
                 &resource.lifecycle.ignore_changes,
             );
         }
-        let planned = provider
-            .plan_change(PlanChangeRequest {
-                type_name: resource.type_name.clone(),
-                prior: prior_value.clone(),
-                config: config_plain.clone(),
-                planned,
-            })
-            .planned;
+        let prior_private = prior.and_then(|p| p.private.clone());
+        let planned_response = self
+            .plan_resource(
+                provider,
+                resource,
+                instance,
+                PlanResourceRequest {
+                    type_name: resource.type_name.clone(),
+                    prior: prior_value.clone(),
+                    proposed: planned.clone(),
+                    config: config_plain.clone(),
+                    prior_private,
+                },
+            )
+            .await;
+        let (planned, mut planned_private, requires_replace) = match planned_response {
+            Some(r) => (r.planned, r.planned_private, r.requires_replace),
+            None => (planned, None, None),
+        };
 
         after_sensitive.extend(schema.block.sensitive_paths(&planned));
         // What the provider computed from a sensitive input is sensitive too.
@@ -1552,11 +1569,16 @@ impl<'a> Walk<'a> {
 
         if let Some(prior_value) = &prior_value {
             let changed = diff_paths(prior_value, &planned);
-            let replace_paths: Vec<Path> = changed
-                .iter()
-                .filter(|p| schema.block.is_force_new(p))
-                .cloned()
-                .collect();
+            // A plugin says which paths force replacement; for the others the schema's
+            // force-new attributes do.
+            let replace_paths: Vec<Path> = match requires_replace {
+                Some(paths) => paths,
+                None => changed
+                    .iter()
+                    .filter(|p| schema.block.is_force_new(p))
+                    .cloned()
+                    .collect(),
+            };
             let by_request = self
                 .input
                 .options
@@ -1578,8 +1600,31 @@ impl<'a> Walk<'a> {
                     Reason::ReplaceByTriggers { triggers }
                 });
                 change.replace_paths = replace_paths;
-                // A new object: computed attributes are known only after apply.
-                change.after = Some(fill_computed(&config_plain, &schema.block, None));
+                // A new object: computed attributes are known only after apply. The
+                // provider plans the create as it would from nothing, as Terraform asks.
+                let proposed = fill_computed(&config_plain, &schema.block, None);
+                let create = self
+                    .plan_resource(
+                        provider,
+                        resource,
+                        instance,
+                        PlanResourceRequest {
+                            type_name: resource.type_name.clone(),
+                            prior: None,
+                            proposed: proposed.clone(),
+                            config: config_plain.clone(),
+                            prior_private: None,
+                        },
+                    )
+                    .await;
+                let (after, private) = match create {
+                    Some(r) if r.requires_replace.is_some() => (r.planned, r.planned_private),
+                    // A native provider plans a replacement's create as before: the
+                    // configuration with every computed attribute unknown.
+                    _ => (proposed, None),
+                };
+                change.after = Some(after);
+                planned_private = private;
             } else if changed.is_empty() {
                 change.action = Action::NoOp;
             } else {
@@ -1587,6 +1632,9 @@ impl<'a> Walk<'a> {
             }
         }
 
+        if let Some(private) = planned_private.filter(|_| change.action != Action::NoOp) {
+            self.planned_private.insert(instance.clone(), private);
+        }
         let exposed = match change.action {
             Action::NoOp => prior_value.unwrap_or(planned),
             _ => change.after.clone().unwrap_or(Value::Null),
@@ -1594,6 +1642,43 @@ impl<'a> Walk<'a> {
         let exposed = exposed.with_sensitive_paths(&change.after_sensitive);
         self.values.set_instance(instance, exposed);
         self.changes.insert(instance.clone(), change);
+    }
+
+    /// Plans one instance through its provider; the provider's diagnostics are reported at
+    /// the attributes they name. `None` when the provider failed (reported).
+    async fn plan_resource(
+        &mut self,
+        provider: &Arc<dyn Provider>,
+        resource: &Resource,
+        instance: &Address,
+        request: PlanResourceRequest,
+    ) -> Option<trellis_provider::PlanResourceResponse> {
+        match provider.plan_resource(request).await {
+            Ok(response) => {
+                let file = self.file(&resource.file);
+                for d in &response.diagnostics {
+                    let mut diag = if d.warning {
+                        Diagnostic::warning(d.summary.clone())
+                    } else {
+                        Diagnostic::error(d.summary.clone())
+                    };
+                    if let Some(detail) = &d.detail {
+                        diag = diag.with_detail(detail.clone());
+                    }
+                    let span = attribute_span(resource, &d.path, file);
+                    self.diags.push(diag.with_span(span).with_address(instance));
+                }
+                Some(response)
+            }
+            Err(e) => {
+                self.diags.push(
+                    Diagnostic::error(format!("cannot plan {instance}: {e}"))
+                        .with_span(Some(resource.span.clone()))
+                        .with_address(instance),
+                );
+                None
+            }
+        }
     }
 
     /// The `replace_triggered_by` references whose resources change in this plan.
@@ -2103,17 +2188,26 @@ pub fn values_for_apply(plan: &Plan, state: &State) -> Values {
     values
 }
 
-/// Evaluates one managed instance again at apply time, with the values its finished
-/// dependencies now know, into the value to send to the provider (sensitive marks removed,
-/// computed attributes unknown or carried over from `prior`).
+/// One instance evaluated again at apply time (see [`evaluate_for_apply`]).
+#[derive(Debug, Clone)]
+pub struct ApplyValues {
+    /// The configuration, shaped by the schema, without sensitive marks (what plan time
+    /// hands a data source read, and a provider's apply as its configuration).
+    pub config: Value,
+    /// What the engine proposes before the provider plans: the configuration with computed
+    /// attributes unknown or carried over from `prior`, and ignored changes kept.
+    pub proposed: Value,
+}
+
+/// Evaluates one instance again at apply time, with the values its finished dependencies
+/// now know. The provider is not called: the caller plans `proposed` through it.
 pub fn evaluate_for_apply(
     scope: &EvalScope<'_>,
     resource: &Resource,
     key: Option<&InstanceKey>,
     schema: &ResourceSchema,
-    provider: &dyn Provider,
     prior: Option<&Value>,
-) -> Result<Value, Diagnostics> {
+) -> Result<ApplyValues, Diagnostics> {
     let file = scope.sources.get(&resource.file).ok_or_else(|| {
         Diagnostics::from(Diagnostic::error(format!(
             "source file {} is missing",
@@ -2158,12 +2252,8 @@ pub fn evaluate_for_apply(
     if let Some(prior) = prior {
         keep_ignored(&mut planned, prior, &resource.lifecycle.ignore_changes);
     }
-    Ok(provider
-        .plan_change(PlanChangeRequest {
-            type_name: resource.type_name.clone(),
-            prior: prior.cloned(),
-            config: config_plain,
-            planned,
-        })
-        .planned)
+    Ok(ApplyValues {
+        config: config_plain,
+        proposed: planned,
+    })
 }

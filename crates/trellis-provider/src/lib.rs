@@ -16,13 +16,15 @@
 //!    calls only this, with no configured provider),
 //!    [`Provider::read`] once with every managed instance in state (refresh, batched so the
 //!    provider can use list calls; also with no instances, so every provider is called once
-//!    after validation and may learn its [`Provider::location`] there), [`Provider::plan_change`] per instance,
+//!    after validation and may learn its [`Provider::location`] there), [`Provider::plan_resource`] per
+//!    managed instance (twice for a replacement: the second plans the create from nothing),
 //!    [`Provider::read_data`] per data source whose config is known, [`Provider::import`]
 //!    per instance an import block adopts. `trellis import ADDR ID` calls only
 //!    [`Provider::import`]; `trellis import -generate-config-out` calls only
 //!    [`Provider::discover`].
-//! 4. During apply: [`Provider::create`], [`Provider::update`], [`Provider::delete`] per
-//!    change, concurrently across instances; [`Provider::settle`] for each create intent left
+//! 4. During apply: [`Provider::apply_change`] per create, update and delete, concurrently
+//!    across instances ([`Provider::plan_resource`] first when the planned value still holds
+//!    unknowns); [`Provider::settle`] for each create intent left
 //!    behind by an earlier run, before anything else.
 //! 5. [`Provider::close`] once at the end.
 //!
@@ -30,8 +32,9 @@
 //! [`Provider::upgrade_state`] and [`Provider::stop`] carry what the Terraform plugin
 //! protocol carries (private data through plans, the paths that force replacement, state
 //! upgrades, stopping operations in flight). Their defaults fall back to the methods above,
-//! so a native provider implements them only when it has more to say; the engine does not
-//! call them yet.
+//! so a native provider implements them only when it has more to say. The engine calls
+//! `plan_resource` and `apply_change` (not `plan_change`, `create`, `update` and `delete`
+//! directly); `upgrade_state` and `stop` are not called yet.
 
 pub mod memory;
 pub mod schema;

@@ -82,6 +82,7 @@ pub fn plan_of(changes: Vec<Change>) -> Plan {
         changes,
         drift: Vec::new(),
         refreshed_private: Default::default(),
+        planned_private: Default::default(),
         outputs: Vec::new(),
         warnings: Vec::new(),
     }

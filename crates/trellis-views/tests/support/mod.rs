@@ -65,6 +65,7 @@ pub fn plan(changes: Vec<Change>) -> Plan {
         changes,
         drift: Vec::new(),
         refreshed_private: Default::default(),
+        planned_private: Default::default(),
         outputs: Vec::new(),
         warnings: Vec::new(),
     }
