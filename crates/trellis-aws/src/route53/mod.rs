@@ -157,8 +157,7 @@ pub(crate) async fn get_zone(
     ])))
 }
 
-/// The record of `prior` as it is now, in `prior`'s spelling where equal.
-
+/// The zone's name, as DNS compares it.
 pub(crate) async fn zone_name(c: &Clients, zone: &str) -> Result<String, ProviderError> {
     let o = c
         .route53

@@ -296,9 +296,6 @@ fn normal_alias(value: Option<&Value>) -> Option<(String, String, Option<bool>)>
     ))
 }
 
-/// Keeps the prior spelling of names that mean the same, fills `vpc_region`, and refuses a
-/// zone's move between public and private (AWS cannot change that in place).
-
 /// The record of `prior` as it is now, in `prior`'s spelling where equal.
 async fn get(c: &Clients, prior: &Value) -> Result<Option<Value>, ProviderError> {
     let zone = required(prior, "zone_id")?;
