@@ -25,7 +25,7 @@ use crate::registry::{self, resource_type};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::s;
 use crate::sdk::error::invalid;
-use crate::sdk::resource::{with_own_tags, NamedService, ResourceType, Service};
+use crate::sdk::resource::{with_own_tags, ResourceType, Service};
 use crate::sdk::values::follow_prior;
 use crate::{ec2, lattice, meta, ram, route53};
 
@@ -281,9 +281,9 @@ impl Provider for AwsProvider {
             .ok_or_else(|| invalid(format!("unknown data source {t}")))?;
         match service {
             None => meta::read(c, t).await,
-            Some(Service::Ram) => ram::Api::read_data(c, t, config).await,
-            Some(Service::Route53) => route53::Api::read_data(c, t, config).await,
-            Some(Service::Ec2) => ec2::Api::read_data(c, t, config).await,
+            Some(Service::Ram) => ram::data::read(c, t, config).await,
+            Some(Service::Route53) => route53::data::read(c, t, config).await,
+            Some(Service::Ec2) => ec2::data::read(c, t, config).await,
             Some(Service::Lattice) => match lattice::data::read(c, t, config).await {
                 Ok(v) => Ok(v),
                 Err(e) => {

@@ -12,7 +12,7 @@ use trellis_provider::{AttributeDiagnostic, Block, ProviderSchema, ResourceSchem
 use trellis_types::Value;
 
 use crate::lattice::{self, Served};
-use crate::sdk::resource::{Named, NamedService, ResourceType, Service};
+use crate::sdk::resource::{Plain, ResourceType, Service};
 use crate::{ec2, meta, ram, route53};
 
 /// Every resource type the provider serves, in the order of the docs' type list.
@@ -33,21 +33,21 @@ pub(crate) static TYPES: &[&dyn ResourceType] = &[
     &Served(lattice::resource_configuration::ResourceConfiguration),
     &Served(lattice::service_network_resource_association::ResourceAssociation),
     // RAM
-    &Named::<ram::Api>::new(ram::SHARE),
-    &Named::<ram::Api>::new(ram::RESOURCE_ASSOCIATION),
-    &Named::<ram::Api>::new(ram::PRINCIPAL_ASSOCIATION),
-    &Named::<ram::Api>::new(ram::ACCEPTER),
+    &Plain(ram::resource_share::ResourceShare),
+    &Plain(ram::association::RESOURCE),
+    &Plain(ram::association::PRINCIPAL),
+    &Plain(ram::share_accepter::ShareAccepter),
     // Route53
-    &Named::<route53::Api>::new(route53::ZONE),
-    &Named::<route53::Api>::new(route53::RECORD),
-    &Named::<route53::Api>::new(route53::AUTHORIZATION),
-    &Named::<route53::Api>::new(route53::ASSOCIATION),
+    &Plain(route53::zone::Zone),
+    &Plain(route53::record::Record),
+    &Plain(route53::assoc::VPC_ASSOCIATION_AUTHORIZATION),
+    &Plain(route53::assoc::ZONE_ASSOCIATION),
     // EC2
-    &Named::<ec2::Api>::new(ec2::VPC),
-    &Named::<ec2::Api>::new(ec2::SUBNET),
-    &Named::<ec2::Api>::new(ec2::SECURITY_GROUP),
-    &Named::<ec2::Api>::new(ec2::INGRESS),
-    &Named::<ec2::Api>::new(ec2::EGRESS),
+    &Plain(ec2::vpc::Vpc),
+    &Plain(ec2::subnet::Subnet),
+    &Plain(ec2::security_group::SecurityGroup),
+    &Plain(ec2::security_group_rule::INGRESS),
+    &Plain(ec2::security_group_rule::EGRESS),
 ];
 
 /// The served type named `type_name`.
@@ -73,12 +73,9 @@ fn data_sources() -> &'static BTreeMap<String, (Option<Service>, ResourceSchema)
         };
         add(Some(Service::Lattice), lattice::data::schemas());
         add(None, meta::schemas());
-        add(Some(Service::Ram), ram::Api::schemas().data_sources.clone());
-        add(
-            Some(Service::Route53),
-            route53::Api::schemas().data_sources.clone(),
-        );
-        add(Some(Service::Ec2), ec2::Api::schemas().data_sources.clone());
+        add(Some(Service::Ram), ram::data::schemas());
+        add(Some(Service::Route53), route53::data::schemas());
+        add(Some(Service::Ec2), ec2::data::schemas());
         out
     })
 }

@@ -479,7 +479,7 @@ pub async fn reconcile(
         .filter(|(a, ..)| !want.contains(a))
         .map(|(.., id)| id.clone())
         .collect();
-    super::revoke_rules(c, group, egress, stale).await?;
+    revoke_rules(c, group, egress, stale).await?;
     let present: BTreeSet<&Atom> = have.iter().map(|(a, ..)| a).collect();
     let missing: Vec<IpPermission> = want
         .iter()
@@ -557,6 +557,66 @@ pub fn plan_change(config: &Value, prior: Option<&Value>, planned: &mut Value) {
         };
         planned.set_path(&Path::from_keys([direction]), planned_value);
     }
+}
+
+/// Revokes the rules `ids` (all of one direction) of `group`; nothing when there are none.
+pub(crate) async fn revoke_rules(
+    c: &Clients,
+    group: &str,
+    egress: bool,
+    ids: Vec<String>,
+) -> Result<(), ProviderError> {
+    match revoke(c, group, egress, ids.clone()).await {
+        // A rule is already gone: the SDK retried a revoke that was performed, or someone
+        // removed it meanwhile. AWS refused the whole batch, so revoke those still there.
+        Err(e) if e.code.as_deref() == Some("InvalidPermission.NotFound") => {
+            let o = c
+                .ec2
+                .describe_security_group_rules()
+                .filters(filter("group-id", &[group]))
+                .send()
+                .await
+                .map_err(aws)?;
+            let left: Vec<String> = o
+                .security_group_rules()
+                .iter()
+                .filter_map(|r| r.security_group_rule_id())
+                .filter(|id| ids.iter().any(|x| x == id))
+                .map(str::to_string)
+                .collect();
+            revoke(c, group, egress, left).await
+        }
+        other => other,
+    }
+}
+
+async fn revoke(
+    c: &Clients,
+    group: &str,
+    egress: bool,
+    ids: Vec<String>,
+) -> Result<(), ProviderError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if egress {
+        c.ec2
+            .revoke_security_group_egress()
+            .group_id(group)
+            .set_security_group_rule_ids(Some(ids))
+            .send()
+            .await
+            .map_err(aws)?;
+    } else {
+        c.ec2
+            .revoke_security_group_ingress()
+            .group_id(group)
+            .set_security_group_rule_ids(Some(ids))
+            .send()
+            .await
+            .map_err(aws)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

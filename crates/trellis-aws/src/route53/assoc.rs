@@ -8,51 +8,110 @@
 //! cannot read another account's zone). An association refused for want of an authorization
 //! is an error that names the missing resource, not a bare `NotAuthorizedException`.
 
-use std::collections::BTreeMap;
-
+use async_trait::async_trait;
 use aws_sdk_route53::types::{Vpc, VpcRegion};
-use trellis_provider::{ErrorKind, ProviderError, ResourceSchema};
+use trellis_provider::{AttributeDiagnostic, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
 use super::{wait_change, zone_id, WAIT};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::{s, timeout};
 use crate::sdk::error::{aws, invalid, required};
+use crate::sdk::resource::{AwsType, Service};
 use crate::sdk::schema::*;
 
-pub const AUTHORIZATION: &str = "aws_route53_vpc_association_authorization";
-pub const ASSOCIATION: &str = "aws_route53_zone_association";
+const AUTHORIZATION: &str = "aws_route53_vpc_association_authorization";
+const ASSOCIATION: &str = "aws_route53_zone_association";
 
-pub fn schema(resources: &mut BTreeMap<String, ResourceSchema>) {
-    use trellis_provider::Block;
-    let base = || {
-        Block::new()
+/// One of the two association types: they share their arguments, reads and ID forms, and
+/// differ in the calls.
+#[derive(Clone, Copy)]
+pub(crate) struct Assoc(&'static str);
+
+/// `aws_route53_vpc_association_authorization`.
+pub(crate) const VPC_ASSOCIATION_AUTHORIZATION: Assoc = Assoc(AUTHORIZATION);
+
+/// `aws_route53_zone_association`.
+pub(crate) const ZONE_ASSOCIATION: Assoc = Assoc(ASSOCIATION);
+
+#[async_trait]
+impl AwsType for Assoc {
+    fn name(&self) -> &'static str {
+        self.0
+    }
+
+    fn service(&self) -> Service {
+        Service::Route53
+    }
+
+    fn schema(&self) -> ResourceSchema {
+        use trellis_provider::Block;
+        let base = Block::new()
             .attr("id", comp(string()))
             .attr("zone_id", req(string()).force_new())
             .attr("vpc_id", req(string()).force_new())
-            .attr("vpc_region", opt_comp(string()).force_new())
-    };
-    resources.insert(
-        AUTHORIZATION.into(),
-        resource(
-            "the zone owner's authorization for a VPC of another account to associate with a private hosted zone",
-            "ZONEID:VPCID",
-            base(),
-        ),
-    );
-    resources.insert(
-        ASSOCIATION.into(),
-        resource(
-            "a VPC associated with a private hosted zone (of this account, or of another account that authorized it)",
-            "ZONEID:VPCID, or ZONEID:VPCID:REGION",
-            base().attr("owning_account", comp(string())),
-        ),
-    );
+            .attr("vpc_region", opt_comp(string()).force_new());
+        if self.0 == AUTHORIZATION {
+            resource(
+                "the zone owner's authorization for a VPC of another account to associate with a private hosted zone",
+                "ZONEID:VPCID",
+                base,
+            )
+        } else {
+            resource(
+                "a VPC associated with a private hosted zone (of this account, or of another account that authorized it)",
+                "ZONEID:VPCID, or ZONEID:VPCID:REGION",
+                base.attr("owning_account", comp(string())),
+            )
+        }
+    }
+
+    fn plan_rules(
+        &self,
+        region: &str,
+        _config: &Value,
+        prior: Option<&Value>,
+        planned: &mut Value,
+    ) -> Vec<AttributeDiagnostic> {
+        plan_change(region, prior, planned);
+        Vec::new()
+    }
+
+    async fn read(&self, c: &Clients, prior: &Value) -> Result<Option<Value>, ProviderError> {
+        read(c, self.0, prior).await
+    }
+
+    async fn create(
+        &self,
+        c: &Clients,
+        planned: &Value,
+        _token: &str,
+    ) -> Result<Value, ProviderError> {
+        create(c, self.0, planned).await
+    }
+
+    async fn delete(&self, c: &Clients, prior: &Value) -> Result<(), ProviderError> {
+        delete(c, self.0, prior).await
+    }
+
+    /// Both creates are found again by their content after a lost response.
+    async fn settle(
+        &self,
+        c: &Clients,
+        planned: &Value,
+        _token: &str,
+    ) -> Result<Option<Value>, ProviderError> {
+        read(c, self.0, planned).await
+    }
+
+    async fn import(&self, c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
+        import(c, self.0, id).await
+    }
 }
 
 /// `vpc_region` defaults to the provider's region, known at plan time; a zone ID spelled
 /// `/hostedzone/Z...` is the same zone as `Z...`.
-pub fn plan_change(region: &str, prior: Option<&Value>, planned: &mut Value) {
+fn plan_change(region: &str, prior: Option<&Value>, planned: &mut Value) {
     if planned
         .get("vpc_region")
         .is_none_or(|v| v.is_null() || v.is_unknown())
@@ -170,11 +229,7 @@ async fn get_association(
 }
 
 /// Reads by zone, VPC and region; keeps the prior's spelling of the zone ID.
-pub async fn read(
-    c: &Clients,
-    type_name: &str,
-    prior: &Value,
-) -> Result<Option<Value>, ProviderError> {
+async fn read(c: &Clients, type_name: &str, prior: &Value) -> Result<Option<Value>, ProviderError> {
     let (zone, vpc_id, region) = parts(c, prior)?;
     let found = match type_name {
         AUTHORIZATION => get_authorization(c, &zone, &vpc_id, Some(&region)).await?,
@@ -207,7 +262,7 @@ fn unauthorized(
     )
 }
 
-pub async fn create(c: &Clients, type_name: &str, planned: &Value) -> Result<Value, ProviderError> {
+async fn create(c: &Clients, type_name: &str, planned: &Value) -> Result<Value, ProviderError> {
     let (zone, vpc_id, region) = parts(c, planned)?;
     let limit = timeout(planned, "create", WAIT);
     match type_name {
@@ -251,7 +306,7 @@ pub async fn create(c: &Clients, type_name: &str, planned: &Value) -> Result<Val
     })
 }
 
-pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
+async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), ProviderError> {
     let (zone, vpc_id, region) = parts(c, prior)?;
     let limit = timeout(prior, "delete", WAIT);
     let result = match type_name {
@@ -287,11 +342,7 @@ pub async fn delete(c: &Clients, type_name: &str, prior: &Value) -> Result<(), P
     }
 }
 
-pub async fn import(
-    c: &Clients,
-    type_name: &str,
-    id: &str,
-) -> Result<Option<Value>, ProviderError> {
+async fn import(c: &Clients, type_name: &str, id: &str) -> Result<Option<Value>, ProviderError> {
     let pieces: Vec<&str> = id.split(':').collect();
     match (type_name, pieces.as_slice()) {
         (AUTHORIZATION, [zone, vpc_id]) if !zone.is_empty() && !vpc_id.is_empty() => {
@@ -313,13 +364,4 @@ pub async fn import(
         ))),
         (other, _) => Err(invalid(format!("unknown resource type {other}"))),
     }
-}
-
-/// Both creates are found again by their content after a lost response.
-pub async fn settle(
-    c: &Clients,
-    type_name: &str,
-    planned: &Value,
-) -> Result<Option<Value>, ProviderError> {
-    read(c, type_name, planned).await
 }

@@ -189,6 +189,16 @@ pub fn timeout(value: &Value, which: &str, default: Duration) -> Duration {
         .unwrap_or(default)
 }
 
+/// The tags of an SDK object, from its `(key, value)` pairs (every SDK has its own `Tag`
+/// type with the same two getters); a tag without a key is dropped.
+pub fn tag_map<'a>(
+    tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> BTreeMap<String, String> {
+    tags.into_iter()
+        .filter_map(|(k, v)| Some((k?.to_string(), v.unwrap_or_default().to_string())))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,10 @@
 /// Implements [`NamedService`] for `$api` with the functions of the module it is invoked in
 /// (`schema`, `validate`, `read`, `create`, `update`, `delete`, `settle`, `import`,
 /// `read_data`), and the given plan rules and discovery defaults.
+///
+/// RAM, Route53 and EC2 no longer use it (one file per type, [`resource::AwsType`]); it stays
+/// for the services written in the older shape on other branches until they are split too.
+#[allow(unused_macros)]
 macro_rules! named_service {
     ($api:ident, $service:ident, plan: $plan:expr, defaults: $defaults:expr) => {
         /// The table's way into this module (`crate::registry::TYPES`).
