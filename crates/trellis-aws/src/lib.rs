@@ -24,7 +24,9 @@
 mod sdk;
 
 mod ec2;
+mod iam;
 mod lattice;
+mod logs;
 mod meta;
 mod provider;
 mod ram;

@@ -13,7 +13,7 @@ use trellis_types::Value;
 
 use crate::lattice::{self, Served};
 use crate::sdk::resource::{Named, NamedService, ResourceType, Service};
-use crate::{ec2, meta, ram, route53};
+use crate::{ec2, iam, logs, meta, ram, route53};
 
 /// Every resource type the provider serves, in the order of the docs' type list.
 pub(crate) static TYPES: &[&dyn ResourceType] = &[
@@ -45,6 +45,14 @@ pub(crate) static TYPES: &[&dyn ResourceType] = &[
     &Named::<ec2::Api>::new(ec2::SECURITY_GROUP),
     &Named::<ec2::Api>::new(ec2::INGRESS),
     &Named::<ec2::Api>::new(ec2::EGRESS),
+    // IAM
+    &Named::<iam::Api>::new(iam::ROLE),
+    &Named::<iam::Api>::new(iam::ROLE_POLICY),
+    &Named::<iam::Api>::new(iam::ATTACHMENT),
+    &Named::<iam::Api>::new(iam::POLICY),
+    &Named::<iam::Api>::new(iam::INSTANCE_PROFILE),
+    // CloudWatch Logs
+    &Named::<logs::Api>::new(logs::LOG_GROUP),
 ];
 
 /// The served type named `type_name`.
@@ -76,6 +84,7 @@ fn data_sources() -> &'static BTreeMap<String, (Option<Service>, ResourceSchema)
             route53::Api::schemas().data_sources.clone(),
         );
         add(Some(Service::Ec2), ec2::Api::schemas().data_sources.clone());
+        add(Some(Service::Iam), iam::Api::schemas().data_sources.clone());
         out
     })
 }

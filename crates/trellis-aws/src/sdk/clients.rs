@@ -21,6 +21,9 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub ram: aws_sdk_ram::Client,
     pub route53: aws_sdk_route53::Client,
+    /// IAM is global: one client whatever the region.
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     /// Bulk tag reads for refresh (`lattice::tagging`).
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub region: String,
@@ -92,6 +95,13 @@ impl Clients {
             ec2: client!(aws_sdk_ec2, &sdk_config, &endpoints, "ec2"),
             ram: client!(aws_sdk_ram, &sdk_config, &endpoints, "ram"),
             route53: client!(aws_sdk_route53, &sdk_config, &endpoints, "route53"),
+            iam: client!(aws_sdk_iam, &sdk_config, &endpoints, "iam"),
+            logs: client!(
+                aws_sdk_cloudwatchlogs,
+                &sdk_config,
+                &endpoints,
+                "cloudwatchlogs"
+            ),
             tagging: client!(
                 aws_sdk_resourcegroupstagging,
                 &sdk_config,

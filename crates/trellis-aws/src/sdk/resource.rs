@@ -28,6 +28,8 @@ pub enum Service {
     Ram,
     Route53,
     Ec2,
+    Iam,
+    Logs,
 }
 
 /// One served resource type: everything the provider does with objects of this type.
