@@ -32,6 +32,7 @@ mod provider;
 mod ram;
 mod registry;
 mod route53;
+mod s3;
 
 use std::sync::Arc;
 

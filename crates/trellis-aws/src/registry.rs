@@ -13,7 +13,7 @@ use trellis_types::Value;
 
 use crate::lattice::{self, Served};
 use crate::sdk::resource::{Named, NamedService, ResourceType, Service};
-use crate::{ec2, iam, logs, meta, ram, route53};
+use crate::{ec2, iam, logs, meta, ram, route53, s3};
 
 /// Every resource type the provider serves, in the order of the docs' type list.
 pub(crate) static TYPES: &[&dyn ResourceType] = &[
@@ -53,6 +53,8 @@ pub(crate) static TYPES: &[&dyn ResourceType] = &[
     &Named::<iam::Api>::new(iam::INSTANCE_PROFILE),
     // CloudWatch Logs
     &Named::<logs::Api>::new(logs::LOG_GROUP),
+    // S3
+    &Named::<s3::Api>::new(s3::BUCKET),
 ];
 
 /// The served type named `type_name`.

@@ -62,6 +62,7 @@ fn other_kind(code: &str) -> Option<ErrorKind> {
         c if c.ends_with(".NotFound") || c.ends_with("NotFound") => ErrorKind::NotFound,
         "NoSuchHostedZone"
         | "NoSuchEntity"
+        | "NoSuchBucket"
         | "NoSuchChange"
         | "UnknownResourceException"
         | "ResourceShareInvitationArnNotFoundException" => ErrorKind::NotFound,

@@ -30,6 +30,7 @@ pub enum Service {
     Ec2,
     Iam,
     Logs,
+    S3,
 }
 
 /// One served resource type: everything the provider does with objects of this type.
