@@ -33,6 +33,7 @@ mod ram;
 mod registry;
 mod route53;
 mod s3;
+mod ssm;
 
 use std::sync::Arc;
 

@@ -13,7 +13,7 @@ use trellis_types::Value;
 
 use crate::lattice::{self, Served};
 use crate::sdk::resource::{Named, NamedService, ResourceType, Service};
-use crate::{ec2, iam, logs, meta, ram, route53, s3};
+use crate::{ec2, iam, logs, meta, ram, route53, s3, ssm};
 
 /// Every resource type the provider serves, in the order of the docs' type list.
 pub(crate) static TYPES: &[&dyn ResourceType] = &[
@@ -87,6 +87,7 @@ fn data_sources() -> &'static BTreeMap<String, (Option<Service>, ResourceSchema)
         );
         add(Some(Service::Ec2), ec2::Api::schemas().data_sources.clone());
         add(Some(Service::Iam), iam::Api::schemas().data_sources.clone());
+        add(Some(Service::Ssm), ssm::Api::schemas().data_sources.clone());
         out
     })
 }

@@ -27,6 +27,7 @@ pub struct Clients {
     /// Path-style addressing with an endpoint override (a local S3 has no bucket host names)
     /// or `s3_use_path_style`.
     pub s3: aws_sdk_s3::Client,
+    pub ssm: aws_sdk_ssm::Client,
     /// Bulk tag reads for refresh (`lattice::tagging`).
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub region: String,
@@ -99,6 +100,7 @@ impl Clients {
             ram: client!(aws_sdk_ram, &sdk_config, &endpoints, "ram"),
             route53: client!(aws_sdk_route53, &sdk_config, &endpoints, "route53"),
             iam: client!(aws_sdk_iam, &sdk_config, &endpoints, "iam"),
+            ssm: client!(aws_sdk_ssm, &sdk_config, &endpoints, "ssm"),
             s3: {
                 let mut b = aws_sdk_s3::config::Builder::from(&sdk_config);
                 let url = s(&endpoints, "s3");

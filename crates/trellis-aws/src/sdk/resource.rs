@@ -31,6 +31,7 @@ pub enum Service {
     Iam,
     Logs,
     S3,
+    Ssm,
 }
 
 /// One served resource type: everything the provider does with objects of this type.
