@@ -24,12 +24,16 @@
 mod sdk;
 
 mod ec2;
+mod iam;
 mod lattice;
+mod logs;
 mod meta;
 mod provider;
 mod ram;
 mod registry;
 mod route53;
+mod s3;
+mod ssm;
 
 use std::sync::Arc;
 

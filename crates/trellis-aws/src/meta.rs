@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use trellis_provider::{Attribute, Block, Nesting, ProviderError, ResourceSchema};
+use trellis_provider::{AttrType, Attribute, Block, Nesting, ProviderError, ResourceSchema};
 use trellis_types::Value;
 
 use crate::sdk::clients::{partition_of, Clients};
@@ -16,6 +16,7 @@ pub(crate) fn provider_block() -> Block {
         .attr("region", Attribute::optional(string()))
         .attr("profile", Attribute::optional(string()))
         .attr("max_retries", Attribute::optional(number()))
+        .attr("s3_use_path_style", Attribute::optional(AttrType::Bool))
         .block(
             "assume_role",
             Nesting::Single,
@@ -37,7 +38,11 @@ pub(crate) fn provider_block() -> Block {
                 .attr("sts", Attribute::optional(string()))
                 .attr("ec2", Attribute::optional(string()))
                 .attr("ram", Attribute::optional(string()))
-                .attr("route53", Attribute::optional(string())),
+                .attr("route53", Attribute::optional(string()))
+                .attr("iam", Attribute::optional(string()))
+                .attr("logs", Attribute::optional(string()))
+                .attr("s3", Attribute::optional(string()))
+                .attr("ssm", Attribute::optional(string())),
         )
 }
 

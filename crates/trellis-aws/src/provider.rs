@@ -25,9 +25,9 @@ use crate::registry::{self, resource_type};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::s;
 use crate::sdk::error::invalid;
-use crate::sdk::resource::{with_own_tags, ResourceType, Service};
+use crate::sdk::resource::{with_own_tags, NamedService, ResourceType, Service};
 use crate::sdk::values::follow_prior;
-use crate::{ec2, lattice, meta, ram, route53};
+use crate::{ec2, iam, lattice, logs, meta, ram, route53, s3, ssm};
 
 /// Concurrent calls of one refresh, per service.
 const CONCURRENCY: usize = 16;
@@ -284,6 +284,10 @@ impl Provider for AwsProvider {
             Some(Service::Ram) => ram::data::read(c, t, config).await,
             Some(Service::Route53) => route53::data::read(c, t, config).await,
             Some(Service::Ec2) => ec2::data::read(c, t, config).await,
+            Some(Service::Iam) => iam::Api::read_data(c, t, config).await,
+            Some(Service::Logs) => logs::Api::read_data(c, t, config).await,
+            Some(Service::S3) => s3::Api::read_data(c, t, config).await,
+            Some(Service::Ssm) => ssm::Api::read_data(c, t, config).await,
             Some(Service::Lattice) => match lattice::data::read(c, t, config).await {
                 Ok(v) => Ok(v),
                 Err(e) => {

@@ -12,8 +12,8 @@ use trellis_provider::{AttributeDiagnostic, Block, ProviderSchema, ResourceSchem
 use trellis_types::Value;
 
 use crate::lattice::{self, Served};
-use crate::sdk::resource::{Plain, ResourceType, Service};
-use crate::{ec2, meta, ram, route53};
+use crate::sdk::resource::{Named, NamedService, Plain, ResourceType, Service};
+use crate::{ec2, iam, logs, meta, ram, route53, s3, ssm};
 
 /// Every resource type the provider serves, in the order of the docs' type list.
 pub(crate) static TYPES: &[&dyn ResourceType] = &[
@@ -48,6 +48,16 @@ pub(crate) static TYPES: &[&dyn ResourceType] = &[
     &Plain(ec2::security_group::SecurityGroup),
     &Plain(ec2::security_group_rule::INGRESS),
     &Plain(ec2::security_group_rule::EGRESS),
+    // IAM
+    &Named::<iam::Api>::new(iam::ROLE),
+    &Named::<iam::Api>::new(iam::ROLE_POLICY),
+    &Named::<iam::Api>::new(iam::ATTACHMENT),
+    &Named::<iam::Api>::new(iam::POLICY),
+    &Named::<iam::Api>::new(iam::INSTANCE_PROFILE),
+    // CloudWatch Logs
+    &Named::<logs::Api>::new(logs::LOG_GROUP),
+    // S3
+    &Named::<s3::Api>::new(s3::BUCKET),
 ];
 
 /// The served type named `type_name`.
@@ -76,6 +86,8 @@ fn data_sources() -> &'static BTreeMap<String, (Option<Service>, ResourceSchema)
         add(Some(Service::Ram), ram::data::schemas());
         add(Some(Service::Route53), route53::data::schemas());
         add(Some(Service::Ec2), ec2::data::schemas());
+        add(Some(Service::Iam), iam::Api::schemas().data_sources.clone());
+        add(Some(Service::Ssm), ssm::Api::schemas().data_sources.clone());
         out
     })
 }

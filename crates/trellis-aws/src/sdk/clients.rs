@@ -21,6 +21,13 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub ram: aws_sdk_ram::Client,
     pub route53: aws_sdk_route53::Client,
+    /// IAM is global: one client whatever the region.
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Path-style addressing with an endpoint override (a local S3 has no bucket host names)
+    /// or `s3_use_path_style`.
+    pub s3: aws_sdk_s3::Client,
+    pub ssm: aws_sdk_ssm::Client,
     /// Bulk tag reads for refresh (`lattice::tagging`).
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub region: String,
@@ -92,6 +99,23 @@ impl Clients {
             ec2: client!(aws_sdk_ec2, &sdk_config, &endpoints, "ec2"),
             ram: client!(aws_sdk_ram, &sdk_config, &endpoints, "ram"),
             route53: client!(aws_sdk_route53, &sdk_config, &endpoints, "route53"),
+            iam: client!(aws_sdk_iam, &sdk_config, &endpoints, "iam"),
+            ssm: client!(aws_sdk_ssm, &sdk_config, &endpoints, "ssm"),
+            s3: {
+                let mut b = aws_sdk_s3::config::Builder::from(&sdk_config);
+                let url = s(&endpoints, "s3");
+                let custom = url.is_some()
+                    || std::env::var_os("AWS_ENDPOINT_URL").is_some()
+                    || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+                if let Some(url) = url {
+                    b = b.endpoint_url(url);
+                }
+                let path_style = crate::sdk::convert::b(config, "s3_use_path_style");
+                aws_sdk_s3::Client::from_conf(
+                    b.force_path_style(path_style.unwrap_or(custom)).build(),
+                )
+            },
+            logs: client!(aws_sdk_cloudwatchlogs, &sdk_config, &endpoints, "logs"),
             tagging: client!(
                 aws_sdk_resourcegroupstagging,
                 &sdk_config,

@@ -61,6 +61,8 @@ fn other_kind(code: &str) -> Option<ErrorKind> {
     Some(match code {
         c if c.ends_with(".NotFound") || c.ends_with("NotFound") => ErrorKind::NotFound,
         "NoSuchHostedZone"
+        | "NoSuchEntity"
+        | "NoSuchBucket"
         | "NoSuchChange"
         | "UnknownResourceException"
         | "ResourceShareInvitationArnNotFoundException" => ErrorKind::NotFound,
@@ -72,7 +74,10 @@ fn other_kind(code: &str) -> Option<ErrorKind> {
         | "LastVPCAssociation"
         | "HostedZoneAlreadyExists"
         | "InvalidGroup.Duplicate"
-        | "InvalidPermission.Duplicate" => ErrorKind::Conflict,
+        | "InvalidPermission.Duplicate"
+        | "EntityAlreadyExists"
+        | "ResourceAlreadyExistsException"
+        | "DeleteConflict" => ErrorKind::Conflict,
         "InvalidParameterValue"
         | "InvalidParameterException"
         | "InvalidParameterCombination"
@@ -80,7 +85,8 @@ fn other_kind(code: &str) -> Option<ErrorKind> {
         | "InvalidChangeBatch"
         | "MalformedArnException"
         | "InvalidDomainName"
-        | "InvalidVPCId" => ErrorKind::Invalid,
+        | "InvalidVPCId"
+        | "MalformedPolicyDocument" => ErrorKind::Invalid,
         "AccessDenied"
         | "UnauthorizedOperation"
         | "OperationNotPermittedException"

@@ -30,6 +30,10 @@ pub enum Service {
     Ram,
     Route53,
     Ec2,
+    Iam,
+    Logs,
+    S3,
+    Ssm,
 }
 
 /// One served resource type: everything the provider does with objects of this type.

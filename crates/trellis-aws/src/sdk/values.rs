@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use trellis_types::{Path, PathStep, Value};
 
-use crate::sdk::convert::{map_value, same_json, same_object};
+use crate::sdk::convert::{map_value, s, same_json, same_object};
 
 /// Where `value` and `reference` hold identifiers of the same object (ID versus ARN) or equal
 /// JSON documents in other spellings, takes `reference`'s spelling. Walks nested blocks.
@@ -161,6 +161,42 @@ impl TagChange {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         }
+    }
+}
+
+/// The length of the suffix Terraform appends to a `name_prefix`.
+pub const SUFFIX_LEN: usize = 26;
+
+/// The name of an object: `name`, or `name_prefix` (Terraform's `terraform-` without either)
+/// followed by 26 digits derived from the create's token, so that settle can find the object
+/// a lost create made under the same name.
+pub fn unique_name(planned: &Value, token: &str) -> String {
+    if let Some(name) = s(planned, "name") {
+        return name;
+    }
+    let prefix = s(planned, "name_prefix").unwrap_or_else(|| "terraform-".to_string());
+    let mut digits = String::new();
+    let mut state: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in token.bytes() {
+        state = (state ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    while digits.len() < SUFFIX_LEN {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        digits.push(char::from(b'0' + ((state >> 33) % 10) as u8));
+    }
+    format!("{prefix}{digits}")
+}
+
+/// The prefix of a name that [`unique_name`] made from one (its last 26 characters digits),
+/// as the AWS provider reports `name_prefix`; `Null` for a name given whole.
+pub fn prefix_of(name: &str) -> Value {
+    match name.len().checked_sub(SUFFIX_LEN) {
+        Some(at) if name.is_char_boundary(at) && name[at..].bytes().all(|b| b.is_ascii_digit()) => {
+            Value::string(&name[..at])
+        }
+        _ => Value::Null,
     }
 }
 
