@@ -307,10 +307,12 @@ fn write_lattice_config(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// A `--write-*config` mode: writes a configuration from its arguments.
+type ConfigWriter = fn(&[String]) -> Result<(), String>;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let writer: Option<fn(&[String]) -> Result<(), String>> = match args.first().map(String::as_str)
-    {
+    let writer: Option<ConfigWriter> = match args.first().map(String::as_str) {
         Some("--write-config") => Some(write_config),
         Some("--write-lattice-config") => Some(write_lattice_config),
         _ => None,
