@@ -4,7 +4,12 @@
 # generates for its in-process figures (10 networks, and per service a service, a listener
 # and an association: 10,000 resources by default), empty state, in-memory provider.
 #
-#   tools/bench/plan-whole.sh [RESOURCES] [RUNS]      # defaults: 10000 5
+#   tools/bench/plan-whole.sh [RESOURCES] [RUNS] [MESH]     # defaults: 10000 5 test
+#
+# MESH `lattice` is issue 20's mesh instead: AWS VPC Lattice types (the AWS provider plans
+# offline with -refresh=false), one service network and per service a service, a target
+# group, a listener, an auth policy and an association: (RESOURCES - 1) / 5 services, so
+# `10001 5 lattice` is 2,000 services.
 #
 # For each command it prints every run's wall time, CPU time (user + system) and peak RSS
 # (`/usr/bin/time`'s maximum resident set size), then the minimum and the median of each.
@@ -18,15 +23,23 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 resources="${1:-10000}"
 runs="${2:-5}"
+mesh="${3:-test}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/trellis-target}"
 [[ -x /usr/bin/time ]] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 1; }
 cargo build -q --release -p trellis-cli -p trellis-bench --manifest-path "$root/Cargo.toml"
 trellis="$CARGO_TARGET_DIR/release/trellis"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-"$CARGO_TARGET_DIR/release/trellis-bench" --write-config "$work" "$resources"
+case "$mesh" in
+  test) "$CARGO_TARGET_DIR/release/trellis-bench" --write-config "$work" "$resources" ;;
+  lattice)
+    "$CARGO_TARGET_DIR/release/trellis-bench" --write-lattice-config "$work" "$(( (resources - 1) / 5 ))"
+    # No instance metadata lookups: the provider block sets the region, and nothing is called.
+    export AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench ;;
+  *) echo "unknown mesh $mesh (test or lattice)" >&2; exit 1 ;;
+esac
 cd "$work"
-echo "configuration: $(wc -c <main.tf) bytes, $resources resources; trellis $("$trellis" version); $runs runs each; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "configuration ($mesh mesh): $(wc -c <main.tf) bytes, $resources resources; trellis $("$trellis" version); $runs runs each; load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # One run of "$@" with its stdout through a pipe: prints "wall_ms cpu_ms rss_mb".
 one() {

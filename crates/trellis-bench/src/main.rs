@@ -7,6 +7,12 @@
 //! to `DIR/main.tf` and measures nothing: `tools/bench/plan-whole.sh` times the `trellis`
 //! binary on it, so the whole-process figures and these in-process ones share one mesh.
 //!
+//! `trellis-bench --write-lattice-config DIR [SERVICES]` writes issue 20's mesh instead
+//! (default 2,000 services): AWS VPC Lattice types as a real mesh has them, one service
+//! network and per service a service, a target group, a listener forwarding to it, an auth
+//! policy and the service network association (5 * SERVICES + 1 resources). It plans
+//! offline with `-refresh=false` and empty state (the AWS provider makes no call to plan).
+//!
 //! What it measures, each in one process:
 //! 1. parse + graph + plan from empty state (plan runs the validating walk first);
 //! 2. apply of every create (engine time: the provider answers at once), with the cost of
@@ -66,6 +72,64 @@ resource "trellis_test_association" "a{i}" {{
 "#,
             team = i % 7,
             net = i % 10
+        ));
+    }
+    out
+}
+
+/// Issue 20's mesh of `services` services in AWS VPC Lattice types (5 * services + 1).
+fn generate_lattice(services: usize) -> String {
+    let mut out = String::from(
+        "provider \"aws\" {\n  region = \"us-east-1\"\n}\n\n\
+         resource \"aws_vpclattice_service_network\" \"mesh\" {\n  name      = \"mesh\"\n  auth_type = \"AWS_IAM\"\n}\n\n",
+    );
+    for i in 0..services {
+        out.push_str(&format!(
+            r#"resource "aws_vpclattice_service" "s{i}" {{
+  name      = "orders-{i}"
+  auth_type = "AWS_IAM"
+  tags      = {{ team = "team-{team}", tier = "web" }}
+}}
+
+resource "aws_vpclattice_target_group" "tg{i}" {{
+  name = "orders-ip-{i}"
+  type = "IP"
+  config {{
+    vpc_identifier = "vpc-0123456789abcdef0"
+    port           = 8080
+    protocol       = "HTTP"
+  }}
+}}
+
+resource "aws_vpclattice_listener" "l{i}" {{
+  name               = "http"
+  protocol           = "HTTP"
+  port               = 80
+  service_identifier = aws_vpclattice_service.s{i}.id
+  default_action {{
+    forward {{
+      target_groups {{
+        target_group_identifier = aws_vpclattice_target_group.tg{i}.id
+      }}
+    }}
+  }}
+}}
+
+resource "aws_vpclattice_auth_policy" "p{i}" {{
+  resource_identifier = aws_vpclattice_service.s{i}.arn
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Principal = "*", Action = "vpc-lattice-svcs:Invoke", Resource = "*" }}]
+  }})
+}}
+
+resource "aws_vpclattice_service_network_service_association" "a{i}" {{
+  service_identifier         = aws_vpclattice_service.s{i}.id
+  service_network_identifier = aws_vpclattice_service_network.mesh.id
+}}
+
+"#,
+            team = i % 7
         ));
     }
     out
@@ -229,10 +293,32 @@ fn write_config(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// `--write-lattice-config DIR [SERVICES]`: writes issue 20's Lattice mesh and stops.
+fn write_lattice_config(args: &[String]) -> Result<(), String> {
+    let dir = args
+        .first()
+        .ok_or("--write-lattice-config needs a directory")?;
+    let services = match args.get(1) {
+        Some(n) => n.parse().map_err(|_| format!("bad service count {n}"))?,
+        None => 2_000,
+    };
+    let path = std::path::Path::new(dir).join("main.tf");
+    std::fs::write(&path, generate_lattice(services))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A `--write-*config` mode: writes a configuration from its arguments.
+type ConfigWriter = fn(&[String]) -> Result<(), String>;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--write-config") {
-        if let Err(e) = write_config(&args[1..]) {
+    let writer: Option<ConfigWriter> = match args.first().map(String::as_str) {
+        Some("--write-config") => Some(write_config),
+        Some("--write-lattice-config") => Some(write_lattice_config),
+        _ => None,
+    };
+    if let Some(writer) = writer {
+        if let Err(e) = writer(&args[1..]) {
             #[allow(clippy::print_stderr)]
             {
                 eprintln!("trellis-bench: {e}");
