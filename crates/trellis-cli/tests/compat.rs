@@ -55,6 +55,9 @@ cases! {
     c10_functions_real_styles => "10-functions-real-styles",
     c20_resource_gateway_rds_dns => "20-resource-gateway-rds-dns",
     c21_resource_configurations_ip_ports => "21-resource-configurations-ip-ports",
+    c30_lattice_iam_policy_document => "30-lattice-iam-policy-document",
+    c31_access_logs_cloudwatch => "31-access-logs-cloudwatch",
+    c32_access_logs_s3 => "32-access-logs-s3",
 }
 
 fn compat_root() -> PathBuf {
