@@ -37,7 +37,7 @@ pub struct Shared {
 
 /// A tiny HTTP/1.1 server on 127.0.0.1: one thread, one request per connection.
 pub struct Server {
-    port: u16,
+    pub port: u16,
     shared: Arc<Mutex<Shared>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
