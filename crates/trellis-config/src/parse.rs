@@ -435,6 +435,7 @@ struct Seen {
     moved: HashMap<String, Span>,
     imports: HashMap<String, Span>,
     modules: HashMap<String, Span>,
+    checks: HashMap<String, Span>,
 }
 
 /// Records `key` as defined at `span`; when it already was, reports the duplicate and
@@ -572,9 +573,14 @@ fn decode_block(cx: &mut FileCx, mut block: Block, config: &mut Config, seen: &m
                 }
             }
         }
-        kind @ ("check" | "removed") => {
-            cx.error(format!("{kind} blocks are not supported yet"), header)
+        "check" => {
+            if let Some(c) = blocks::check(cx, &block) {
+                if first_definition(cx, &mut seen.checks, c.name.clone(), "check block", header) {
+                    config.checks.insert(c.name.clone(), c);
+                }
+            }
         }
+        kind @ "removed" => cx.error(format!("{kind} blocks are not supported yet"), header),
         other => {
             let summary = format!("unsupported block type `{other}`");
             let span = cx.span_of(&block.ident);
