@@ -110,3 +110,37 @@ check "scoped" {
         .contains("data sources inside check blocks are not supported yet")
         .contains("on main.tf line 7, column 3, in check \"scoped\"");
 }
+
+#[test]
+fn a_check_unknown_at_plan_time_is_evaluated_after_apply() {
+    let dir = Dir::with_main(&cfg(r#"
+resource "trellis_test_network" "mesh" {
+  name = "mesh"
+}
+
+check "id_format" {
+  assert {
+    condition     = startswith(trellis_test_network.mesh.id, "nope-")
+    error_message = "unexpected id ${trellis_test_network.mesh.id}"
+  }
+}
+"#));
+    dir.run(&["plan"])
+        .ok()
+        .contains(r#"check "id_format": condition is not known until apply"#)
+        .lacks("assertion failed");
+    let id = {
+        let run = dir.apply(&[]);
+        run.contains(r#"Warning: check "id_format" assertion failed"#)
+            .contains("Apply complete! Resources: 1 added");
+        dir.object_named("trellis_test_network", "mesh").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // Known now: the next plan reports the failure itself.
+    dir.run(&["plan"])
+        .ok()
+        .contains(&format!("unexpected id {id}"))
+        .contains("No changes.");
+}
