@@ -442,3 +442,23 @@ fn without_override_names_a_second_definition_is_a_duplicate() {
     ]);
     assert!(render_plain(&diags).contains("duplicate local `a`"));
 }
+
+#[test]
+fn check_blocks_read_from_json() {
+    let (config, diags) = parse_files(&[(
+        "main.tf.json",
+        r#"{"check": {"health": {"assert": [
+            {"condition": "${var.n > 1}", "error_message": "n is too small"},
+            {"condition": "${true}", "error_message": "never"}
+        ]}}}"#,
+    )]);
+    assert!(diags.is_empty(), "{}", render_plain(&diags));
+    let check = &config.checks["health"];
+    assert_eq!(check.asserts.len(), 2);
+    assert_eq!(check.file, "main.tf.json");
+    // A JSON string is a template; a lone interpolation evaluates to its value.
+    assert_eq!(
+        attr_text_expr(&check.asserts[0].condition),
+        "\"${var.n > 1}\""
+    );
+}
