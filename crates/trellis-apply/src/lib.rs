@@ -381,6 +381,9 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
     }
 
     let outputs = evaluate_outputs(&shared, &plan, summary.failed == 0 && !summary.interrupted);
+    if !plan.options.destroy {
+        summary.warnings = evaluate_checks(&shared);
+    }
     match shared.store.put_outputs(&outputs) {
         Ok(()) => {}
         Err(e) => summary
@@ -1069,6 +1072,32 @@ async fn run_inner(
             Ok((Outcome::Other, id))
         }
     }
+}
+
+/// The `check` assertions with the final values. Only their warnings: a problem in their
+/// expressions was an error of the plan already.
+fn evaluate_checks(shared: &Shared) -> Vec<Diagnostic> {
+    let values = shared.values.read().unwrap_or_else(|p| p.into_inner());
+    let scope = EvalScope {
+        config: &shared.config,
+        root: &shared.config,
+        module: &[],
+        sources: &shared.sources,
+        values: &values,
+        files: shared.files.as_ref(),
+        module_dir: ".",
+        key: None,
+    };
+    trellis_plan::checks::evaluate_checks(
+        &shared.config,
+        &shared.sources,
+        &scope,
+        trellis_plan::checks::CheckPhase::Apply,
+    )
+    .0
+    .into_iter()
+    .filter(|d| !d.is_error())
+    .collect()
 }
 
 /// Evaluates outputs with the final values. After a partial apply, outputs that cannot be

@@ -1210,3 +1210,72 @@ fn providers_map(cx: &mut FileCx, attr: &Attribute) -> Vec<(ProviderRef, Provide
     }
     out
 }
+
+/// `check "NAME" { assert { condition, error_message } ... }`. A scoped `data` block is
+/// refused: trellis does not read data sources inside checks yet.
+pub(crate) fn check(cx: &mut FileCx, block: &Block) -> Option<Check> {
+    let [name] = <[String; 1]>::try_from(labels(cx, block, &["name"])?).ok()?;
+    check_body(
+        cx,
+        &block.body,
+        &Schema {
+            what: "a check block",
+            attrs: &[],
+            blocks: &["assert", "data"],
+        },
+    );
+    for data in block.body.get_blocks("data") {
+        let span = header_span(cx, data);
+        cx.error_with(
+            "data sources inside check blocks are not supported yet",
+            "declare the data source at the top level of the module and refer to it from the assertion",
+            span,
+        );
+    }
+    let mut asserts = Vec::new();
+    for a in block.body.get_blocks("assert") {
+        no_labels(cx, a);
+        check_body(
+            cx,
+            &a.body,
+            &Schema {
+                what: "an assert block",
+                attrs: &["condition", "error_message"],
+                blocks: &[],
+            },
+        );
+        let condition = a.body.get_attribute("condition");
+        let message = a.body.get_attribute("error_message");
+        match (condition, message) {
+            (Some(condition), Some(message)) => asserts.push(Validation {
+                condition: condition.value.clone(),
+                error_message: message.value.clone(),
+                span: attr_span(cx, condition),
+            }),
+            (condition, _) => {
+                let missing = if condition.is_none() {
+                    "condition"
+                } else {
+                    "error_message"
+                };
+                let span = header_span(cx, a);
+                cx.error(format!("assert block has no `{missing}`"), span);
+            }
+        }
+    }
+    let header = header_span(cx, block);
+    if block.body.get_blocks("assert").next().is_none() {
+        cx.error_with(
+            format!("check `{name}` has no assert block"),
+            "a check block needs at least one `assert { condition, error_message }`",
+            header.clone(),
+        );
+        return None;
+    }
+    Some(Check {
+        name,
+        asserts,
+        file: cx.file.name.clone(),
+        header,
+    })
+}

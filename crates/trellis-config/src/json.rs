@@ -531,6 +531,7 @@ enum Kind {
     Dynamic,
     Moved,
     Import,
+    Check,
     /// Blocks trellis refuses anyway (`check`, `removed`, `cloud`, `provisioner`...).
     Opaque,
 }
@@ -548,7 +549,10 @@ impl Kind {
             (Kind::Root, "resource" | "data") => (2, Kind::Resource),
             (Kind::Root, "moved") => (0, Kind::Moved),
             (Kind::Root, "import") => (0, Kind::Import),
-            (Kind::Root, "check") => (1, Kind::Opaque),
+            (Kind::Root, "check") => (1, Kind::Check),
+            (Kind::Check, "assert") => (0, Kind::Condition),
+            // Refused when decoded; its labels name it in the message.
+            (Kind::Check, "data") => (2, Kind::Opaque),
             // Unknown block types keep no labels, so that decoding reports the type.
             (Kind::Root, _) => (0, Kind::Opaque),
             (Kind::Terraform, "required_providers") => (0, Kind::RequiredProviders),

@@ -25,6 +25,7 @@ mod json;
 mod lex;
 pub mod model;
 mod modules;
+mod overrides;
 mod parse;
 mod typeexpr;
 

@@ -27,6 +27,8 @@ pub struct Config {
     pub resources: Vec<Resource>,
     pub moved: Vec<Moved>,
     pub imports: Vec<Import>,
+    /// `check "NAME" { assert { ... } }` blocks, by name.
+    pub checks: BTreeMap<String, Check>,
     /// `module "NAME" { ... }` blocks, by name.
     pub modules: BTreeMap<String, ModuleCall>,
     /// The configuration each module call loads, by call name (filled by
@@ -343,6 +345,19 @@ pub struct Moved {
     pub to: Address,
     pub file: String,
     pub span: Span,
+}
+
+/// `check "NAME" { assert { condition, error_message } }`: assertions evaluated after plan
+/// and after apply; a failed one is a warning, not an error.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    /// The `assert` blocks, in source order (a [`Validation`] each: its span is the
+    /// condition's).
+    pub asserts: Vec<Validation>,
+    pub file: String,
+    /// The block's type and label.
+    pub header: Span,
 }
 
 /// `import { to = aws_x.a  id = "..." }`.

@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 
 use hcl_edit::structure::{Block, Body, Structure};
-use trellis_types::{Diagnostics, Mode, SourceMap, Span};
+use trellis_types::{Diagnostics, Mode, SourceFile, SourceMap, Span};
 
 use crate::blocks::{self, header_span};
 use crate::diag::{did_you_mean, FileCx};
 use crate::lex;
 use crate::model::*;
+use crate::overrides;
 
 /// Files larger than this are refused rather than parsed.
 pub const MAX_FILE_SIZE: usize = 16 * 1024 * 1024;
@@ -39,29 +40,252 @@ pub fn parse(sources: &SourceMap) -> (Config, Diagnostics) {
     let mut config = Config::default();
     let mut diags = Diagnostics::new();
     let mut seen = Seen::default();
+    // Every file is read first, so that override files can change the blocks of the others
+    // before anything is decoded.
+    let mut read: Vec<(&SourceFile, Vec<Structure>)> = Vec::new();
     for file in sources.files() {
-        let mut cx = FileCx {
-            file,
-            diags: &mut diags,
-        };
         let json = file.name.ends_with(".tf.json");
         if !json && !file.name.ends_with(".tf") {
             continue;
         }
-        let first = cx.diags.0.len();
+        let mut cx = FileCx {
+            file,
+            diags: &mut diags,
+        };
         let body = if json {
             check_size(&mut cx).and_then(|()| crate::json::parse_json_file(&mut cx))
         } else {
             parse_file(&mut cx)
         };
-        if let Some(body) = body {
-            decode(&mut cx, body, &mut config, &mut seen);
-        }
-        // Checks run block by block and argument by argument; show the file's diagnostics
-        // in source order.
-        diags.0[first..].sort_by_key(|d| d.span.as_ref().map(|s| s.start));
+        read.push((
+            file,
+            body.map(|b| b.into_iter().collect()).unwrap_or_default(),
+        ));
     }
+    let (primary, overriding): (Vec<_>, Vec<_>) = read
+        .into_iter()
+        .partition(|(file, _)| !overrides::is_override_file(&file.name));
+    let mut primary = primary;
+    let mut late = Vec::new();
+    // The original of each block an override changed, by (file, item) position.
+    let mut originals: HashMap<(usize, usize), Block> = HashMap::new();
+    for (file, items) in overriding {
+        let mut cx = FileCx {
+            file,
+            diags: &mut diags,
+        };
+        apply_overrides(
+            &mut cx,
+            file,
+            items,
+            &mut primary,
+            &mut originals,
+            &mut late,
+        );
+    }
+    for (fi, (file, items)) in primary.into_iter().enumerate() {
+        let mut cx = FileCx {
+            file,
+            diags: &mut diags,
+        };
+        for (ii, structure) in items.into_iter().enumerate() {
+            match (originals.remove(&(fi, ii)), structure) {
+                (Some(original), Structure::Block(merged)) => {
+                    let before = ItemCount::of(&config);
+                    decode_block(&mut cx, original, &mut config, &mut seen);
+                    if ItemCount::of(&config) != before {
+                        // The original was recorded: decode the merged block on its own,
+                        // its problems already reported against the files that hold them,
+                        // and put it in the original's place.
+                        let mut scratch_diags = Diagnostics::new();
+                        let mut scratch = Config::default();
+                        let mut scx = FileCx {
+                            file,
+                            diags: &mut scratch_diags,
+                        };
+                        decode_block(&mut scx, merged, &mut scratch, &mut Seen::default());
+                        replace_item(&mut config, scratch);
+                    }
+                }
+                (_, structure) => {
+                    decode(&mut cx, std::iter::once(structure), &mut config, &mut seen)
+                }
+            }
+        }
+    }
+    for (file, block) in late {
+        let mut cx = FileCx {
+            file,
+            diags: &mut diags,
+        };
+        override_late(&mut cx, &block, &mut config);
+    }
+    // Checks run block by block and argument by argument, and override files are read
+    // out of turn; show each file's diagnostics in source order.
+    let order: HashMap<&str, usize> = sources
+        .files()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    diags.0.sort_by_key(|d| {
+        d.span.as_ref().map_or((usize::MAX, 0), |s| {
+            (
+                order.get(s.file.as_str()).copied().unwrap_or(usize::MAX),
+                s.start,
+            )
+        })
+    });
     (config, diags)
+}
+
+/// How many items of each kind a configuration holds, to tell whether decoding a block
+/// recorded it.
+#[derive(PartialEq)]
+struct ItemCount([usize; 5]);
+
+impl ItemCount {
+    fn of(config: &Config) -> Self {
+        ItemCount([
+            config.resources.len(),
+            config.providers.len(),
+            config.variables.len(),
+            config.outputs.len(),
+            config.modules.len(),
+        ])
+    }
+}
+
+/// Puts the one item `merged` holds in place of the item of the same name in `config`.
+fn replace_item(config: &mut Config, merged: Config) {
+    for r in merged.resources {
+        if let Some(slot) = config
+            .resources
+            .iter_mut()
+            .find(|x| x.mode == r.mode && x.type_name == r.type_name && x.name == r.name)
+        {
+            *slot = r;
+        }
+    }
+    for p in merged.providers {
+        if let Some(slot) = config.providers.iter_mut().find(|x| x.key() == p.key()) {
+            *slot = p;
+        }
+    }
+    config.variables.extend(merged.variables);
+    config.outputs.extend(merged.outputs);
+    config.modules.extend(merged.modules);
+}
+
+/// Merges the blocks of one override file into the blocks of the primary files; `locals`
+/// and `terraform` blocks are kept in `late`, applied once the primary files are decoded.
+fn apply_overrides<'a>(
+    cx: &mut FileCx,
+    file: &'a SourceFile,
+    items: Vec<Structure>,
+    primary: &mut [(&SourceFile, Vec<Structure>)],
+    originals: &mut HashMap<(usize, usize), Block>,
+    late: &mut Vec<(&'a SourceFile, Block)>,
+) {
+    for structure in items {
+        let block = match structure {
+            Structure::Block(block) => block,
+            attr @ Structure::Attribute(_) => {
+                decode(
+                    cx,
+                    std::iter::once(attr),
+                    &mut Config::default(),
+                    &mut Seen::default(),
+                );
+                continue;
+            }
+        };
+        let kind = block.ident.as_str().to_string();
+        if matches!(kind.as_str(), "locals" | "terraform") {
+            late.push((file, block));
+            continue;
+        }
+        let header = header_span(cx, &block);
+        let Some(key) = overrides::block_key(&block) else {
+            if BLOCK_TYPES.contains(&kind.as_str()) {
+                cx.error_with(
+                    format!("`{kind}` blocks cannot be in an override file"),
+                    "override files may change resource, data, variable, output, locals, provider, module and terraform blocks",
+                    header,
+                );
+            } else {
+                // An unknown block type gets the usual diagnostic.
+                decode_block(cx, block, &mut Config::default(), &mut Seen::default());
+            }
+            continue;
+        };
+        // The override's own problems, in its own file; what the original defines (an
+        // output's `value`, a module's `source`) it need not repeat.
+        let mut own = Diagnostics::new();
+        let mut ocx = FileCx {
+            file: cx.file,
+            diags: &mut own,
+        };
+        decode_block(
+            &mut ocx,
+            block.clone(),
+            &mut Config::default(),
+            &mut Seen::default(),
+        );
+        cx.diags.0.extend(own.0.into_iter().filter(|d| {
+            !d.summary.ends_with("has no `value`") && !d.summary.ends_with("has no `source`")
+        }));
+        let target = primary.iter_mut().enumerate().find_map(|(fi, (_, items))| {
+            items.iter_mut().enumerate().find_map(|(ii, s)| match s {
+                Structure::Block(b) if overrides::block_key(b).as_deref() == Some(&key) => {
+                    Some(((fi, ii), b))
+                }
+                _ => None,
+            })
+        });
+        match target {
+            Some((at, base)) => {
+                originals.entry(at).or_insert_with(|| base.clone());
+                overrides::merge_block(base, &block);
+            }
+            None => cx.error_with(
+                format!("nothing to override for {}", overrides::block_title(&block)),
+                "an override file changes blocks defined in the module's other files; define it there first",
+                header,
+            ),
+        }
+    }
+}
+
+/// Applies an override file's `locals` (one name at a time) or `terraform` block (one
+/// setting at a time, a `required_providers` entry per provider).
+fn override_late(cx: &mut FileCx, block: &Block, config: &mut Config) {
+    if block.ident.as_str() == "locals" {
+        for local in blocks::locals(cx, block) {
+            match config.locals.get_mut(&local.name) {
+                Some(slot) => *slot = local,
+                None => cx.error_with(
+                    format!("nothing to override for local `{}`", local.name),
+                    "an override file changes locals defined in the module's other files; define it there first",
+                    local.span.clone(),
+                ),
+            }
+        }
+        return;
+    }
+    let mut over = Terraform::default();
+    blocks::terraform(cx, block, &mut over);
+    let t = &mut config.terraform;
+    if over.required_version.is_some() {
+        t.required_version = over.required_version;
+    }
+    t.required_providers.extend(over.required_providers);
+    if over.backend.is_some() {
+        t.backend = over.backend;
+    }
+    if t.span.is_none() {
+        t.span = over.span;
+    }
 }
 
 /// Refuses files over [`MAX_FILE_SIZE`] and files with a NUL byte.
@@ -211,6 +435,7 @@ struct Seen {
     moved: HashMap<String, Span>,
     imports: HashMap<String, Span>,
     modules: HashMap<String, Span>,
+    checks: HashMap<String, Span>,
 }
 
 /// Records `key` as defined at `span`; when it already was, reports the duplicate and
@@ -236,7 +461,12 @@ fn first_definition(
 
 /// Decodes the top-level items of a file. Blocks are taken by value so that resource and
 /// provider bodies move into the model instead of being copied.
-fn decode(cx: &mut FileCx, body: Body, config: &mut Config, seen: &mut Seen) {
+fn decode(
+    cx: &mut FileCx,
+    body: impl IntoIterator<Item = Structure>,
+    config: &mut Config,
+    seen: &mut Seen,
+) {
     for structure in body {
         let block = match structure {
             Structure::Block(block) => block,
@@ -343,9 +573,14 @@ fn decode_block(cx: &mut FileCx, mut block: Block, config: &mut Config, seen: &m
                 }
             }
         }
-        kind @ ("check" | "removed") => {
-            cx.error(format!("{kind} blocks are not supported yet"), header)
+        "check" => {
+            if let Some(c) = blocks::check(cx, &block) {
+                if first_definition(cx, &mut seen.checks, c.name.clone(), "check block", header) {
+                    config.checks.insert(c.name.clone(), c);
+                }
+            }
         }
+        kind @ "removed" => cx.error(format!("{kind} blocks are not supported yet"), header),
         other => {
             let summary = format!("unsupported block type `{other}`");
             let span = cx.span_of(&block.ident);

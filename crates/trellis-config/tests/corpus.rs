@@ -177,6 +177,14 @@ fn summary(config: &Config) -> String {
         }
         writeln!(out).unwrap();
     }
+    for c in config.checks.values() {
+        let asserts: Vec<String> = c
+            .asserts
+            .iter()
+            .map(|a| format!("{} at {}", expr(&a.condition), a.span))
+            .collect();
+        writeln!(out, "check {} at {} asserts={asserts:?}", c.name, c.header).unwrap();
+    }
     for m in &config.moved {
         writeln!(out, "moved {} -> {}", m.from, m.to).unwrap();
     }

@@ -319,3 +319,146 @@ fn json_positions_survive_leading_whitespace_and_escapes() {
         render_plain(&diags)
     );
 }
+
+fn parse_files(files: &[(&str, &str)]) -> (Config, Diagnostics) {
+    let mut sources = SourceMap::new();
+    for (name, text) in files {
+        sources.add(SourceFile::new(*name, *text));
+    }
+    parse(&sources)
+}
+
+fn attr_text(body: &Body, name: &str) -> String {
+    body.get_attribute(name)
+        .map(|a| a.value.to_string().trim().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn override_files_replace_arguments_not_whole_blocks() {
+    let (config, diags) = parse_files(&[
+        (
+            "main.tf",
+            r#"
+provider "aws" {
+  region = "eu-west-1"
+}
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+resource "aws_vpclattice_service" "a" {
+  name      = "a"
+  auth_type = "NONE"
+  dns_entry { domain_name = "one" }
+  dns_entry { domain_name = "two" }
+}
+module "m" {
+  source = "./m"
+  size   = 1
+}
+"#,
+        ),
+        (
+            "b_override.tf",
+            r#"
+provider "aws" {
+  alias  = "west"
+  region = "us-west-1"
+}
+resource "aws_vpclattice_service" "a" {
+  auth_type = "AWS_IAM"
+  dns_entry { domain_name = "three" }
+}
+module "m" {
+  size = 2
+}
+"#,
+        ),
+        (
+            "override.tf.json",
+            r#"{"resource": {"aws_vpclattice_service": {"a": {"auth_type": "AWS_IAM_2"}}}}"#,
+        ),
+    ]);
+    assert!(diags.is_empty(), "{}", render_plain(&diags));
+    let r = &config.resources[0];
+    assert_eq!(attr_text(&r.body, "name"), "\"a\"");
+    // Override files apply in name order: the JSON one last.
+    assert_eq!(attr_text(&r.body, "auth_type"), "\"AWS_IAM_2\"");
+    let dns: Vec<String> = r
+        .body
+        .get_blocks("dns_entry")
+        .map(|b| attr_text(&b.body, "domain_name"))
+        .collect();
+    assert_eq!(dns, ["\"three\""]);
+    assert_eq!(r.file, "main.tf");
+    let regions: Vec<(String, String)> = config
+        .providers
+        .iter()
+        .map(|p| (p.key(), attr_text(&p.body, "region")))
+        .collect();
+    assert_eq!(
+        regions,
+        [
+            ("aws".to_string(), "\"eu-west-1\"".to_string()),
+            ("aws.west".to_string(), "\"us-west-1\"".to_string())
+        ]
+    );
+    let m = &config.modules["m"];
+    assert_eq!(m.source, "./m");
+    assert_eq!(attr_text_expr(&m.arguments["size"].expr), "2");
+}
+
+fn attr_text_expr(e: &Expression) -> String {
+    e.to_string().trim().to_string()
+}
+
+#[test]
+fn override_problems_are_located_in_the_override_file() {
+    let (_, diags) = parse_files(&[
+        ("main.tf", "variable \"v\" {\n  default = 1\n}\n"),
+        (
+            "override.tf",
+            "variable \"v\" {\n  bogus = 1\n}\noutput \"o\" {\n  value = 1\n}\n",
+        ),
+    ]);
+    let text = render_plain(&diags);
+    assert!(
+        text.contains("override.tf:2:3: error: unsupported argument `bogus`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("override.tf:4:1: error: nothing to override for output \"o\""),
+        "{text}"
+    );
+    assert_eq!(diags.iter().count(), 2, "{text}");
+}
+
+#[test]
+fn without_override_names_a_second_definition_is_a_duplicate() {
+    let (_, diags) = parse_files(&[
+        ("main.tf", "locals {\n  a = 1\n}\n"),
+        ("overrides.tf", "locals {\n  a = 2\n}\n"),
+    ]);
+    assert!(render_plain(&diags).contains("duplicate local `a`"));
+}
+
+#[test]
+fn check_blocks_read_from_json() {
+    let (config, diags) = parse_files(&[(
+        "main.tf.json",
+        r#"{"check": {"health": {"assert": [
+            {"condition": "${var.n > 1}", "error_message": "n is too small"},
+            {"condition": "${true}", "error_message": "never"}
+        ]}}}"#,
+    )]);
+    assert!(diags.is_empty(), "{}", render_plain(&diags));
+    let check = &config.checks["health"];
+    assert_eq!(check.asserts.len(), 2);
+    assert_eq!(check.file, "main.tf.json");
+    // A JSON string is a template; a lone interpolation evaluates to its value.
+    assert_eq!(
+        attr_text_expr(&check.asserts[0].condition),
+        "\"${var.n > 1}\""
+    );
+}

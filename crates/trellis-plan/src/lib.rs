@@ -8,6 +8,7 @@
 //! This crate does no I/O of its own: files come through [`scope::Files`], remote objects
 //! through the provider trait, and state is handed in as a value. It never prints.
 
+pub mod checks;
 pub mod graph;
 pub mod imports;
 pub mod model;

@@ -322,6 +322,9 @@ pub struct ApplySummary {
     /// Operations not started because of the interrupt.
     pub not_started: usize,
     pub errors: Vec<Diagnostic>,
+    /// Warnings found after the apply: `check` assertions that failed.
+    #[serde(default)]
+    pub warnings: Vec<Diagnostic>,
     pub outputs: BTreeMap<String, OutputValue>,
 }
 

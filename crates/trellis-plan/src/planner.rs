@@ -95,6 +95,7 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
         planner.walk().await;
         planner.unclaimed_imports();
         planner.orphans();
+        planner.checks(crate::checks::CheckPhase::Plan);
     }
     let Walk {
         mut changes,
@@ -188,6 +189,7 @@ pub async fn validate(
     let mut walk = Walk::new(&input, &prior, diags);
     walk.validate_only = true;
     walk.walk().await;
+    walk.checks(crate::checks::CheckPhase::Validate);
     (walk.diags, walk.changes.into_values().collect())
 }
 
@@ -1708,6 +1710,14 @@ impl<'a> Walk<'a> {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// The root module's `check` blocks, once every value they can refer to is planned.
+    fn checks(&mut self, phase: crate::checks::CheckPhase) {
+        let config = self.input.config;
+        let found =
+            crate::checks::evaluate_checks(config, self.input.sources, &self.scope(None), phase);
+        self.diags.extend(found);
     }
 
     fn output(&mut self, name: &str) {

@@ -142,7 +142,8 @@ fn duration(ms: u64) -> String {
     }
 }
 
-/// The end of an apply: errors (if any), the counts line and the outputs.
+/// The end of an apply: errors and warnings (failed `check` assertions), if any, the counts
+/// line and the outputs.
 ///
 /// ```text
 /// Apply complete! Resources: 2 added, 1 changed, 0 destroyed.
@@ -159,6 +160,11 @@ pub fn render_apply_summary(s: &ApplySummary, destroy: bool, style: Style) -> St
     let mut out = String::new();
     if !s.errors.is_empty() {
         let diags = Diagnostics(s.errors.clone());
+        out.push_str(&render_diagnostics(&diags, &SourceMap::new(), style));
+        out.push('\n');
+    }
+    if !s.warnings.is_empty() {
+        let diags = Diagnostics(s.warnings.clone());
         out.push_str(&render_diagnostics(&diags, &SourceMap::new(), style));
         out.push('\n');
     }
