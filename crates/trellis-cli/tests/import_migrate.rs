@@ -143,7 +143,7 @@ fn terraform_state_migrates_and_plan_shows_no_changes() {
         "{out}"
     );
     assert!(
-        out.contains("aws_iam_role.lattice_invoke: trellis does not support aws_iam_role"),
+        out.contains("aws_ecs_service.orders: trellis does not support aws_ecs_service"),
         "{out}"
     );
     assert!(out.contains("data.aws_caller_identity.current"), "{out}");
