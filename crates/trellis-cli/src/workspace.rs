@@ -419,4 +419,81 @@ impl Files for DirFiles {
         }
         std::fs::read_to_string(&full).map_err(|e| format!("cannot read {path}: {e}"))
     }
+
+    fn exists(&self, path: &str) -> std::result::Result<bool, String> {
+        match std::fs::metadata(self.dir.join(path)) {
+            Ok(meta) if meta.is_file() => Ok(true),
+            Ok(_) => Err(format!("{path} is not a regular file")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(format!("cannot check {path}: {e}")),
+        }
+    }
+
+    fn list(&self, dir: &str) -> std::result::Result<Vec<String>, String> {
+        let root = self.dir.join(dir);
+        let mut found = Vec::new();
+        match std::fs::metadata(&root) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(format!("{dir} is not a directory")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+            Err(e) => return Err(format!("cannot list {dir}: {e}")),
+        }
+        list_below(&root, "", 0, &mut found).map_err(|e| format!("cannot list {dir}: {e}"))?;
+        Ok(found)
+    }
+
+    fn working_dir(&self) -> Option<String> {
+        let dir = if self.dir.is_absolute() {
+            self.dir.clone()
+        } else {
+            std::env::current_dir().ok()?.join(&self.dir)
+        };
+        Some(dir.to_string_lossy().into_owned())
+    }
+
+    fn home_dir(&self) -> Option<String> {
+        std::env::var("HOME").ok().filter(|h| !h.is_empty())
+    }
+}
+
+/// How many files `fileset()` may look at, and how deep, so that a pattern over a huge tree
+/// fails with a reason instead of running for minutes.
+const MAX_LISTED_FILES: usize = 100_000;
+const MAX_LISTED_DEPTH: usize = 64;
+
+/// Collects the regular files below `dir` (symbolic links to files count; links to
+/// directories are not followed, so a loop cannot trap the walk).
+fn list_below(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    found: &mut Vec<String>,
+) -> std::result::Result<(), String> {
+    if depth > MAX_LISTED_DEPTH {
+        return Err(format!(
+            "directories nest deeper than {MAX_LISTED_DEPTH} levels"
+        ));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| e.to_string())?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = entry.file_type().map_err(|e| e.to_string())?;
+        if kind.is_dir() {
+            list_below(&entry.path(), &rel, depth + 1, found)?;
+        } else if kind.is_file()
+            || (kind.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()))
+        {
+            found.push(rel);
+            if found.len() > MAX_LISTED_FILES {
+                return Err(format!("more than {MAX_LISTED_FILES} files"));
+            }
+        }
+    }
+    Ok(())
 }

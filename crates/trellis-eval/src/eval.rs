@@ -1118,6 +1118,7 @@ impl<'a> Evaluator<'a> {
         match name {
             "try" => return self.eval_try(&arg_exprs, span),
             "can" => return self.eval_can(&arg_exprs, span),
+            "templatestring" => return self.eval_templatestring(&arg_exprs, span),
             _ => {}
         }
         let mut args = self.eval_all(arg_exprs.iter().copied())?;
@@ -1231,13 +1232,101 @@ impl<'a> Evaluator<'a> {
             .scope
             .read_file(&path)
             .map_err(|e| FuncError::arg(0, format!("cannot read \"{path}\": {e}")))?;
-        let template = hcl_edit::parser::parse_template(&text).map_err(|e| FuncError {
+        self.render_template_text(&path, &text, vars, sensitive)
+    }
+
+    /// `templatestring(ref, vars)`: renders a string value as a template in which only `vars`
+    /// are in scope. As in Terraform, the template must come from a reference (`local.tmpl`,
+    /// `data.x.y.body`), not a literal: a literal would already have been rendered once.
+    fn eval_templatestring(
+        &mut self,
+        args: &[&Expression],
+        span: Option<Range<usize>>,
+    ) -> EvalResult {
+        if args.len() != 2 {
+            return Err(self.err(
+                span,
+                format!("templatestring(): expects 2 arguments, got {}", args.len()),
+            ));
+        }
+        if !matches!(args[0], Expression::Variable(_) | Expression::Traversal(_)) {
+            return Err(self.err_detail(
+                args[0].span().or(span),
+                "templatestring(): the template must be a reference to a string, not a literal or an expression",
+                "give the template as a reference such as local.template or data.http.x.response_body; a quoted string here would be rendered as a template before the call",
+            ));
+        }
+        let template_span = args[0].span();
+        let template = self.eval(args[0])?;
+        let vars_value = self.eval(args[1])?;
+        let sensitive = template.contains_sensitive() || vars_value.contains_sensitive();
+        if template.contains_unknown() || vars_value.contains_unknown() {
+            return Ok(mark_if(Value::Unknown, sensitive));
+        }
+        let at =
+            |ev: &Self, message: String| ev.err(template_span.clone().or(span.clone()), message);
+        let text = match template.unmarked() {
+            Value::String(s) => s.clone(),
+            other => {
+                return Err(at(
+                    self,
+                    format!(
+                        "templatestring(): the template must be a string, got {}",
+                        describe(other)
+                    ),
+                ))
+            }
+        };
+        let vars: Vec<(String, Value)> = match vars_value.unmarked() {
+            Value::Map(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            Value::Null => Vec::new(),
+            other => {
+                return Err(self.err(
+                    args[1].span().or(span),
+                    format!(
+                        "templatestring(): template variables must be a map or object, got {}",
+                        describe(other)
+                    ),
+                ))
+            }
+        };
+        self.render_template_text("<templatestring>", &text, vars, sensitive)
+            .map_err(|e| {
+                // The template has no file of its own: what went wrong inside it is told at
+                // the reference, in the summary.
+                let mut why: Vec<String> = e.detail.into_iter().collect();
+                if let Some(nested) = e.nested {
+                    why.extend(nested.iter().map(|d| d.summary.clone()));
+                }
+                let what = if e.message.starts_with("cannot parse") {
+                    "cannot parse the template"
+                } else {
+                    "cannot render the template"
+                };
+                at(
+                    self,
+                    format!("templatestring(): {what}: {}", why.join("; ")),
+                )
+            })
+    }
+
+    /// Renders `text` as a template with only `vars` in scope; `name` names it in diagnostics.
+    fn render_template_text(
+        &mut self,
+        name: &str,
+        text: &str,
+        vars: Vec<(String, Value)>,
+        sensitive: bool,
+    ) -> Result<Value, functions::FuncError> {
+        use functions::FuncError;
+        let path = name.to_string();
+        let template = hcl_edit::parser::parse_template(text).map_err(|e| FuncError {
             arg: Some(0),
             message: format!("cannot parse template \"{path}\""),
             detail: Some(e.to_string()),
             nested: None,
         })?;
-        let file = SourceFile::new(path.clone(), text.as_str());
+        let file = SourceFile::new(path.clone(), text);
         let scope = TemplateScope { inner: self.scope };
         let mut ev = Evaluator::for_template(&scope, &file, vars, self.depth + 1);
         let mut out = TemplateOut::default();
@@ -1287,6 +1376,18 @@ impl Scope for TemplateScope<'_> {
     }
     fn read_file(&self, path: &str) -> Result<String, String> {
         self.inner.read_file(path)
+    }
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        self.inner.file_exists(path)
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        self.inner.list_files(dir)
+    }
+    fn working_dir(&self) -> Option<String> {
+        self.inner.working_dir()
+    }
+    fn home_dir(&self) -> Option<String> {
+        self.inner.home_dir()
     }
 }
 

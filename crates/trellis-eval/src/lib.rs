@@ -68,6 +68,26 @@ pub trait Scope {
     /// `file()` and `templatefile()` go through here, so evaluation itself does no I/O. The
     /// error string is shown to the user as the reason the file could not be read.
     fn read_file(&self, path: &str) -> Result<String, String>;
+    /// `fileexists()`: whether `path` names a regular file (`Ok(false)` when nothing is
+    /// there); an error when it names something else or cannot be checked.
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        Err(format!(
+            "cannot check {path:?}: no files are reachable here"
+        ))
+    }
+    /// `fileset()`: every regular file below the directory `dir`, as paths relative to it
+    /// with `/` separators, in any order; empty when `dir` does not exist.
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        Err(format!("cannot list {dir:?}: no files are reachable here"))
+    }
+    /// `abspath()`: the absolute directory that relative paths are relative to.
+    fn working_dir(&self) -> Option<String> {
+        None
+    }
+    /// `pathexpand()`: the user's home directory.
+    fn home_dir(&self) -> Option<String> {
+        None
+    }
 }
 
 /// One reference an expression makes, for the dependency graph.

@@ -49,6 +49,35 @@ impl Scope for TestScope {
             .cloned()
             .ok_or_else(|| "no such file".to_string())
     }
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        if self.files.contains_key(path) {
+            return Ok(true);
+        }
+        let dir = format!("{path}/");
+        if self.files.keys().any(|f| f.starts_with(&dir)) {
+            return Err(format!("{path} is not a regular file"));
+        }
+        Ok(false)
+    }
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        let prefix = if dir == "." {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        Ok(self
+            .files
+            .keys()
+            .filter_map(|f| f.strip_prefix(prefix.as_str()))
+            .map(str::to_string)
+            .collect())
+    }
+    fn working_dir(&self) -> Option<String> {
+        Some("/work/mesh".to_string())
+    }
+    fn home_dir(&self) -> Option<String> {
+        Some("/home/ops".to_string())
+    }
 }
 
 fn s(text: &str) -> Value {
@@ -844,6 +873,18 @@ fn every_function_is_listed() {
     ] {
         assert!(is_known_function(required), "{required}");
     }
+    for added in [
+        "abspath",
+        "base64gzip",
+        "fileexists",
+        "fileset",
+        "pathexpand",
+        "templatestring",
+        "yamldecode",
+        "yamlencode",
+    ] {
+        assert!(is_known_function(added), "{added}");
+    }
     assert!(!is_known_function("uuid"));
     assert!(!is_known_function("timestamp"));
 }
@@ -1579,4 +1620,459 @@ fn uuidv5_function() {
     );
     assert!(err("uuidv5(\"nope\", \"x\")").contains("doesn't support namespace \"nope\""));
     assert_eq!(ev("uuidv5(\"dns\", var.unknown)"), Value::Unknown);
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML, file sets, template strings, paths.
+
+fn yaml(src: &str) -> Value {
+    let mut sc = scope();
+    sc.vars.insert("doc".into(), s(src));
+    eval_with(&sc, "yamldecode(var.doc)").unwrap_or_else(|e| panic!("yamldecode {src:?}: {e}"))
+}
+
+fn yaml_err(src: &str) -> String {
+    let mut sc = scope();
+    sc.vars.insert("doc".into(), s(src));
+    match eval_with(&sc, "yamldecode(var.doc)") {
+        Ok(v) => panic!("expected an error from {src:?}, got {v:?}"),
+        Err(d) => d.to_string().trim_end().to_string(),
+    }
+}
+
+fn yaml_out(value: Value) -> String {
+    let mut sc = scope();
+    sc.vars.insert("v".into(), value);
+    match eval_with(&sc, "yamlencode(var.v)") {
+        Ok(Value::String(text)) => text,
+        other => panic!("yamlencode: {other:?}"),
+    }
+}
+
+#[test]
+fn yamldecode_resolves_scalars_as_terraform_does() {
+    assert_eq!(
+        yaml("a: 1\nb: 2.5\nc: yes\nd: off\ne: ~\nf:\ng: hello\nh: \"yes\"\ni: '3'\nj: -7\nk: .5\nl: 1e3\n"),
+        Value::object([
+            ("a", n(1.0)),
+            ("b", n(2.5)),
+            ("c", Value::Bool(true)),
+            ("d", Value::Bool(false)),
+            ("e", Value::Null),
+            ("f", Value::Null),
+            ("g", s("hello")),
+            ("h", s("yes")),
+            ("i", s("3")),
+            ("j", n(-7.0)),
+            ("k", n(0.5)),
+            ("l", n(1000.0)),
+        ])
+    );
+    // YAML 1.1 dates and timestamps become RFC 3339 strings; versions stay strings.
+    assert_eq!(
+        yaml("- 2024-02-29\n- 2001-12-14t21:59:43.10-05:00\n- 2001-12-14 21:59:43\n- 1.2.3\n- 2023-02-30\n"),
+        list(vec![
+            s("2024-02-29T00:00:00Z"),
+            s("2001-12-14T21:59:43-05:00"),
+            s("2001-12-14T21:59:43Z"),
+            s("1.2.3"),
+            s("2023-02-30"),
+        ])
+    );
+    // Explicit tags win over resolution.
+    assert_eq!(
+        yaml("a: !!str 42\nb: !!int \"42\"\nc: !!bool \"on\"\nd: 0x1F\n"),
+        Value::object([
+            ("a", s("42")),
+            ("b", n(42.0)),
+            ("c", Value::Bool(true)),
+            ("d", n(31.0)),
+        ])
+    );
+    // Keys are strings whatever they look like.
+    assert_eq!(
+        yaml("1: one\ntrue: t\n"),
+        Value::object([("1", s("one")), ("true", s("t"))])
+    );
+    assert_eq!(yaml(""), Value::Null);
+    assert_eq!(yaml("---\n"), Value::Null);
+    assert_eq!(yaml("plain text"), s("plain text"));
+}
+
+#[test]
+fn yamldecode_reads_the_styles_real_files_use() {
+    let doc = "\
+services:
+  - name: api
+    port: 443
+    tags: {team: mesh, env: prod}
+    description: |
+      Line one
+      Line two
+  - name: web
+    port: 80
+    tags: []
+    folded: >
+      one
+      two
+defaults: &defaults
+  timeout: 30
+  retries: 3
+api_defaults: *defaults
+";
+    let v = yaml(doc);
+    let Value::Map(root) = &v else {
+        panic!("{v:?}")
+    };
+    assert_eq!(
+        root["defaults"],
+        Value::object([("retries", n(3.0)), ("timeout", n(30.0))])
+    );
+    assert_eq!(root["api_defaults"], root["defaults"]);
+    let Value::List(services) = &root["services"] else {
+        panic!()
+    };
+    assert_eq!(
+        services[0],
+        Value::object([
+            ("description", s("Line one\nLine two\n")),
+            ("name", s("api")),
+            ("port", n(443.0)),
+            (
+                "tags",
+                Value::object([("env", s("prod")), ("team", s("mesh"))])
+            ),
+        ])
+    );
+    assert_eq!(
+        services[1],
+        Value::object([
+            ("folded", s("one two\n")),
+            ("name", s("web")),
+            ("port", n(80.0)),
+            ("tags", list(vec![])),
+        ])
+    );
+}
+
+#[test]
+fn yamldecode_errors_say_where() {
+    let e = yaml_err("a: 1\nb: [1, 2\n");
+    assert!(
+        e.starts_with("main.tf:1:12: error: yamldecode(): on line "),
+        "{e}"
+    );
+    assert!(yaml_err("a: 1\n---\nb: 2\n")
+        .contains("on line 2, column 1: only a single document is allowed"));
+    assert!(
+        yaml_err("a: .nan\n").contains("on line 1, column 4: floating point NaN is not supported")
+    );
+    assert!(yaml_err("a: !!int abc\n").contains("cannot parse \"abc\" as !!int"));
+    assert!(yaml_err("a: !custom x\n").contains("unsupported tag \"!custom\""));
+    assert!(yaml_err("? [1, 2]\n: x\n").contains("only strings are allowed as mapping keys"));
+    assert!(yaml_err("~: x\n").contains("mapping key cannot be null"));
+    // A few lines of aliases must not expand to gigabytes.
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let prev = i - 1;
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+        ));
+    }
+    assert!(yaml_err(&bomb).contains("expands to more than 1000000 values"));
+}
+
+#[test]
+fn yamldecode_keeps_unknown_and_sensitive_marks() {
+    assert_eq!(ev("yamldecode(var.unknown)"), Value::Unknown);
+    let mut sc = scope();
+    sc.vars.insert("doc".into(), s("a: 1").into_sensitive());
+    let v = eval_with(&sc, "yamldecode(var.doc)").unwrap();
+    assert!(v.contains_sensitive());
+}
+
+#[test]
+fn yamlencode_writes_what_terraform_writes() {
+    // The examples of Terraform's documentation.
+    assert_eq!(
+        yaml_out(Value::object([("a", s("b")), ("c", s("d"))])),
+        "\"a\": \"b\"\n\"c\": \"d\"\n"
+    );
+    assert_eq!(
+        yaml_out(Value::object([
+            ("foo", list(vec![n(1.0), n(2.0), n(3.0)])),
+            ("bar", s("baz")),
+        ])),
+        "\"bar\": \"baz\"\n\"foo\":\n- 1\n- 2\n- 3\n"
+    );
+    assert_eq!(
+        yaml_out(Value::object([
+            (
+                "foo",
+                list(vec![
+                    n(1.0),
+                    Value::object([("a", s("b")), ("c", s("d"))]),
+                    n(3.0)
+                ])
+            ),
+            ("bar", s("baz")),
+        ])),
+        "\"bar\": \"baz\"\n\"foo\":\n- 1\n- \"a\": \"b\"\n  \"c\": \"d\"\n- 3\n"
+    );
+    // go-cty-yaml's own cases: bare scalars end the document with `...`.
+    assert_eq!(yaml_out(Value::Bool(true)), "true\n...\n");
+    assert_eq!(yaml_out(n(0.0)), "0\n...\n");
+    assert_eq!(yaml_out(Value::Null), "null\n...\n");
+    assert_eq!(yaml_out(s("")), "\"\"\n");
+    assert_eq!(yaml_out(s("hello")), "\"hello\"\n");
+    assert_eq!(yaml_out(Value::object::<&str>([])), "{}\n");
+    assert_eq!(yaml_out(list(vec![])), "[]\n");
+    assert_eq!(yaml_out(strs(&["b"])), "- \"b\"\n");
+    // Nesting: mappings indent by two, sequences under a key do not, sequences nest inline.
+    assert_eq!(
+        yaml_out(Value::object([
+            ("_meta", Value::object([("hostvars", Value::object::<&str>([]))])),
+            (
+                "all",
+                Value::object([("hosts", list(vec![strs(&["a", "b"]), strs(&["c"])]))])
+            ),
+        ])),
+        "\"_meta\":\n  \"hostvars\": {}\n\"all\":\n  \"hosts\":\n  - - \"a\"\n    - \"b\"\n  - - \"c\"\n"
+    );
+}
+
+#[test]
+fn yamlencode_strings_fold_escape_and_use_literal_blocks_as_libyaml_does() {
+    // Long strings fold at the first space past column 80 (OpenTofu issue 4433 shows this
+    // exact break).
+    let command = "mkdir -p /app/storage/database /app/storage/framework/cache/data /app/storage/framework/sessions /app/storage/framework/views";
+    assert_eq!(
+        yaml_out(Value::object([("command", s(command))])),
+        "\"command\": \"mkdir -p /app/storage/database /app/storage/framework/cache/data /app/storage/framework/sessions\n  /app/storage/framework/views\"\n"
+    );
+    // Two spaces at a fold keep the second one with an escape.
+    let spaced = format!("{}  tail", "x".repeat(85));
+    assert_eq!(
+        yaml_out(s(&spaced)),
+        format!("\"{}\n  \\  tail\"\n", "x".repeat(85)).replace("\\  tail", "\\ tail")
+    );
+    // Escapes: quotes, backslashes, tabs, control characters, characters beyond the BMP.
+    assert_eq!(
+        yaml_out(s("a\"b\\c\td\u{1}e\u{1F600}é")),
+        "\"a\\\"b\\\\c\\td\\x01e\\U0001F600é\"\n"
+    );
+    // Line breaks: literal blocks with the chomping indicator the ending needs.
+    assert_eq!(
+        yaml_out(Value::object([("script", s("echo one\necho two\n"))])),
+        "\"script\": |\n  echo one\n  echo two\n"
+    );
+    assert_eq!(
+        yaml_out(Value::object([("k", s("a\n\nb"))])),
+        "\"k\": |-\n  a\n\n  b\n"
+    );
+    assert_eq!(yaml_out(s("a\n\n")), "|+\n  a\n\n");
+    assert_eq!(yaml_out(s(" indented\nnext")), "|2-\n   indented\n  next\n");
+    // A space before a break, or a tab, rules a literal block out.
+    assert_eq!(yaml_out(s("a \nb")), "\"a \\nb\"\n");
+    assert_eq!(yaml_out(s("a\tb\nc")), "\"a\\tb\\nc\"\n");
+    // Literal blocks in sequences indent under the dash.
+    assert_eq!(
+        yaml_out(Value::object([("l", strs(&["x\ny"]))])),
+        "\"l\":\n- |-\n  x\n  y\n"
+    );
+}
+
+#[test]
+fn yamlencode_then_yamldecode_round_trips() {
+    let v = Value::object([
+        ("name", s("api \"v2\"")),
+        ("ports", list(vec![n(80.0), n(443.0)])),
+        ("script", s("#!/bin/sh\necho hi\n")),
+        ("empty", Value::object::<&str>([])),
+        ("flag", Value::Bool(false)),
+        ("nothing", Value::Null),
+        ("long", s(&"word ".repeat(40))),
+    ]);
+    let text = yaml_out(v.clone());
+    assert_eq!(yaml(&text), v, "{text}");
+}
+
+fn file_scope() -> TestScope {
+    let mut sc = scope();
+    for f in [
+        "policies/a.json",
+        "policies/b.json",
+        "policies/nested/c.json",
+        "policies/nested/deeper/d.json",
+        "policies/readme.md",
+        "policies/.hidden.json",
+        "policies/x1.txt",
+        "policies/y2.txt",
+    ] {
+        sc.files.insert(f.into(), "{}".into());
+    }
+    sc
+}
+
+fn fs_ev(src: &str) -> Value {
+    eval_with(&file_scope(), src).unwrap_or_else(|e| panic!("eval {src:?}: {e}"))
+}
+
+fn fs_err(src: &str) -> String {
+    match eval_with(&file_scope(), src) {
+        Ok(v) => panic!("expected an error from {src:?}, got {v:?}"),
+        Err(d) => d.to_string().trim_end().to_string(),
+    }
+}
+
+#[test]
+fn fileset_matches_globs_as_terraform_does() {
+    assert_eq!(
+        fs_ev("fileset(\"policies\", \"*.json\")"),
+        strs(&[".hidden.json", "a.json", "b.json"])
+    );
+    assert_eq!(
+        fs_ev("fileset(\"policies\", \"**/*.json\")"),
+        strs(&[
+            ".hidden.json",
+            "a.json",
+            "b.json",
+            "nested/c.json",
+            "nested/deeper/d.json"
+        ])
+    );
+    assert_eq!(
+        fs_ev("fileset(\"policies\", \"nested/**\")"),
+        strs(&["nested/c.json", "nested/deeper/d.json"])
+    );
+    assert_eq!(
+        fs_ev("fileset(\"policies\", \"{a,readme}.*\")"),
+        strs(&["a.json", "readme.md"])
+    );
+    assert_eq!(
+        fs_ev("fileset(\"policies\", \"[xy]?.txt\")"),
+        strs(&["x1.txt", "y2.txt"])
+    );
+    assert_eq!(
+        fs_ev("fileset(\"policies\", \"[!x]*.txt\")"),
+        strs(&["y2.txt"])
+    );
+    assert_eq!(
+        fs_ev("fileset(\"policies\", \"./a.json\")"),
+        strs(&["a.json"])
+    );
+    // Directories are not files.
+    assert_eq!(fs_ev("fileset(\"policies\", \"nested\")"), strs(&[]));
+    assert_eq!(fs_ev("fileset(\"missing\", \"*\")"), strs(&[]));
+    // for_each over a file set, the way real configurations load policy documents.
+    assert_eq!(
+        fs_ev("{ for f in fileset(\"policies\", \"*.json\") : trimsuffix(f, \".json\") => length(file(\"policies/${f}\")) }"),
+        Value::object([(".hidden", n(2.0)), ("a", n(2.0)), ("b", n(2.0))])
+    );
+    assert_eq!(
+        fs_err("fileset(\"policies\", \"[ab\")"),
+        "main.tf:1:21: error: fileset(): invalid pattern \"[ab\": a `[` has no matching `]`"
+    );
+    assert_eq!(
+        fs_err("fileset(\"policies\", \"{a,b\")"),
+        "main.tf:1:21: error: fileset(): invalid pattern \"{a,b\": a `{` has no matching `}`"
+    );
+    assert!(fs_err("fileset(\"policies\", \"../*\")").contains("must stay inside the directory"));
+    assert_eq!(ev("fileset(var.unknown, \"*\")"), Value::Unknown);
+}
+
+#[test]
+fn fileexists_tells_files_from_nothing_and_refuses_directories() {
+    assert_eq!(fs_ev("fileexists(\"policies/a.json\")"), Value::Bool(true));
+    assert_eq!(fs_ev("fileexists(\"policies/z.json\")"), Value::Bool(false));
+    assert_eq!(
+        fs_err("fileexists(\"policies\")"),
+        "main.tf:1:12: error: fileexists(): policies is not a regular file"
+    );
+    assert_eq!(
+        fs_ev("fileexists(\"policies/a.json\") ? file(\"policies/a.json\") : \"none\""),
+        s("{}")
+    );
+}
+
+#[test]
+fn templatestring_renders_a_referenced_string() {
+    let mut sc = scope();
+    sc.locals.insert(
+        "tmpl".into(),
+        s("Hello, ${name}!%{ for p in ports } ${p}%{ endfor }"),
+    );
+    sc.locals.insert("broken".into(), s("${nope}"));
+    assert_eq!(
+        eval_with(
+            &sc,
+            "templatestring(local.tmpl, { name = \"mesh\", ports = [80, 443] })"
+        )
+        .unwrap(),
+        s("Hello, mesh! 80 443")
+    );
+    // The template's own references see only the variables given.
+    let e = eval_with(&sc, "templatestring(local.broken, {})")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("main.tf:1:16: error: templatestring(): cannot render the template: "),
+        "{e}"
+    );
+    assert!(e.contains("nope"), "{e}");
+    // A literal is refused, as Terraform refuses it.
+    let e = eval_with(&sc, "templatestring(\"Hi ${var.name}\", {})")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with(
+            "main.tf:1:16: error: templatestring(): the template must be a reference to a string"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        eval_with(&sc, "templatestring(var.unknown, {})").unwrap(),
+        Value::Unknown
+    );
+    assert!(eval_with(&sc, "templatestring(var.port, {})")
+        .unwrap_err()
+        .to_string()
+        .contains("the template must be a string, got number"));
+}
+
+#[test]
+fn path_functions_expand_home_and_make_paths_absolute() {
+    assert_eq!(
+        ev("pathexpand(\"~/.aws/config\")"),
+        s("/home/ops/.aws/config")
+    );
+    assert_eq!(ev("pathexpand(\"~\")"), s("/home/ops"));
+    assert_eq!(ev("pathexpand(\"/etc/hosts\")"), s("/etc/hosts"));
+    assert!(err("pathexpand(\"~ops/x\")").contains("cannot expand user-specific home directories"));
+    assert_eq!(
+        ev("abspath(\"policies/../a.json\")"),
+        s("/work/mesh/a.json")
+    );
+    assert_eq!(ev("abspath(\"/tmp//x/\")"), s("/tmp/x"));
+}
+
+#[test]
+fn base64gzip_compresses_to_what_gunzip_reads_back() {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let Value::String(encoded) = ev("base64gzip(\"hello, mesh\")") else {
+        panic!()
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    // Go's header: no name, no time, operating system unknown.
+    assert_eq!(&bytes[..4], &[0x1f, 0x8b, 8, 0]);
+    assert_eq!(&bytes[4..8], &[0, 0, 0, 0]);
+    assert_eq!(bytes[9], 255);
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text, "hello, mesh");
 }

@@ -10,6 +10,22 @@ use trellis_types::{Address, InstanceKey, Mode, ModuleStep, SourceMap, Value};
 /// so that planning itself does no I/O.
 pub trait Files: Send + Sync {
     fn read(&self, path: &str) -> Result<String, String>;
+    /// Whether `path` is a regular file (`fileexists()`).
+    fn exists(&self, path: &str) -> Result<bool, String> {
+        Err(format!("cannot check {path:?} in this context"))
+    }
+    /// The regular files below `dir`, relative to it with `/` separators (`fileset()`).
+    fn list(&self, dir: &str) -> Result<Vec<String>, String> {
+        Err(format!("cannot list {dir:?} in this context"))
+    }
+    /// The absolute directory relative paths start from (`abspath()`).
+    fn working_dir(&self) -> Option<String> {
+        None
+    }
+    /// The user's home directory (`pathexpand()`).
+    fn home_dir(&self) -> Option<String> {
+        None
+    }
 }
 
 /// No files at all (for tests).
@@ -267,5 +283,21 @@ impl Scope for EvalScope<'_> {
 
     fn read_file(&self, path: &str) -> Result<String, String> {
         self.files.read(path)
+    }
+
+    fn file_exists(&self, path: &str) -> Result<bool, String> {
+        self.files.exists(path)
+    }
+
+    fn list_files(&self, dir: &str) -> Result<Vec<String>, String> {
+        self.files.list(dir)
+    }
+
+    fn working_dir(&self) -> Option<String> {
+        self.files.working_dir()
+    }
+
+    fn home_dir(&self) -> Option<String> {
+        self.files.home_dir()
     }
 }

@@ -352,3 +352,22 @@ pub(super) fn uuidv5(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
         &h[20..]
     )))
 }
+
+/// `base64gzip(string)`: the string gzip-compressed, then base64-encoded. The header is the
+/// one Go writes (no name, no time, operating system "unknown"); the compressed bytes come
+/// from a different deflate implementation than Terraform's, so they can differ from
+/// Terraform's output while decompressing to the same text.
+pub(super) fn base64gzip(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    use std::io::Write as _;
+    let s = arg_str(args, 0)?;
+    let mut gz = flate2::GzBuilder::new()
+        .operating_system(255)
+        .write(Vec::new(), flate2::Compression::default());
+    gz.write_all(s.as_bytes())
+        .and_then(|()| gz.try_finish())
+        .map_err(|e| FuncError::call(format!("cannot compress: {e}")))?;
+    let bytes = gz
+        .finish()
+        .map_err(|e| FuncError::call(format!("cannot compress: {e}")))?;
+    super::checked_string(base64::engine::general_purpose::STANDARD.encode(bytes))
+}

@@ -7,11 +7,13 @@
 mod collections;
 mod datetime;
 mod encoding;
+mod files;
 mod format;
 mod network;
 mod numeric;
 mod paths;
 mod strings;
+mod yaml;
 
 use trellis_types::{Diagnostics, Value};
 
@@ -199,15 +201,20 @@ static FUNCTIONS: &[Def] = &[
         Deep,
         encoding::textencodebase64,
     ),
+    def("base64gzip", 1, Some(1), Deep, encoding::base64gzip),
     def("urlencode", 1, Some(1), Deep, encoding::urlencode),
     def("uuidv5", 2, Some(2), Deep, encoding::uuidv5),
+    def("yamldecode", 1, Some(1), Deep, yaml::yamldecode),
+    def("yamlencode", 1, Some(1), Deep, yaml::yamlencode),
     // Dates and times.
     def("formatdate", 2, Some(2), Deep, datetime::formatdate),
     def("timeadd", 2, Some(2), Deep, datetime::timeadd),
     def("timecmp", 2, Some(2), Deep, datetime::timecmp),
     // Paths.
+    def("abspath", 1, Some(1), Deep, paths::abspath),
     def("basename", 1, Some(1), Deep, paths::basename),
     def("dirname", 1, Some(1), Deep, paths::dirname),
+    def("pathexpand", 1, Some(1), Deep, paths::pathexpand),
     // Type conversion and marks.
     def("ephemeralasnull", 1, Some(1), Raw, ephemeralasnull),
     def("issensitive", 1, Some(1), Raw, issensitive),
@@ -228,6 +235,8 @@ static FUNCTIONS: &[Def] = &[
     // Files (through the scope).
     def("file", 1, Some(1), Deep, file),
     def("filebase64", 1, Some(1), Deep, filebase64),
+    def("fileexists", 1, Some(1), Deep, files::fileexists),
+    def("fileset", 2, Some(2), Deep, files::fileset),
     def("filebase64sha256", 1, Some(1), Deep, filebase64sha256),
     def("filebase64sha512", 1, Some(1), Deep, filebase64sha512),
     def("filemd5", 1, Some(1), Deep, filemd5),
@@ -235,6 +244,7 @@ static FUNCTIONS: &[Def] = &[
     def("filesha256", 1, Some(1), Deep, filesha256),
     def("filesha512", 1, Some(1), Deep, filesha512),
     def("templatefile", 2, Some(2), Raw, special),
+    def("templatestring", 2, Some(2), Raw, special),
     // Special forms.
     def("can", 1, Some(1), Raw, special),
     def("try", 1, None, Raw, special),

@@ -52,3 +52,36 @@ pub(super) fn dirname(_: &FnCtx<'_>, args: &[Value]) -> FnResult {
     };
     Ok(Value::String(clean(dir)))
 }
+
+/// `abspath(path)`: `path` made absolute against the working directory, then cleaned.
+pub(super) fn abspath(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let path = arg_str(args, 0)?;
+    if path.starts_with('/') {
+        return Ok(Value::String(clean(&path)));
+    }
+    let Some(cwd) = ctx.scope.working_dir() else {
+        return Err(super::FuncError::call(
+            "the working directory is not known here",
+        ));
+    };
+    Ok(Value::String(clean(&format!("{cwd}/{path}"))))
+}
+
+/// `pathexpand(path)`: a leading `~` or `~/` replaced by the home directory; any other path
+/// unchanged, as Terraform's go-homedir does (`~user` is refused).
+pub(super) fn pathexpand(ctx: &FnCtx<'_>, args: &[Value]) -> FnResult {
+    let path = arg_str(args, 0)?;
+    let Some(rest) = path.strip_prefix('~') else {
+        return Ok(Value::String(path));
+    };
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return Err(super::FuncError::arg(
+            0,
+            "cannot expand user-specific home directories (~user)",
+        ));
+    }
+    let Some(home) = ctx.scope.home_dir() else {
+        return Err(super::FuncError::call("the home directory is not known"));
+    };
+    Ok(Value::String(format!("{home}{rest}")))
+}
