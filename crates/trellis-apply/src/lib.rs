@@ -67,6 +67,8 @@ enum OpKind {
     Read,
     /// A state-only change: moved, imported or adopted with nothing else to do.
     Record,
+    /// The record leaves the state; the object stays, and no provider is called.
+    Forget,
 }
 
 struct Op {
@@ -121,6 +123,9 @@ fn operations(changes: &[Change]) -> Vec<Op> {
             Action::Delete => {
                 let op = push(OpKind::Delete, &mut ops);
                 deletes.insert(i, op);
+            }
+            Action::Forget => {
+                push(OpKind::Forget, &mut ops);
             }
             Action::DeleteThenCreate | Action::CreateThenDelete => {
                 let d = push(OpKind::Delete, &mut ops);
@@ -334,6 +339,7 @@ pub async fn apply(input: ApplyInput) -> ApplySummary {
                     Outcome::Created => summary.added += 1,
                     Outcome::Updated => summary.changed += 1,
                     Outcome::Deleted => summary.destroyed += 1,
+                    Outcome::Forgotten => summary.forgotten += 1,
                     Outcome::Imported => summary.imported += 1,
                     Outcome::ImportedAndUpdated => {
                         summary.imported += 1;
@@ -455,6 +461,7 @@ enum Outcome {
     Created,
     Updated,
     Deleted,
+    Forgotten,
     Imported,
     /// An import with an update on top.
     ImportedAndUpdated,
@@ -580,6 +587,7 @@ fn op_action(kind: OpKind) -> Action {
         OpKind::Delete => Action::Delete,
         OpKind::Read => Action::Read,
         OpKind::Record => Action::NoOp,
+        OpKind::Forget => Action::Forget,
     }
 }
 
@@ -826,7 +834,8 @@ async fn run(shared: &Shared, change: &Change, kind: OpKind) -> Result<Outcome, 
     let action = op_action(kind);
     let started = Instant::now();
     tracing::debug!(address = %change.address, ?action, "operation started");
-    if kind != OpKind::Record {
+    let state_only = matches!(kind, OpKind::Record | OpKind::Forget);
+    if !state_only {
         (shared.events)(ApplyEvent::Started {
             address: change.address.clone(),
             action,
@@ -856,7 +865,7 @@ async fn run(shared: &Shared, change: &Change, kind: OpKind) -> Result<Outcome, 
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "operation completed"
             );
-            if kind == OpKind::Record {
+            if state_only {
                 (shared.events)(ApplyEvent::Recorded {
                     address: change.address.clone(),
                     note: record_note(change),
@@ -876,7 +885,9 @@ async fn run(shared: &Shared, change: &Change, kind: OpKind) -> Result<Outcome, 
 }
 
 fn record_note(change: &Change) -> String {
-    if let Some(from) = &change.moved_from {
+    if change.action == Action::Forget {
+        "removed from the state; the object was not destroyed".to_string()
+    } else if let Some(from) = &change.moved_from {
         format!("moved from {from}")
     } else if let Some(id) = &change.importing {
         format!("imported [id={id}]")
@@ -898,8 +909,22 @@ async fn run_inner(
     change: &Change,
     kind: OpKind,
 ) -> Result<(Outcome, Option<String>), String> {
+    if kind == OpKind::Forget {
+        // No provider call, and no provider needed: its configuration may be gone too.
+        let mut writes = vec![StateWrite::RemoveResource(change.address.clone())];
+        if let Some(old) = &change.moved_from {
+            writes.push(StateWrite::RemoveResource(old.clone()));
+        }
+        shared
+            .writer
+            .write(writes)
+            .await
+            .map_err(|e| format!("cannot record state: {e}"))?;
+        return Ok((Outcome::Forgotten, None));
+    }
     let provider = shared.provider(change)?;
     match kind {
+        OpKind::Forget => unreachable!("handled above"),
         OpKind::Record => {
             let value = change
                 .after

@@ -184,5 +184,6 @@ fn action_word(action: Action) -> &'static str {
         Action::Read => "read",
         Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
         Action::NoOp => "record",
+        Action::Forget => "forget",
     }
 }

@@ -231,6 +231,9 @@ impl Workspace {
                 &mut resolve,
             ));
         }
+        if !diags.has_errors() {
+            diags.extend(trellis_config::check_removed(&config));
+        }
         // The hash covers the files of every module, so that a saved plan is stale when a
         // module changed.
         let mut hasher = Sha256::new();

@@ -720,8 +720,19 @@ pub(crate) fn terraform(cx: &mut FileCx, block: &Block, terraform: &mut Terrafor
                             }
                         };
                         match key_text.as_str() {
-                            "source" => source = literal_string(value.expr()),
-                            "version" | "configuration_aliases" => {}
+                            "source" | "version" => match literal_string(value.expr()) {
+                                Some(text) if key_text == "source" => source = Some(text),
+                                Some(_) => {}
+                                None => {
+                                    let span = cx.span_of(value.expr());
+                                    cx.error_with(
+                                        format!("`{key_text}` must be a literal string"),
+                                        "required_providers is read before anything is evaluated: write the value itself, without references or interpolation",
+                                        span,
+                                    );
+                                }
+                            },
+                            "configuration_aliases" => {}
                             other => {
                                 let span = cx.span_of(key);
                                 cx.error(
@@ -1277,5 +1288,136 @@ pub(crate) fn check(cx: &mut FileCx, block: &Block) -> Option<Check> {
         asserts,
         file: cx.file.name.clone(),
         header,
+    })
+}
+
+/// `removed { from = ADDRESS  lifecycle { destroy = BOOL } }`.
+pub(crate) fn removed(cx: &mut FileCx, block: &Block) -> Option<Removed> {
+    no_labels(cx, block);
+    check_body(
+        cx,
+        &block.body,
+        &Schema {
+            what: "a removed block",
+            attrs: &["from"],
+            blocks: &["lifecycle", "provisioner", "connection"],
+        },
+    );
+    let mut destroy = true;
+    let mut ok = true;
+    for inner in block.body.blocks() {
+        match inner.ident.as_str() {
+            "lifecycle" => {
+                no_labels(cx, inner);
+                check_body(
+                    cx,
+                    &inner.body,
+                    &Schema {
+                        what: "the lifecycle of a removed block",
+                        attrs: &["destroy"],
+                        blocks: &[],
+                    },
+                );
+                if let Some(attr) = inner.body.get_attribute("destroy") {
+                    match bool_attr(cx, attr) {
+                        Some(b) => destroy = b,
+                        None => ok = false,
+                    }
+                }
+            }
+            kind @ ("provisioner" | "connection") => {
+                let span = cx.span_of(&inner.ident);
+                cx.error_with(
+                    format!("`{kind}` blocks are not supported"),
+                    "trellis runs no provisioners, at destroy time either",
+                    span,
+                );
+                ok = false;
+            }
+            _ => {}
+        }
+    }
+    let Some(attr) = block.body.get_attribute("from") else {
+        let span = header_span(cx, block);
+        cx.error("removed block has no `from`", span);
+        return None;
+    };
+    let span = cx.span_of(&attr.value);
+    let invalid = |cx: &mut FileCx, why: String| {
+        cx.error_with("invalid removed `from` address", why, span.clone());
+    };
+    let Some(r) = reference(&attr.value, &cx.file.text) else {
+        invalid(
+            cx,
+            "expected a resource or module address such as `aws_x.a` or `module.net`, without quotes"
+                .to_string(),
+        );
+        return None;
+    };
+    if r.root == "data" {
+        cx.error_with(
+            "data sources cannot be removed",
+            "delete the data block: a data source has no object to keep or destroy",
+            span,
+        );
+        return None;
+    }
+    let mut module = Vec::new();
+    let mut root = Some(r.root.clone());
+    let mut steps = r.steps.iter();
+    let mut resource = None;
+    while let Some(head) = root.take() {
+        let next = steps.next();
+        match (head.as_str(), next) {
+            ("module", Some(Step::Attr(call))) => {
+                module.push(call.clone());
+                match steps.next() {
+                    None => break,
+                    Some(Step::Attr(name)) => root = Some(name.clone()),
+                    Some(_) => {
+                        invalid(
+                            cx,
+                            format!(
+                                "`{}` has an instance key: a removed block takes every instance, so `from` names the resource or module call without keys",
+                                r.text()
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            (type_name, Some(Step::Attr(name)))
+                if !RESERVED_ROOTS.contains(&type_name) && type_name != "module" =>
+            {
+                if steps.next().is_some() {
+                    invalid(
+                        cx,
+                        format!(
+                            "`{}` has an instance key or attribute: a removed block takes every instance, so `from` names the resource without keys",
+                            r.text()
+                        ),
+                    );
+                    return None;
+                }
+                resource = Some((type_name.to_string(), name.clone()));
+            }
+            _ => {
+                invalid(
+                    cx,
+                    format!("`{}` is not a resource or module address", r.text()),
+                );
+                return None;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    Some(Removed {
+        module,
+        resource,
+        destroy,
+        file: cx.file.name.clone(),
+        span,
     })
 }

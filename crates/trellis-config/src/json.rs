@@ -530,6 +530,7 @@ enum Kind {
     Lifecycle,
     Dynamic,
     Moved,
+    Removed,
     Import,
     Check,
     /// Blocks trellis refuses anyway (`check`, `removed`, `cloud`, `provisioner`...).
@@ -548,6 +549,10 @@ impl Kind {
             (Kind::Root, "module") => (1, Kind::Module),
             (Kind::Root, "resource" | "data") => (2, Kind::Resource),
             (Kind::Root, "moved") => (0, Kind::Moved),
+            (Kind::Root, "removed") => (0, Kind::Removed),
+            (Kind::Removed, "lifecycle") => (0, Kind::Lifecycle),
+            (Kind::Removed, "connection") => (0, Kind::Opaque),
+            (Kind::Removed, "provisioner") => (1, Kind::Opaque),
             (Kind::Root, "import") => (0, Kind::Import),
             (Kind::Root, "check") => (1, Kind::Check),
             (Kind::Check, "assert") => (0, Kind::Condition),
@@ -597,7 +602,9 @@ impl Kind {
             (Kind::Resource | Kind::Import, "provider") => Role::Expr,
             (Kind::Lifecycle, "ignore_changes" | "replace_triggered_by") => Role::ExprList,
             (Kind::Dynamic, "iterator") => Role::Expr,
-            (Kind::Moved, "from" | "to") | (Kind::Import, "to") => Role::Expr,
+            (Kind::Moved, "from" | "to") | (Kind::Removed, "from") | (Kind::Import, "to") => {
+                Role::Expr
+            }
             _ => Role::Template,
         }
     }

@@ -34,7 +34,8 @@ pub use diag::render_plain;
 pub use fmt::format_source;
 pub use model::*;
 pub use modules::{
-    join_dir, load_modules, load_modules_with, RemoteCall, Unresolved, MAX_MODULE_DEPTH,
+    check_removed, join_dir, load_modules, load_modules_with, RemoteCall, Unresolved,
+    MAX_MODULE_DEPTH,
 };
 pub use parse::{parse, MAX_FILE_SIZE};
 

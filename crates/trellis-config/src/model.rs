@@ -26,6 +26,8 @@ pub struct Config {
     /// Managed resources and data sources, in source order.
     pub resources: Vec<Resource>,
     pub moved: Vec<Moved>,
+    /// `removed` blocks (root module only), in source order.
+    pub removed: Vec<Removed>,
     pub imports: Vec<Import>,
     /// `check "NAME" { assert { ... } }` blocks, by name.
     pub checks: BTreeMap<String, Check>,
@@ -345,6 +347,43 @@ pub struct Moved {
     pub to: Address,
     pub file: String,
     pub span: Span,
+}
+
+/// `removed { from = aws_x.a  lifecycle { destroy = false } }`: a resource, or everything
+/// of a module call, taken out of the configuration on purpose. With `destroy = false` its
+/// objects leave the state and stay in AWS; with `destroy = true` (the default) they are
+/// destroyed, as if the block were simply gone.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    /// The module calls `from` goes through (`module.a.module.b.aws_x.c` is `["a", "b"]`);
+    /// for a removed module call, its whole path.
+    pub module: Vec<String>,
+    /// The resource's type and name; `None` when `from` names a module call.
+    pub resource: Option<(String, String)>,
+    pub destroy: bool,
+    pub file: String,
+    /// The span of `from`'s value.
+    pub span: Span,
+}
+
+impl Removed {
+    /// `from` as written: `aws_x.a`, `module.a`, `module.a.aws_x.b`.
+    pub fn from_text(&self) -> String {
+        let mut parts: Vec<String> = self.module.iter().map(|m| format!("module.{m}")).collect();
+        if let Some((type_name, name)) = &self.resource {
+            parts.push(format!("{type_name}.{name}"));
+        }
+        parts.join(".")
+    }
+
+    /// Whether the resource instance at `module` (call names, keys dropped), `type_name`
+    /// and `name` is one this block removes.
+    pub fn covers(&self, module: &[String], type_name: &str, name: &str) -> bool {
+        match &self.resource {
+            Some((t, n)) => module == self.module.as_slice() && t == type_name && n == name,
+            None => module.starts_with(&self.module),
+        }
+    }
 }
 
 /// `check "NAME" { assert { condition, error_message } }`: assertions evaluated after plan

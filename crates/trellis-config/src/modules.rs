@@ -6,7 +6,7 @@
 //! The caller does the I/O: [`load_modules_with`] asks it for the files of each module
 //! directory, so this crate still reads nothing itself, and knows no network.
 
-use trellis_types::{Diagnostic, Diagnostics, SourceFile, SourceMap};
+use trellis_types::{Diagnostic, Diagnostics, Mode, SourceFile, SourceMap};
 
 use crate::blocks::is_local_source;
 use crate::diag::did_you_mean;
@@ -93,6 +93,74 @@ pub fn load_modules_with(
     let mut io = Io { read_dir, resolve };
     load(root, &mut chain, &mut loads, sources, &mut io, &mut diags);
     diags
+}
+
+/// Checks `removed` blocks against the whole tree of modules (run it after
+/// [`load_modules_with`]): they belong in the root module only, and only for what is no
+/// longer declared (a resource or module call both declared and removed is a contradiction
+/// Terraform refuses too).
+pub fn check_removed(root: &Config) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    check_removed_into(root, &mut diags);
+    diags
+}
+
+fn check_removed_into(root: &Config, diags: &mut Diagnostics) {
+    fn in_children(config: &Config, diags: &mut Diagnostics) {
+        for child in config.children.values() {
+            for r in &child.removed {
+                diags.push(
+                    Diagnostic::error("removed blocks are only supported in the root module")
+                        .with_detail(format!(
+                            "move this block to the root module, with `from` naming the module path (`module.NAME.{}`)",
+                            r.from_text()
+                        ))
+                        .with_span(Some(r.span.clone())),
+                );
+            }
+            in_children(child, diags);
+        }
+    }
+    in_children(root, diags);
+    for r in &root.removed {
+        let (calls, last) = match &r.resource {
+            Some(_) => (r.module.as_slice(), None),
+            None => match r.module.split_last() {
+                Some((last, calls)) => (calls, Some(last)),
+                None => continue,
+            },
+        };
+        let Some(module) = root.module(calls) else {
+            continue;
+        };
+        let declared = match (&r.resource, last) {
+            (Some((type_name, name)), _) => module
+                .resources
+                .iter()
+                .find(|d| d.mode == Mode::Managed && &d.type_name == type_name && &d.name == name)
+                .map(|d| d.span.clone()),
+            (None, Some(call)) => module.modules.get(call).map(|c| c.source_span.clone()),
+            (None, None) => None,
+        };
+        if let Some(at) = declared {
+            let what = if r.resource.is_some() {
+                "resource"
+            } else {
+                "module call"
+            };
+            diags.push(
+                Diagnostic::error(format!(
+                    "removed {what} `{}` is still declared",
+                    r.from_text()
+                ))
+                .with_detail(format!(
+                    "it is declared at {}:{}; delete that block to remove it, or delete this removed block to keep it",
+                    at.file, at.line
+                ))
+                .with_span(Some(r.span.clone())),
+            );
+        }
+    }
 }
 
 /// A module being loaded, or one of its callers.

@@ -433,6 +433,7 @@ struct Seen {
     outputs: HashMap<String, Span>,
     locals: HashMap<String, Span>,
     moved: HashMap<String, Span>,
+    removed: HashMap<String, Span>,
     imports: HashMap<String, Span>,
     modules: HashMap<String, Span>,
     checks: HashMap<String, Span>,
@@ -580,7 +581,14 @@ fn decode_block(cx: &mut FileCx, mut block: Block, config: &mut Config, seen: &m
                 }
             }
         }
-        kind @ "removed" => cx.error(format!("{kind} blocks are not supported yet"), header),
+        "removed" => {
+            if let Some(r) = blocks::removed(cx, &block) {
+                let key = r.from_text();
+                if first_definition(cx, &mut seen.removed, key, "removed block for", header) {
+                    config.removed.push(r);
+                }
+            }
+        }
         other => {
             let summary = format!("unsupported block type `{other}`");
             let span = cx.span_of(&block.ident);

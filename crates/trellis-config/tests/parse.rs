@@ -462,3 +462,83 @@ fn check_blocks_read_from_json() {
         "\"${var.n > 1}\""
     );
 }
+
+/// Every place Terraform takes a literal string: a quoted string, a template without
+/// interpolation (escapes included) and a heredoc are literals there; an interpolation is a
+/// located error naming the argument.
+#[test]
+fn every_literal_place_takes_heredocs_and_plain_templates_and_refuses_interpolation() {
+    // (configuration with VALUE where the literal goes, argument named in the error)
+    let places: &[(&str, &str)] = &[
+        ("variable \"v\" {\n  description = VALUE\n}\n", "description"),
+        ("output \"o\" {\n  value = 1\n  description = VALUE\n}\n", "description"),
+        ("provider \"aws\" {\n  alias = VALUE\n}\n", "alias"),
+        ("terraform {\n  required_version = VALUE\n}\n", "required_version"),
+        (
+            "terraform {\n  required_providers {\n    aws = { source = VALUE }\n  }\n}\n",
+            "source",
+        ),
+        (
+            "terraform {\n  required_providers {\n    aws = { source = \"hashicorp/aws\", version = VALUE }\n  }\n}\n",
+            "version",
+        ),
+        ("module \"m\" {\n  source = VALUE\n}\n", "source"),
+        (
+            "module \"m\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n  version = VALUE\n}\n",
+            "version",
+        ),
+    ];
+    // A value each place accepts (module sources must look like one).
+    let accepted = |key: &str, place: &str| -> Vec<(String, String)> {
+        let word = match (key, place.contains("module")) {
+            ("source", true) => "./net",
+            ("source", false) => "hashicorp/aws",
+            ("version" | "required_version", _) => ">= 1.0",
+            _ => "net",
+        };
+        vec![
+            (format!("\"{word}\""), word.to_string()),
+            (format!("<<-EOT\n    {word}\n    EOT"), format!("{word}\n")),
+            (format!("<<EOT\n{word}\nEOT"), format!("{word}\n")),
+        ]
+    };
+    for (place, key) in places {
+        for (i, (value, _)) in accepted(key, place).into_iter().enumerate() {
+            let text = place.replace("VALUE", &value);
+            let (_, diags) = parse_one(&text);
+            let shown = render_plain(&diags);
+            // A heredoc's final newline makes a bad alias or module source: read as a
+            // literal, then judged on its text, as in Terraform.
+            let judged_on_text =
+                i > 0 && (*key == "alias" || place.starts_with("module") && *key == "source");
+            if judged_on_text {
+                assert!(
+                    !shown.contains("must be a literal"),
+                    "{key} = {value}: {shown}"
+                );
+            } else {
+                assert!(!diags.has_errors(), "{key} = {value} in\n{text}\n{shown}");
+            }
+        }
+        let text = place.replace("VALUE", "\"${var.x}\"");
+        let (_, diags) = parse_one(&text);
+        let shown = render_plain(&diags);
+        assert!(
+            shown.contains(&format!("`{key}` must be a literal string")),
+            "{key} in\n{text}\n{shown}"
+        );
+        let line = text.lines().position(|l| l.contains("${var.x}")).unwrap() + 1;
+        assert!(shown.contains(&format!("main.tf:{line}:")), "{shown}");
+    }
+    // The parsed literal is the text itself: a heredoc keeps its final newline, escapes
+    // are unescaped.
+    let config = parse_ok("variable \"v\" {\n  description = <<-EOT\n    Two\n      lines\n    EOT\n}\nvariable \"w\" {\n  description = \"costs $${price} and %%{ none }\"\n}\n");
+    assert_eq!(
+        config.variables["v"].description.as_deref(),
+        Some("Two\n  lines\n")
+    );
+    assert_eq!(
+        config.variables["w"].description.as_deref(),
+        Some("costs ${price} and %{ none }")
+    );
+}

@@ -131,6 +131,10 @@ impl<'a> World<'a> {
                 }
                 Side::Before => (change.before.as_ref(), &change.before_sensitive),
                 Side::After if change.action == Action::Delete => (None, &change.after_sensitive),
+                // A forgotten object stays in AWS, and so in the mesh.
+                Side::After if change.action == Action::Forget => {
+                    (change.before.as_ref(), &change.before_sensitive)
+                }
                 Side::After => (change.after.as_ref(), &change.after_sensitive),
             };
             let Some(value) = value.filter(|v| v.as_map().is_some()) else {

@@ -19,6 +19,9 @@ pub enum Action {
     /// Replace under `lifecycle { create_before_destroy = true }`.
     CreateThenDelete,
     Delete,
+    /// A `removed` block with `lifecycle { destroy = false }`: the object leaves the state
+    /// and stays where it is, with no provider call.
+    Forget,
 }
 
 impl Action {
@@ -36,6 +39,7 @@ impl Action {
             Action::DeleteThenCreate => &["delete", "create"],
             Action::CreateThenDelete => &["create", "delete"],
             Action::Delete => &["delete"],
+            Action::Forget => &["forget"],
         }
     }
 }
@@ -201,6 +205,9 @@ pub struct Summary {
     pub destroy: usize,
     pub import: usize,
     pub moved: usize,
+    /// Objects that leave the state and stay in AWS (`removed` with `destroy = false`).
+    #[serde(default)]
+    pub forget: usize,
 }
 
 impl Summary {
@@ -210,6 +217,7 @@ impl Summary {
             Action::Create => self.add += 1,
             Action::Update => self.change += 1,
             Action::Delete => self.destroy += 1,
+            Action::Forget => self.forget += 1,
             Action::DeleteThenCreate | Action::CreateThenDelete => {
                 self.add += 1;
                 self.destroy += 1;
@@ -315,6 +323,9 @@ pub struct ApplySummary {
     pub changed: usize,
     pub destroyed: usize,
     pub imported: usize,
+    /// Objects removed from the state and left in place (`removed` with `destroy = false`).
+    #[serde(default)]
+    pub forgotten: usize,
     pub failed: usize,
     pub skipped: usize,
     /// Set when an interrupt stopped the apply before every change was started.

@@ -116,6 +116,21 @@ pub async fn plan(input: PlanInput<'_>) -> Result<Plan, Diagnostics> {
             change.adopted = true;
         }
     }
+    let forgotten: Vec<String> = changes
+        .values()
+        .filter(|c| c.action == Action::Forget)
+        .map(|c| format!("  - {}", c.address))
+        .collect();
+    if !forgotten.is_empty() {
+        diags.push(
+            Diagnostic::warning("Some objects will no longer be managed by trellis").with_detail(
+                format!(
+                    "If you apply this plan, trellis will discard its records of these objects, but it will not delete them:\n{}\n\nAfter this apply trellis no longer manages them; to manage them again, import them.",
+                    forgotten.join("\n")
+                ),
+            ),
+        );
+    }
     finish(&input, &mut changes, &mut diags);
     if diags.has_errors() {
         return Err(diags);
@@ -1767,10 +1782,10 @@ impl<'a> Walk<'a> {
                 // expanded without it (or is no longer declared); otherwise it could not be
                 // planned (an error was reported) and is kept.
                 if self.module_instance_removed(&address.module) {
-                    self.changes.insert(
-                        address.clone(),
-                        delete_change(record, Reason::DeleteBecauseNoModule, self.input.providers),
-                    );
+                    let change =
+                        delete_change(record, Reason::DeleteBecauseNoModule, self.input.providers);
+                    self.changes
+                        .insert(address.clone(), forget_if_removed(config, change));
                 }
                 continue;
             }
@@ -1790,10 +1805,9 @@ impl<'a> Walk<'a> {
             if in_config.is_some() && !self.visited.contains(&resource_address) {
                 continue;
             }
-            self.changes.insert(
-                address.clone(),
-                delete_change(record, reason, self.input.providers),
-            );
+            let change = delete_change(record, reason, self.input.providers);
+            self.changes
+                .insert(address.clone(), forget_if_removed(config, change));
         }
         for (name, old) in &self.input.state.outputs {
             if !config.outputs.contains_key(name) {
@@ -1873,6 +1887,23 @@ fn deposed_changes(input: &PlanInput<'_>) -> Vec<Change> {
         out.push(delete_change(object, reason, input.providers));
     }
     out
+}
+
+/// The delete of an instance that the configuration no longer has, turned into a forget
+/// when a `removed` block for it says `lifecycle { destroy = false }`.
+fn forget_if_removed(config: &Config, mut change: Change) -> Change {
+    let address = &change.address;
+    let module: Vec<String> = address.module.iter().map(|s| s.name.clone()).collect();
+    let keep = config
+        .removed
+        .iter()
+        .find(|r| r.covers(&module, &address.type_name, &address.name))
+        .is_some_and(|r| !r.destroy);
+    if keep {
+        change.action = Action::Forget;
+        change.reason = None;
+    }
+    change
 }
 
 fn delete_change(record: &ResourceState, reason: Reason, providers: &Providers) -> Change {

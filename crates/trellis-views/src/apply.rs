@@ -113,6 +113,12 @@ fn verbs(action: Action) -> Verbs {
             failing: "reading",
             noun: "read",
         },
+        Action::Forget => Verbs {
+            progressive: "Removing from state",
+            complete: "Removed from state",
+            failing: "removing from state",
+            noun: "forget",
+        },
         Action::NoOp => Verbs {
             progressive: "Recording",
             complete: "Recorded",
@@ -180,6 +186,9 @@ pub fn render_apply_summary(s: &ApplySummary, destroy: bool, style: Style) -> St
             "{} added, {} changed, {} destroyed",
             s.added, s.changed, s.destroyed
         );
+        if s.forgotten > 0 {
+            let _ = write!(counts, ", {} forgotten", s.forgotten);
+        }
     }
     let verb = if destroy { "Destroy" } else { "Apply" };
     let failed = s.failed > 0 || !s.errors.is_empty();

@@ -116,6 +116,9 @@ pub(crate) fn summary_text(plan: &Plan) -> String {
         "{} to add, {} to change, {} to destroy",
         s.add, s.change, s.destroy
     );
+    if s.forget > 0 {
+        let _ = write!(text, ", {} to forget", s.forget);
+    }
     if s.moved > 0 {
         let _ = write!(text, ", {} to move", s.moved);
     }
@@ -226,6 +229,7 @@ pub(crate) fn headings(change: &Change, drift: bool) -> Vec<String> {
             _ => format!("{addr} must be replaced"),
         },
         Action::Delete => format!("{addr} will be destroyed"),
+        Action::Forget => format!("{addr} will no longer be managed by trellis"),
         Action::NoOp => match (&change.moved_from, &change.importing) {
             (_, Some(_)) => format!("{addr} will be imported"),
             (Some(from), None) => format!("{from} has moved to {addr}"),
@@ -248,6 +252,11 @@ pub(crate) fn headings(change: &Change, drift: bool) -> Vec<String> {
     }
     if change.adopted {
         lines.push("(created by an earlier apply that did not finish; it will be recorded)".into());
+    }
+    if change.action == Action::Forget {
+        lines.push(
+            "(a removed block says destroy = false: the object stays, only its record goes)".into(),
+        );
     }
     if let Some(reason) = &change.reason {
         match reason {
@@ -318,7 +327,7 @@ pub(crate) fn change_lines(change: &Change) -> Vec<crate::diff::Line> {
         Action::DeleteThenCreate => Sym::DeleteThenCreate,
         Action::CreateThenDelete => Sym::CreateThenDelete,
         Action::Delete => Sym::Remove,
-        Action::NoOp => Sym::Keep,
+        Action::NoOp | Action::Forget => Sym::Keep,
     };
     let null = Value::Null;
     let before = match change.action {
@@ -327,6 +336,8 @@ pub(crate) fn change_lines(change: &Change) -> Vec<crate::diff::Line> {
     };
     let after = match change.action {
         Action::Delete => &null,
+        // The object is left as it is: shown unchanged.
+        Action::Forget => before,
         _ => change.after.as_ref().unwrap_or(&null),
     };
     let mut differ = Differ::new(
