@@ -58,6 +58,7 @@ pub async fn configure_providers(
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry.register(Arc::new(trellis_provider::memory::MemoryFactory::new()));
+    registry.register(Arc::new(trellis_provider::builtin::TerraformFactory::new()));
     registry.register(Arc::new(trellis_aws::AwsFactory::new()));
     registry
 }

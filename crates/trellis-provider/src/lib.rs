@@ -36,6 +36,7 @@
 //! `plan_resource` and `apply_change` (not `plan_change`, `create`, `update` and `delete`
 //! directly); `upgrade_state` and `stop` are not called yet.
 
+pub mod builtin;
 pub mod memory;
 pub mod schema;
 

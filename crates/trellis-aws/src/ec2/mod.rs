@@ -1,6 +1,8 @@
 //! EC2 for meshes, one file per resource type: [`vpc`], [`subnet`], [`security_group`] (with
 //! inline `ingress`/`egress` blocks, see [`rules`]) and [`security_group_rule`]
-//! (`aws_vpc_security_group_ingress_rule` and `_egress_rule`); the data sources (`aws_vpc`,
+//! (`aws_vpc_security_group_ingress_rule` and `_egress_rule`); the routing around them:
+//! [`internet_gateway`], [`route_table`] (with inline `route` blocks), [`route`] and
+//! [`route_table_association`]; the data sources (`aws_vpc`,
 //! `aws_subnets`, `aws_availability_zones`, `aws_security_group`,
 //! `aws_ec2_managed_prefix_list`: targets behind Lattice allow the
 //! `com.amazonaws.REGION.vpc-lattice` prefix lists) are in [`data`].
@@ -15,6 +17,10 @@
 //! `crate::registry::TYPES`.
 
 pub(crate) mod data;
+pub(crate) mod internet_gateway;
+pub(crate) mod route;
+pub(crate) mod route_table;
+pub(crate) mod route_table_association;
 pub(crate) mod rules;
 pub(crate) mod security_group;
 pub(crate) mod security_group_rule;
