@@ -15,7 +15,7 @@
 //!
 //! Layout (docs/ARCHITECTURE.md has the code map): [`sdk`] is the shared layer (conversion,
 //! errors, waiters, clients, the [`ResourceType`](sdk::resource::ResourceType) trait);
-//! `lattice`, `ram`, `route53` and `ec2` are one module per AWS service, above it and
+//! `lattice`, `ram`, `route53`, `ec2`, `acm` and the others are one module per AWS service, above it and
 //! never importing each other's internals; `registry` holds the one table of served types;
 //! `provider` is the dispatcher that reads it.
 
@@ -23,6 +23,7 @@
 #[macro_use]
 mod sdk;
 
+mod acm;
 mod ec2;
 mod iam;
 mod lattice;

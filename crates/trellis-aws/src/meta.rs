@@ -42,7 +42,8 @@ pub(crate) fn provider_block() -> Block {
                 .attr("iam", Attribute::optional(string()))
                 .attr("logs", Attribute::optional(string()))
                 .attr("s3", Attribute::optional(string()))
-                .attr("ssm", Attribute::optional(string())),
+                .attr("ssm", Attribute::optional(string()))
+                .attr("acm", Attribute::optional(string())),
         )
 }
 

@@ -288,6 +288,7 @@ impl Provider for AwsProvider {
             Some(Service::Logs) => logs::Api::read_data(c, t, config).await,
             Some(Service::S3) => s3::Api::read_data(c, t, config).await,
             Some(Service::Ssm) => ssm::Api::read_data(c, t, config).await,
+            Some(Service::Acm) => Err(invalid(format!("unknown data source {t}"))),
             Some(Service::Lattice) => match lattice::data::read(c, t, config).await {
                 Ok(v) => Ok(v),
                 Err(e) => {

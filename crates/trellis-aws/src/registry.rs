@@ -13,7 +13,7 @@ use trellis_types::Value;
 
 use crate::lattice::{self, Served};
 use crate::sdk::resource::{Named, NamedService, Plain, ResourceType, Service};
-use crate::{ec2, iam, logs, meta, ram, route53, s3, ssm};
+use crate::{acm, ec2, iam, logs, meta, ram, route53, s3, ssm};
 
 /// Every resource type the provider serves, in the order of the docs' type list.
 pub(crate) static TYPES: &[&dyn ResourceType] = &[
@@ -52,6 +52,9 @@ pub(crate) static TYPES: &[&dyn ResourceType] = &[
     &Plain(ec2::route_table::RouteTable),
     &Plain(ec2::route::RouteType),
     &Plain(ec2::route_table_association::Association),
+    // ACM
+    &Plain(acm::certificate::Certificate),
+    &Plain(acm::validation::Validation),
     // IAM
     &Named::<iam::Api>::new(iam::ROLE),
     &Named::<iam::Api>::new(iam::ROLE_POLICY),

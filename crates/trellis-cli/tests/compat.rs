@@ -55,6 +55,7 @@ cases! {
     c10_functions_real_styles => "10-functions-real-styles",
     c11_yaml_and_file_sets => "11-yaml-and-file-sets",
     c12_vpc_routing_for_each => "12-vpc-routing-for-each",
+    c13_https_acm_custom_domain => "13-https-acm-custom-domain",
     c20_resource_gateway_rds_dns => "20-resource-gateway-rds-dns",
     c21_resource_configurations_ip_ports => "21-resource-configurations-ip-ports",
     c30_lattice_iam_policy_document => "30-lattice-iam-policy-document",

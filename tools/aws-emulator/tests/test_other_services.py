@@ -58,3 +58,44 @@ def test_security_group_rules_modify_and_egress_default(client, vpc):
     ec2.modify_security_group_rules(GroupId=group, SecurityGroupRules=[{"SecurityGroupRuleId": rule_id, "SecurityGroupRule": {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "CidrIpv4": "10.0.0.0/8"}}])
     rules = {r["SecurityGroupRuleId"]: r for r in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [group]}])["SecurityGroupRules"]}
     assert (rules[rule_id]["FromPort"], rules[rule_id]["ToPort"]) == (8080, 8080)
+
+
+def test_acm_dns_validation_issues_once_the_records_exist(client):
+    acm = client("acm")
+    arn = acm.request_certificate(
+        DomainName="orders.example.com", SubjectAlternativeNames=["*.orders.example.com"],
+        ValidationMethod="DNS", KeyAlgorithm="EC_prime256v1", IdempotencyToken="tok1",
+    )["CertificateArn"]
+    cert = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+    assert cert["Status"] == "PENDING_VALIDATION"
+    assert cert["KeyAlgorithm"] == "EC_prime256v1"
+    options = cert["DomainValidationOptions"]
+    assert {o["ValidationMethod"] for o in options} == {"DNS"}
+    r53 = client("route53")
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="acm-1")["HostedZone"]["Id"]
+    records = {(o["ResourceRecord"]["Name"], o["ResourceRecord"]["Value"]) for o in options}
+    first, *rest = sorted(records)
+    upsert = lambda name, value: {"Action": "UPSERT", "ResourceRecordSet": {"Name": name, "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": value}]}}
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [upsert(*first)]})
+    # One record is not enough when the names need two (here they share one, as in AWS).
+    if rest:
+        assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "PENDING_VALIDATION"
+        r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [upsert(*r) for r in rest]})
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED"
+    # The same token gives the same certificate.
+    again = acm.request_certificate(DomainName="orders.example.com", SubjectAlternativeNames=["*.orders.example.com"], ValidationMethod="DNS", IdempotencyToken="tok1")
+    assert again["CertificateArn"] == arn
+
+
+def test_acm_without_the_record_stays_pending_and_email_has_no_record(client):
+    acm = client("acm")
+    arn = acm.request_certificate(DomainName="pending.example.com", ValidationMethod="DNS")["CertificateArn"]
+    r53 = client("route53")
+    zone = r53.create_hosted_zone(Name="example.com", CallerReference="acm-2")["HostedZone"]["Id"]
+    r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {"Name": "_wrong.pending.example.com", "Type": "CNAME", "TTL": 60, "ResourceRecords": [{"Value": "x.acm-validations.aws."}]}}]})
+    assert acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "PENDING_VALIDATION"
+    email = acm.request_certificate(DomainName="mail.example.com", ValidationMethod="EMAIL")["CertificateArn"]
+    option = acm.describe_certificate(CertificateArn=email)["Certificate"]["DomainValidationOptions"][0]
+    assert option["ValidationMethod"] == "EMAIL"
+    assert "ResourceRecord" not in option
+    assert option["ValidationEmails"]

@@ -106,6 +106,9 @@ class EmulatorApp:
     def __init__(self, settings: Settings | None = None, faults: FaultConfig | None = None):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from . import acm
+
+        acm.install()
         self.settings = settings or Settings()
         self.initial_settings = Settings(**vars(self.settings))
         self.moto = DomainDispatcherApplication(create_backend_app)

@@ -28,6 +28,7 @@ pub struct Clients {
     /// or `s3_use_path_style`.
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub acm: aws_sdk_acm::Client,
     /// Bulk tag reads for refresh (`lattice::tagging`).
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub region: String,
@@ -101,6 +102,7 @@ impl Clients {
             route53: client!(aws_sdk_route53, &sdk_config, &endpoints, "route53"),
             iam: client!(aws_sdk_iam, &sdk_config, &endpoints, "iam"),
             ssm: client!(aws_sdk_ssm, &sdk_config, &endpoints, "ssm"),
+            acm: client!(aws_sdk_acm, &sdk_config, &endpoints, "acm"),
             s3: {
                 let mut b = aws_sdk_s3::config::Builder::from(&sdk_config);
                 let url = s(&endpoints, "s3");

@@ -77,7 +77,8 @@ fn other_kind(code: &str) -> Option<ErrorKind> {
         | "InvalidPermission.Duplicate"
         | "EntityAlreadyExists"
         | "ResourceAlreadyExistsException"
-        | "DeleteConflict" => ErrorKind::Conflict,
+        | "DeleteConflict"
+        | "ResourceInUseException" => ErrorKind::Conflict,
         "InvalidParameterValue"
         | "InvalidParameterException"
         | "InvalidParameterCombination"

@@ -34,6 +34,7 @@ pub enum Service {
     Logs,
     S3,
     Ssm,
+    Acm,
 }
 
 /// One served resource type: everything the provider does with objects of this type.
