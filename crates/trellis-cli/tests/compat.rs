@@ -17,6 +17,11 @@
 //! module registry of its own on 127.0.0.1, standing in for `registry.terraform.io` through
 //! the CLI configuration's `host` block, so the configuration names them exactly as it
 //! would on the public registry (`source = "NAMESPACE/NAME/PROVIDER"`, with `version`).
+//! A case may also carry a `git/` folder laid out as `git/HOST/ORG/REPO/TAG/`: the test
+//! makes a bare repository per `REPO` (one commit per `TAG`, in order, each tagged) in a
+//! temporary directory, and git's `url.<base>.insteadOf` (in the test's own `$HOME`) sends
+//! `https://HOST/ORG/REPO.git` there, so the configuration names its git sources exactly as
+//! it would for GitHub.
 //!
 //! Every directory must be listed in `cases!` (a test checks that none is forgotten).
 
@@ -56,6 +61,7 @@ cases! {
     c11_yaml_and_file_sets => "11-yaml-and-file-sets",
     c12_vpc_routing_for_each => "12-vpc-routing-for-each",
     c13_https_acm_custom_domain => "13-https-acm-custom-domain",
+    c14_git_modules => "14-git-modules",
     c20_resource_gateway_rds_dns => "20-resource-gateway-rds-dns",
     c21_resource_configurations_ip_ports => "21-resource-configurations-ip-ports",
     c30_lattice_iam_policy_document => "30-lattice-iam-policy-document",
@@ -110,7 +116,7 @@ fn run_case(case: &str) {
     let source = compat_root().join(case);
     let tmp = tempfile::tempdir().expect("temp dir");
     let work = tmp.path().join("work");
-    copy_dir(&source, &work, &["registry"]);
+    copy_dir(&source, &work, &["registry", "git"]);
 
     let mut env: Vec<(String, String)> = vec![("HOME".into(), tmp.path().display().to_string())];
     let registry = source.join("registry");
@@ -129,6 +135,21 @@ fn run_case(case: &str) {
         server
     });
 
+    let git = source.join("git");
+    if git.is_dir() {
+        let remotes = tmp.path().join("git-remotes");
+        make_git_remotes(&git, &remotes, tmp.path());
+        std::fs::write(
+            tmp.path().join(".gitconfig"),
+            format!(
+                "[url \"file://{}/\"]\n\tinsteadOf = https://\n",
+                remotes.display()
+            ),
+        )
+        .expect("write the git configuration");
+        env.push(("GIT_CONFIG_NOSYSTEM".into(), "1".into()));
+    }
+
     let emulator = Emulator::start().expect("emulator starts");
     let run = |args: &[&str]| -> Step {
         let out = Command::new(env!("CARGO_BIN_EXE_trellis"))
@@ -136,6 +157,8 @@ fn run_case(case: &str) {
             .args(args)
             .current_dir(&work)
             .emulator_env(emulator.endpoint_url())
+            // Only the case's own CLI configuration (set below when it has a registry).
+            .env_remove("TF_CLI_CONFIG_FILE")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env_remove("TRELLIS_LOG")
             .env_remove("TF_CLI_ARGS")
@@ -148,7 +171,7 @@ fn run_case(case: &str) {
         }
     };
 
-    if registry.is_dir() {
+    if registry.is_dir() || git.is_dir() {
         run(&["init"]).expect(case, "init", 0);
     }
     run(&["validate"]).expect(case, "validate", 0);
@@ -229,6 +252,97 @@ fn emulator_ids_are_redacted_and_names_are_not() {
 }
 
 /// Copies `from` into `to`, leaving out the top-level entries named in `skip`.
+/// Runs git with only the test's configuration (`home`), and asserts success.
+fn git(home: &Path, dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=compat",
+            "-c",
+            "user.email=compat@example.com",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("HOME", home)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// A bare repository `remotes/HOST/ORG/REPO.git` for each `git/HOST/ORG/REPO/`, with one
+/// commit per `TAG/` folder (in order, each tagged `TAG`).
+fn make_git_remotes(git_dir: &Path, remotes: &Path, home: &Path) {
+    for host in sorted_dirs(git_dir) {
+        for org in sorted_dirs(&host) {
+            for repo in sorted_dirs(&org) {
+                let name = repo.file_name().unwrap().to_string_lossy().into_owned();
+                let work = home.join("git-work").join(&name);
+                std::fs::create_dir_all(&work).expect("create work tree");
+                git(home, &work, &["init", "-q"]);
+                for tag in sorted_dirs(&repo) {
+                    let tag_name = tag.file_name().unwrap().to_string_lossy().into_owned();
+                    for entry in std::fs::read_dir(&work).unwrap() {
+                        let path = entry.unwrap().path();
+                        if path.file_name().is_some_and(|n| n == ".git") {
+                            continue;
+                        }
+                        if path.is_dir() {
+                            std::fs::remove_dir_all(&path).unwrap();
+                        } else {
+                            std::fs::remove_file(&path).unwrap();
+                        }
+                    }
+                    copy_dir(&tag, &work, &[]);
+                    git(home, &work, &["add", "-A"]);
+                    git(
+                        home,
+                        &work,
+                        &["commit", "-q", "-m", &format!("release {tag_name}")],
+                    );
+                    git(home, &work, &["tag", &tag_name]);
+                }
+                let bare = remotes
+                    .join(host.file_name().unwrap())
+                    .join(org.file_name().unwrap())
+                    .join(format!("{name}.git"));
+                std::fs::create_dir_all(bare.parent().unwrap()).unwrap();
+                git(
+                    home,
+                    home,
+                    &[
+                        "clone",
+                        "-q",
+                        "--bare",
+                        &work.display().to_string(),
+                        &bare.display().to_string(),
+                    ],
+                );
+            }
+        }
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path, skip: &[&str]) {
     std::fs::create_dir_all(to).expect("create dir");
     for entry in std::fs::read_dir(from).expect("read dir") {

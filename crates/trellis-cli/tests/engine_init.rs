@@ -269,6 +269,18 @@ fn failed_init_names_the_module_and_keeps_the_previous_cache() {
         .contains("cannot unpack");
     assert_eq!(dir.read(".trellis/modules/modules.json"), before);
 
+    // A git ref that the repository does not have.
+    dir.write(
+        "main.tf",
+        &world.main().replace("?ref=v1.2.0", "?ref=v9.9.9"),
+    );
+    world
+        .run(&dir, &["init"])
+        .expect_code(1)
+        .contains("cannot install module \"gitmod\"")
+        .contains("v9.9.9");
+    assert_eq!(dir.read(".trellis/modules/modules.json"), before);
+
     // The registry is down.
     dir.write("main.tf", &world.main());
     world.server.stop();

@@ -1107,6 +1107,12 @@ impl<'a> Evaluator<'a> {
                 ),
             ));
         }
+        if let Some(reason) = functions::refused(name) {
+            return Err(self.err(
+                call.name.name.span().or(span),
+                format!("function \"{name}\" is not supported: {reason}"),
+            ));
+        }
         if !functions::is_known_function(name) {
             let mut summary = format!("call to unknown function \"{name}\"");
             if let Some(s) = closest(name, functions::function_names().iter().copied()) {

@@ -779,7 +779,13 @@ fn unknown_function_suggests_the_closest_name() {
         err_in_file("jsonencod({})"),
         "main.tf:2:5: error: call to unknown function \"jsonencod\"; did you mean \"jsonencode\"?"
     );
-    assert!(err("uuid()").contains("call to unknown function \"uuid\""));
+    assert!(err("uuid()").contains(
+        "function \"uuid\" is not supported: it returns a new value at every evaluation"
+    ));
+    assert!(err("timestamp()").contains("use the time_static resource of hashicorp/time"));
+    assert!(err("bcrypt(\"x\")").contains("random salt"));
+    assert!(err("plantimestamp()").contains("not served yet"));
+    assert!(err("rsadecrypt(\"a\", \"b\")").contains("\"rsadecrypt\" is not supported"));
     assert!(err("upper(\"a\", \"b\")").contains("upper(): expects 1 argument, got 2"));
     assert!(err("join()").contains("join(): expects at least 2 arguments, got 0"));
 }

@@ -261,6 +261,19 @@ pub fn function_names() -> &'static [&'static str] {
 }
 
 /// Whether `name` is a built-in function.
+/// Why a function of Terraform's that trellis does not serve is refused, for the diagnostic;
+/// `None` for names that are not Terraform functions at all.
+pub fn refused(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "uuid" => "it returns a new value at every evaluation, so the plan and the apply would disagree; use the random_uuid resource of hashicorp/random",
+        "timestamp" => "it returns the time of each evaluation, so the plan and the apply would disagree; use the time_static resource of hashicorp/time",
+        "plantimestamp" => "it is not served yet; the time_static resource of hashicorp/time gives a time fixed at its creation",
+        "bcrypt" => "its random salt makes a new value at every evaluation, so the plan and the apply would disagree (a perpetual diff in Terraform too); hash the value outside the configuration",
+        "rsadecrypt" => "it is not served yet",
+        _ => return None,
+    })
+}
+
 pub fn is_known_function(name: &str) -> bool {
     FUNCTIONS.iter().any(|d| d.name == name)
 }

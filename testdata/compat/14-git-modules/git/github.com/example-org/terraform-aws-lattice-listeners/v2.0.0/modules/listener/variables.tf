@@ -1,0 +1,22 @@
+variable "service_id" {
+  type = string
+}
+
+variable "port" {
+  type    = number
+  default = 80
+}
+
+variable "rules" {
+  type = map(object({
+    priority = number
+    path     = string
+    status   = optional(number, 404)
+  }))
+  default = {}
+}
+
+variable "protocol_version" {
+  type        = string
+  description = "New in 2.0.0, required: HTTP1, HTTP2 or GRPC."
+}
