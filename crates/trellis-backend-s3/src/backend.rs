@@ -65,6 +65,13 @@ impl S3Backend {
         format!("s3://{}/{key}", self.settings.bucket)
     }
 
+    /// The bytes of the object `key` of the bucket, `None` when there is none: for readers
+    /// of another configuration's state (`terraform_remote_state`), which may be
+    /// Terraform's.
+    pub fn read_object(&self, key: &str) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(self.get(key)?.map(|o| o.bytes))
+    }
+
     pub(crate) fn get(&self, key: &str) -> Result<Option<Object>, StateError> {
         let request = self
             .client

@@ -16,6 +16,7 @@ mod interrupt;
 mod logging;
 mod migrate;
 mod plugins;
+mod remote_state;
 mod workspace;
 
 use std::io::IsTerminal;

@@ -67,6 +67,13 @@ pub fn registry() -> Registry {
 /// each provider the workspace's configuration uses that is not native.
 pub fn workspace_registry(ws: &Workspace) -> Outcome<Registry> {
     let mut registry = registry();
+    registry.register(Arc::new(
+        trellis_provider::builtin::TerraformFactory::new().with_remote_states(Arc::new(
+            crate::remote_state::RemoteStates {
+                dir: ws.dir.clone(),
+            },
+        )),
+    ));
     crate::plugins::register_bridged(&mut registry, &ws.config, &ws.dir)
         .map_err(|d| Failure::Diagnostics(d, ws.sources.clone()))?;
     Ok(registry)

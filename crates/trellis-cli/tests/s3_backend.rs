@@ -499,3 +499,48 @@ fn an_interrupted_plan_releases_the_lock() {
         "the lock was released"
     );
 }
+
+/// `terraform_remote_state` with the s3 backend: a trellis state in S3 (another working
+/// directory's), and a Terraform state object (a stack that Terraform still manages).
+#[test]
+fn remote_state_reads_trellis_and_terraform_states_in_s3() {
+    let s3 = S3::start();
+    let producer = Dir::with_main(&format!(
+        "{}{THINGS}\nresource \"trellis_test_thing\" \"t\" {{\n  name = \"net\"\n}}\n\noutput \"vpc_id\" {{\n  value = \"vpc-from-trellis\"\n}}\n",
+        backend("network/prod.state")
+    ));
+    s3.run(&producer, &["apply", "-auto-approve"]).ok();
+    s3.rt.block_on(async {
+        s3.client
+            .put_object()
+            .bucket(BUCKET)
+            .key("legacy/terraform.tfstate")
+            .body(
+                br#"{"version":4,"terraform_version":"1.9.5","serial":1,"lineage":"l","outputs":{"vpc_id":{"value":"vpc-from-terraform","type":"string"}},"resources":[]}"#
+                    .to_vec()
+                    .into(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let consumer = |key: &str| {
+        format!(
+            "{THINGS}\ndata \"terraform_remote_state\" \"net\" {{\n  backend = \"s3\"\n  config = {{\n    bucket = \"{BUCKET}\"\n    key    = \"{key}\"\n    region = \"us-east-1\"\n  }}\n}}\n\noutput \"vpc_id\" {{\n  value = data.terraform_remote_state.net.outputs.vpc_id\n}}\n"
+        )
+    };
+    let dir = Dir::with_main(&consumer("network/prod.state"));
+    s3.run(&dir, &["apply", "-auto-approve"]).ok();
+    s3.run(&dir, &["output", "vpc_id"])
+        .ok()
+        .contains("vpc-from-trellis");
+    dir.write("main.tf", &consumer("legacy/terraform.tfstate"));
+    s3.run(&dir, &["apply", "-auto-approve"]).ok();
+    s3.run(&dir, &["output", "vpc_id"])
+        .ok()
+        .contains("vpc-from-terraform");
+    dir.write("main.tf", &consumer("nowhere.state"));
+    s3.run(&dir, &["plan"])
+        .expect_code(1)
+        .contains("there is no state at s3://team-state/nowhere.state");
+}

@@ -1,5 +1,5 @@
 //! The `terraform` provider built into Terraform, as far as configurations use it:
-//! the `terraform_data` resource.
+//! the `terraform_data` resource and the `terraform_remote_state` data source.
 //!
 //! `terraform_data` holds a value in state and nothing else: `input` (any value) is copied
 //! to `output` at plan time when known (at apply otherwise), a change of `input` is an
@@ -7,9 +7,14 @@
 //! is created. It is what configurations use for `replace_triggered_by` on values that are
 //! not resources. It calls nothing remote, so it needs no `provider` block.
 //!
-//! Not here: `terraform_remote_state` (another configuration's state) and the provider's
-//! functions (`provider::terraform::...`).
+//! `terraform_remote_state` reads the outputs of another configuration's state through a
+//! [`RemoteStates`] the program gives ([`TerraformFactory::with_remote_states`]): this crate
+//! knows no backend. It sets `outputs` to `defaults` overlaid with the state's outputs
+//! (sensitive ones marked sensitive). Without a reader the data source is refused.
+//!
+//! Not here: the provider's functions (`provider::terraform::...`).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -27,9 +32,27 @@ use crate::{
 /// The resource type this provider serves.
 pub const TERRAFORM_DATA: &str = "terraform_data";
 
+/// The data source this provider serves.
+pub const REMOTE_STATE: &str = "terraform_remote_state";
+
+/// Reads the outputs of another configuration's state, for `terraform_remote_state`.
+#[async_trait]
+pub trait RemoteStates: Send + Sync {
+    /// Outputs by name, each with whether it is sensitive, of the state that `backend`
+    /// (`local`, `s3`, ...) with its `config` object names, in `workspace`. The error is
+    /// shown at the data source.
+    async fn outputs(
+        &self,
+        backend: &str,
+        config: &Value,
+        workspace: &str,
+    ) -> Result<BTreeMap<String, (Value, bool)>, String>;
+}
+
 /// Makes the `terraform` provider.
 pub struct TerraformFactory {
     schema: ProviderSchema,
+    remote: Option<Arc<dyn RemoteStates>>,
 }
 
 impl Default for TerraformFactory {
@@ -73,7 +96,50 @@ impl TerraformFactory {
                 import_id: None,
             },
         );
-        TerraformFactory { schema }
+        schema.data_sources.insert(
+            REMOTE_STATE.to_string(),
+            ResourceSchema {
+                version: 0,
+                block: Block::new()
+                    .attr(
+                        "backend",
+                        Attribute::required(AttrType::String)
+                            .describe("The backend of the state: local or s3."),
+                    )
+                    .attr(
+                        "config",
+                        Attribute::optional(AttrType::Any)
+                            .describe("The backend's arguments (path; bucket, key, region, ...)."),
+                    )
+                    .attr(
+                        "defaults",
+                        Attribute::optional(AttrType::Any)
+                            .describe("Outputs to use when the state does not have them."),
+                    )
+                    .attr(
+                        "workspace",
+                        Attribute::optional(AttrType::String)
+                            .describe("Only `default`: trellis has no workspaces."),
+                    )
+                    .attr(
+                        "outputs",
+                        Attribute::computed(AttrType::Any)
+                            .describe("The state's outputs over `defaults`."),
+                    ),
+                description: "the outputs of another configuration's state".to_string(),
+                import_id: None,
+            },
+        );
+        TerraformFactory {
+            schema,
+            remote: None,
+        }
+    }
+
+    /// The factory with a reader of remote states, for `terraform_remote_state`.
+    pub fn with_remote_states(mut self, remote: Arc<dyn RemoteStates>) -> TerraformFactory {
+        self.remote = Some(remote);
+        self
     }
 }
 
@@ -91,11 +157,15 @@ impl ProviderFactory for TerraformFactory {
         &self,
         _request: ConfigureRequest,
     ) -> Result<Arc<dyn Provider>, ProviderError> {
-        Ok(Arc::new(TerraformProvider))
+        Ok(Arc::new(TerraformProvider {
+            remote: self.remote.clone(),
+        }))
     }
 }
 
-struct TerraformProvider;
+struct TerraformProvider {
+    remote: Option<Arc<dyn RemoteStates>>,
+}
 
 /// `value` with `output` set from `input`.
 fn with_output(mut value: Value) -> Value {
@@ -195,13 +265,59 @@ impl Provider for TerraformProvider {
     }
 
     async fn read_data(&self, request: ReadDataRequest) -> Result<Value, ProviderError> {
-        Err(ProviderError::new(
-            ErrorKind::Invalid,
-            format!(
-                "the terraform provider has no data source {}",
-                request.type_name
-            ),
-        ))
+        if request.type_name != REMOTE_STATE {
+            return Err(ProviderError::new(
+                ErrorKind::Invalid,
+                format!(
+                    "the terraform provider has no data source {}",
+                    request.type_name
+                ),
+            ));
+        }
+        let invalid = |m: String| ProviderError::new(ErrorKind::Invalid, m);
+        let config = request.config;
+        let backend = config
+            .get("backend")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("backend is required".into()))?
+            .to_string();
+        let workspace = config
+            .get("workspace")
+            .and_then(Value::as_str)
+            .unwrap_or("default")
+            .to_string();
+        let remote = self.remote.as_ref().ok_or_else(|| {
+            invalid("terraform_remote_state cannot be read here: no state reader".into())
+        })?;
+        let outputs = remote
+            .outputs(
+                &backend,
+                config.get("config").unwrap_or(&Value::Null),
+                &workspace,
+            )
+            .await
+            .map_err(invalid)?;
+        let mut merged: BTreeMap<String, Value> = match config.get("defaults").map(Value::unmarked)
+        {
+            Some(Value::Map(m)) => m.clone(),
+            Some(Value::Null) | None => BTreeMap::new(),
+            Some(_) => return Err(invalid("defaults must be an object".into())),
+        };
+        for (name, (value, sensitive)) in outputs {
+            merged.insert(
+                name,
+                if sensitive {
+                    value.into_sensitive()
+                } else {
+                    value
+                },
+            );
+        }
+        let mut value = config;
+        if let Value::Map(map) = &mut value {
+            map.insert("outputs".to_string(), Value::Map(merged));
+        }
+        Ok(value)
     }
 }
 
