@@ -141,14 +141,9 @@ fn read_s3(settings: S3Settings) -> Result<Outputs, String> {
         let store = S3Store::open_existing(&backend)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("there is no state at {url}"))?;
-        let state = store.load().map_err(|e| e.to_string())?;
-        return Ok(state
-            .outputs
-            .into_iter()
-            .map(|(k, o)| (k, (o.value, o.sensitive)))
-            .collect());
+        return Ok(outputs_of(store.load().map_err(|e| e.to_string())?));
     }
-    parse(&text).map_err(|e| format!("{url}: {e}"))
+    terraform_outputs(&json).map_err(|e| format!("{url}: {e}"))
 }
 
 /// The outputs of a state file: Terraform's (version 4) or a trellis snapshot.
@@ -156,13 +151,23 @@ fn parse(text: &str) -> Result<Outputs, String> {
     let json: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not a state: {e}"))?;
     if json.get("format_version").is_some() {
-        let state = trellis_state::from_json(text).map_err(|e| e.to_string())?;
-        return Ok(state
-            .outputs
-            .into_iter()
-            .map(|(k, o)| (k, (o.value, o.sensitive)))
-            .collect());
+        return Ok(outputs_of(
+            trellis_state::from_json(text).map_err(|e| e.to_string())?,
+        ));
     }
+    terraform_outputs(&json)
+}
+
+fn outputs_of(state: trellis_state::State) -> Outputs {
+    state
+        .outputs
+        .into_iter()
+        .map(|(k, o)| (k, (o.value, o.sensitive)))
+        .collect()
+}
+
+/// The outputs of a Terraform state (version 4).
+fn terraform_outputs(json: &serde_json::Value) -> Result<Outputs, String> {
     match json.get("version").and_then(serde_json::Value::as_u64) {
         Some(4) => {}
         Some(v) => {

@@ -81,20 +81,6 @@ resource "aws_vpclattice_listener" "https" {{
     )
 }
 
-fn state_attr(f: &Fixture, address: &str, attr: &str) -> String {
-    f.ok(&["state", "show", address])
-        .lines()
-        .find_map(|l| {
-            let rest = l.trim().strip_prefix(attr)?;
-            rest.starts_with([' ', '=']).then(|| {
-                rest.trim_start_matches([' ', '='])
-                    .trim_matches('"')
-                    .to_string()
-            })
-        })
-        .unwrap_or_else(|| panic!("{attr} of {address} in state"))
-}
-
 #[test]
 fn dns_validated_certificate_for_an_https_service() {
     let f = Fixture::new();
@@ -113,7 +99,7 @@ fn dns_validated_certificate_for_an_https_service() {
     }
     f.apply(&[]);
 
-    let arn = state_attr(&f, "aws_acm_certificate.orders", "arn");
+    let arn = f.state_attr("aws_acm_certificate.orders", "arn");
     let cert = f
         .block(acm(&f).describe_certificate().certificate_arn(&arn).send())
         .unwrap();
@@ -127,7 +113,7 @@ fn dns_validated_certificate_for_an_https_service() {
         .block(
             f.lattice(SERVICE_A)
                 .get_service()
-                .service_identifier(state_attr(&f, "aws_vpclattice_service.orders", "id"))
+                .service_identifier(f.state_attr("aws_vpclattice_service.orders", "id"))
                 .send(),
         )
         .unwrap();
@@ -223,7 +209,7 @@ resource "aws_acm_certificate_validation" "v" {{
     assert!(run.text.contains("to be issued"), "{}", run.text);
     // The certificate itself was created and is in state, pending.
     assert_eq!(
-        state_attr(&f, "aws_acm_certificate.c", "status"),
+        f.state_attr("aws_acm_certificate.c", "status"),
         "PENDING_VALIDATION"
     );
     f.destroy(&[]);

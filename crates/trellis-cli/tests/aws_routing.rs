@@ -39,21 +39,6 @@ fn routes(f: &Fixture, id: &str) -> Vec<String> {
     v
 }
 
-fn state_attr(f: &Fixture, address: &str, attr: &str) -> String {
-    f.ok(&["state", "show", address])
-        .lines()
-        .find_map(|l| {
-            let l = l.trim();
-            let rest = l.strip_prefix(attr)?;
-            rest.starts_with([' ', '=']).then(|| {
-                rest.trim_start_matches([' ', '='])
-                    .trim_matches('"')
-                    .to_string()
-            })
-        })
-        .unwrap_or_else(|| panic!("{attr} of {address} in state"))
-}
-
 fn config(public_cidrs: &[&str], public_table: &str, igw_tag: &str) -> String {
     let routes: String = public_cidrs
         .iter()
@@ -134,8 +119,8 @@ fn internet_gateway_route_tables_routes_and_associations() {
     let ec2 = f.ec2(SERVICE_B);
 
     // The gateway is attached to the VPC.
-    let igw = state_attr(&f, "aws_internet_gateway.gw", "id");
-    let vpc = state_attr(&f, "aws_vpc.v", "id");
+    let igw = f.state_attr("aws_internet_gateway.gw", "id");
+    let vpc = f.state_attr("aws_vpc.v", "id");
     let gws = f
         .block(
             ec2.describe_internet_gateways()
@@ -151,8 +136,8 @@ fn internet_gateway_route_tables_routes_and_associations() {
     assert_eq!(attached, vec![vpc.as_str()]);
 
     // The inline routes are exactly the configured ones; aws_route added its own.
-    let public = state_attr(&f, "aws_route_table.public", "id");
-    let private = state_attr(&f, "aws_route_table.private", "id");
+    let public = f.state_attr("aws_route_table.public", "id");
+    let private = f.state_attr("aws_route_table.private", "id");
     assert_eq!(
         routes(&f, &public),
         vec![
@@ -165,12 +150,12 @@ fn internet_gateway_route_tables_routes_and_associations() {
         vec![format!("192.168.0.0/16 -> {igw}")]
     );
     // Terraform's route ID: r- + table + CRC-32 of the destination.
-    let route_id = state_attr(&f, "aws_route.egress", "id");
+    let route_id = f.state_attr("aws_route.egress", "id");
     assert!(route_id.starts_with(&format!("r-{private}")), "{route_id}");
-    assert_eq!(state_attr(&f, "aws_route.egress", "state"), "active");
+    assert_eq!(f.state_attr("aws_route.egress", "state"), "active");
 
     // The association puts the subnet in the public table.
-    let subnet = state_attr(&f, "aws_subnet.public", "id");
+    let subnet = f.state_attr("aws_subnet.public", "id");
     let assoc = f
         .block(
             ec2.describe_route_tables()
@@ -232,7 +217,7 @@ fn internet_gateway_route_tables_routes_and_associations() {
 
     // The subnet moves to the private table in place (a new association ID); the gateway's
     // tags change in place.
-    let first_assoc = state_attr(&f, "aws_route_table_association.public", "id");
+    let first_assoc = f.state_attr("aws_route_table_association.public", "id");
     f.write(
         "main.tf",
         &config(&["0.0.0.0/0", "172.16.0.0/12"], "private", "edge"),
@@ -264,7 +249,7 @@ fn internet_gateway_route_tables_routes_and_associations() {
         Some(private.as_str())
     );
     assert_ne!(
-        state_attr(&f, "aws_route_table_association.public", "id"),
+        f.state_attr("aws_route_table_association.public", "id"),
         first_assoc
     );
     f.assert_no_changes(&[]);

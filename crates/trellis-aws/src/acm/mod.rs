@@ -15,7 +15,7 @@ use trellis_provider::{ErrorKind, ProviderError};
 use trellis_types::Value;
 
 use crate::sdk::clients::Clients;
-use crate::sdk::convert::{opt_str, string_map, tag_map};
+use crate::sdk::convert::{date, string_map, tag_map};
 use crate::sdk::error::aws;
 use crate::sdk::values::TagChange;
 
@@ -93,13 +93,7 @@ pub(crate) async fn update_tags(
     Ok(())
 }
 
-/// A timestamp as Terraform writes ACM's (RFC 3339).
+/// An optional ACM timestamp: RFC 3339, or null.
 pub(crate) fn time(d: Option<&aws_sdk_acm::primitives::DateTime>) -> Value {
-    opt_str(
-        d.and_then(|d| {
-            d.fmt(aws_sdk_acm::primitives::DateTimeFormat::DateTime)
-                .ok()
-        })
-        .as_deref(),
-    )
+    d.map(date).unwrap_or(Value::Null)
 }

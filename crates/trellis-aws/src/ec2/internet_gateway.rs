@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::ResourceType;
 use trellis_provider::{Block, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::Value;
 
-use super::{arn, filter, no_retries, policy, tag_spec, tags_of, update_tags, WAIT};
+use super::{arn, no_retries, only_one, policy, tag_filters, tag_spec, tags_of, update_tags, WAIT};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::{opt_str, s, timeout};
 use crate::sdk::error::{aws, required};
@@ -205,14 +205,10 @@ async fn find(c: &Clients, planned: &Value) -> Result<Option<String>, ProviderEr
     if tags.is_empty() {
         return Ok(None);
     }
-    let fs = tags
-        .iter()
-        .map(|(k, v)| filter(&format!("tag:{k}"), &[v]))
-        .collect();
     let o = c
         .ec2
         .describe_internet_gateways()
-        .set_filters(Some(fs))
+        .set_filters(Some(tag_filters(&tags)))
         .send()
         .await
         .map_err(aws)?;
@@ -222,10 +218,7 @@ async fn find(c: &Clients, planned: &Value) -> Result<Option<String>, ProviderEr
         .filter(|g| tags_of(g.tags()) == tags)
         .filter_map(|g| g.internet_gateway_id().map(str::to_string))
         .collect();
-    Ok(match <[String; 1]>::try_from(ids) {
-        Ok([one]) => Some(one),
-        Err(_) => None,
-    })
+    Ok(only_one(ids))
 }
 
 pub(crate) async fn get(c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {

@@ -85,6 +85,22 @@ pub(crate) fn filter(name: &str, values: &[&str]) -> Filter {
         .build()
 }
 
+/// A `tag:KEY` filter per tag: objects carrying at least these tags.
+pub(crate) fn tag_filters(tags: &BTreeMap<String, String>) -> Vec<Filter> {
+    tags.iter()
+        .map(|(k, v)| filter(&format!("tag:{k}"), &[v]))
+        .collect()
+}
+
+/// The ID when there is exactly one: a lost create is taken only when nothing else could be
+/// mistaken for it.
+pub(crate) fn only_one(ids: Vec<String>) -> Option<String> {
+    match <[String; 1]>::try_from(ids) {
+        Ok([one]) => Some(one),
+        Err(_) => None,
+    }
+}
+
 pub(crate) fn arn(c: &Clients, account: &str, path: &str) -> String {
     format!("arn:{}:ec2:{}:{account}:{path}", c.partition(), c.region())
 }
@@ -161,7 +177,7 @@ pub(crate) async fn find_network(
     }
     let cidr = required(planned, "cidr_block")?;
     let mut fs = vec![filter("cidr-block", &[&cidr])];
-    fs.extend(tags.iter().map(|(k, v)| filter(&format!("tag:{k}"), &[v])));
+    fs.extend(tag_filters(&tags));
     let ids: Vec<String> = if type_name == vpc::NAME {
         let o = c
             .ec2
@@ -187,10 +203,7 @@ pub(crate) async fn find_network(
             .filter_map(|v| v.subnet_id().map(str::to_string))
             .collect()
     };
-    Ok(match <[String; 1]>::try_from(ids) {
-        Ok([one]) => Some(one),
-        Err(_) => None,
-    })
+    Ok(only_one(ids))
 }
 
 /// EC2's creates here take no client token: [`once::create`] sends them.

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use aws_sdk_ec2::types::{Route, RouteOrigin};
+use aws_sdk_ec2::types::{Route, RouteOrigin, RouteTable};
 use trellis_provider::{AttributeDiagnostic, Block, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
@@ -124,9 +124,10 @@ impl Spec {
         })
     }
 
-    /// The inline block's value: every attribute, null where unset.
-    pub fn block_value(&self) -> Value {
-        let mut fields: Vec<(&str, Value)> = DESTINATIONS
+    /// Every destination and target attribute, null where unset, with the destination
+    /// names of `aws_route` (`inline` false) or of the inline blocks.
+    pub fn fields(&self, inline: bool) -> Vec<(&'static str, Value)> {
+        let mut fields: Vec<(&'static str, Value)> = DESTINATIONS
             .iter()
             .enumerate()
             .map(|(i, names)| {
@@ -135,7 +136,7 @@ impl Spec {
                 } else {
                     Value::Null
                 };
-                (names.1, v)
+                (if inline { names.1 } else { names.0 }, v)
             })
             .collect();
         fields.extend(TARGETS.iter().map(|t| {
@@ -146,12 +147,39 @@ impl Spec {
                 .unwrap_or(Value::Null);
             (*t, v)
         }));
-        Value::object(fields)
+        fields
+    }
+
+    /// The inline block's value: every attribute, null where unset.
+    pub fn block_value(&self) -> Value {
+        Value::object(self.fields(true))
     }
 
     fn target(&self, name: &str) -> Option<String> {
         self.targets.get(name).cloned()
     }
+}
+
+/// Which of `names` a route (of `aws_route`, or an inline block) sets, an empty string
+/// counting as unset as in Terraform; `None` while one of them is not known yet.
+pub(crate) fn set_among<'a>(value: &Value, names: &[&'a str]) -> Option<Vec<&'a str>> {
+    if names
+        .iter()
+        .any(|n| value.get(n).is_some_and(Value::is_unknown))
+    {
+        return None;
+    }
+    Some(
+        names
+            .iter()
+            .copied()
+            .filter(|n| {
+                value
+                    .get(n)
+                    .is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
+            })
+            .collect(),
+    )
 }
 
 /// Sets a route's destination and targets on a `CreateRoute` or `ReplaceRoute` builder
@@ -177,13 +205,12 @@ macro_rules! route_call {
     }};
 }
 
-/// The routes of table `table` that Terraform manages (see [`Spec::from_api`]), with the
-/// API's routes; `None` when the table is gone.
-pub(crate) async fn table_routes(
+/// The route table `table`, `None` when it is gone.
+pub(crate) async fn describe_table(
     c: &Clients,
     table: &str,
-) -> Result<Option<Vec<(Spec, Route)>>, ProviderError> {
-    let o = match c
+) -> Result<Option<RouteTable>, ProviderError> {
+    match c
         .ec2
         .describe_route_tables()
         .route_table_ids(table)
@@ -191,23 +218,28 @@ pub(crate) async fn table_routes(
         .await
         .map_err(aws)
     {
-        Ok(o) => o,
-        Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let Some(t) = o
-        .route_tables()
-        .iter()
-        .find(|t| t.route_table_id() == Some(table))
-    else {
-        return Ok(None);
-    };
-    Ok(Some(
+        Ok(o) => Ok(o
+            .route_tables()
+            .iter()
+            .find(|t| t.route_table_id() == Some(table))
+            .cloned()),
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The routes of table `table` that Terraform manages (see [`Spec::from_api`]), with the
+/// API's routes; `None` when the table is gone.
+pub(crate) async fn table_routes(
+    c: &Clients,
+    table: &str,
+) -> Result<Option<Vec<(Spec, Route)>>, ProviderError> {
+    Ok(describe_table(c, table).await?.map(|t| {
         t.routes()
             .iter()
             .filter_map(|r| Spec::from_api(r).map(|s| (s, r.clone())))
-            .collect(),
-    ))
+            .collect()
+    }))
 }
 
 /// Sends `CreateRoute`; after an answer that may follow a performed call, a route with the
@@ -317,28 +349,14 @@ impl AwsType for RouteType {
 
     fn validate(&self, config: &Value) -> Vec<AttributeDiagnostic> {
         let mut out = Vec::new();
-        let set = |name: &str| {
-            config
-                .get(name)
-                .is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
-        };
-        let unknown = |name: &str| config.get(name).is_some_and(Value::is_unknown);
-        let destinations: Vec<&str> = DESTINATIONS
-            .iter()
-            .map(|d| d.0)
-            .filter(|d| set(d))
-            .collect();
-        let targets: Vec<&str> = TARGETS.iter().copied().filter(|t| set(t)).collect();
-        if destinations.len() != 1 && !DESTINATIONS.iter().any(|d| unknown(d.0)) {
+        let destinations = DESTINATIONS.map(|d| d.0);
+        if set_among(config, &destinations).is_some_and(|d| d.len() != 1) {
             out.push(AttributeDiagnostic::error(
                 Path::from_keys(["route_table_id"]),
-                format!(
-                    "exactly one of {} must be set",
-                    DESTINATIONS.map(|d| d.0).join(", ")
-                ),
+                format!("exactly one of {} must be set", destinations.join(", ")),
             ));
         }
-        if targets.len() != 1 && !TARGETS.iter().any(|t| unknown(t)) {
+        if let Some(targets) = set_among(config, &TARGETS).filter(|t| t.len() != 1) {
             let at = targets.get(1).copied().unwrap_or("route_table_id");
             out.push(AttributeDiagnostic::error(
                 Path::from_keys([at]),
@@ -508,23 +526,7 @@ async fn get(
         ("origin", opt_str(r.origin().map(|o| o.as_str()))),
         ("state", opt_str(r.state().map(|s| s.as_str()))),
     ];
-    for (i, (name, _)) in DESTINATIONS.iter().enumerate() {
-        let v = if i == kind {
-            Value::string(destination)
-        } else {
-            Value::Null
-        };
-        fields.push((name, v));
-    }
-    for t in TARGETS {
-        fields.push((
-            t,
-            spec.targets
-                .get(t)
-                .map(Value::string)
-                .unwrap_or(Value::Null),
-        ));
-    }
+    fields.extend(spec.fields(false));
     let mut v = Value::object(fields);
     if let Some(t) = shape.get("timeouts") {
         v.set_path(&Path::from_keys(["timeouts"]), t.clone());

@@ -15,9 +15,12 @@ use trellis_provider::{
 use trellis_types::{Path, Value};
 
 use super::route::{
-    create_route, delete_route, replace_route, table_routes, Spec, DESTINATIONS, TARGETS,
+    create_route, delete_route, describe_table, replace_route, set_among, table_routes, Spec,
+    DESTINATIONS, TARGETS,
 };
-use super::{arn, filter, no_retries, policy, tag_spec, tags_of, update_tags, WAIT};
+use super::{
+    arn, filter, no_retries, only_one, policy, tag_filters, tag_spec, tags_of, update_tags, WAIT,
+};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::{opt_str, s, timeout};
 use crate::sdk::error::{aws, required};
@@ -80,28 +83,15 @@ impl AwsType for RouteTable {
         let Some(routes) = config.get("route").and_then(Value::as_list) else {
             return out;
         };
+        let destinations = DESTINATIONS.map(|d| d.1);
         for r in routes {
-            let set = |name: &str| {
-                r.get(name)
-                    .is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
-            };
-            let unknown = |name: &str| r.get(name).is_some_and(Value::is_unknown);
-            let destinations = DESTINATIONS.iter().filter(|d| set(d.1)).count();
-            if destinations != 1 && !DESTINATIONS.iter().any(|d| unknown(d.1)) {
-                out.push(AttributeDiagnostic::error(
-                    Path::from_keys(["route"]),
-                    format!(
-                        "a route block needs exactly one of {}",
-                        DESTINATIONS.map(|d| d.1).join(", ")
-                    ),
-                ));
-            }
-            let targets = TARGETS.iter().filter(|t| set(t)).count();
-            if targets != 1 && !TARGETS.iter().any(|t| unknown(t)) {
-                out.push(AttributeDiagnostic::error(
-                    Path::from_keys(["route"]),
-                    format!("a route block needs exactly one of {}", TARGETS.join(", ")),
-                ));
+            for names in [&destinations[..], &TARGETS[..]] {
+                if set_among(r, names).is_some_and(|n| n.len() != 1) {
+                    out.push(AttributeDiagnostic::error(
+                        Path::from_keys(["route"]),
+                        format!("a route block needs exactly one of {}", names.join(", ")),
+                    ));
+                }
             }
         }
         out
@@ -269,19 +259,7 @@ async fn reconcile(c: &Clients, table: &str, wanted: &Value) -> Result<(), Provi
 
 /// Removes every non-main association of the table (subnets and gateways).
 async fn disassociate_all(c: &Clients, table: &str) -> Result<(), ProviderError> {
-    let o = match c
-        .ec2
-        .describe_route_tables()
-        .route_table_ids(table)
-        .send()
-        .await
-        .map_err(aws)
-    {
-        Ok(o) => o,
-        Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for t in o.route_tables() {
+    if let Some(t) = describe_table(c, table).await? {
         for a in t.associations() {
             if a.main() == Some(true) {
                 continue;
@@ -316,7 +294,7 @@ async fn find(c: &Clients, planned: &Value) -> Result<Option<String>, ProviderEr
         return Ok(None);
     };
     let mut fs = vec![filter("vpc-id", &[&vpc])];
-    fs.extend(tags.iter().map(|(k, v)| filter(&format!("tag:{k}"), &[v])));
+    fs.extend(tag_filters(&tags));
     let o = c
         .ec2
         .describe_route_tables()
@@ -330,30 +308,11 @@ async fn find(c: &Clients, planned: &Value) -> Result<Option<String>, ProviderEr
         .filter(|t| tags_of(t.tags()) == tags)
         .filter_map(|t| t.route_table_id().map(str::to_string))
         .collect();
-    Ok(match <[String; 1]>::try_from(ids) {
-        Ok([one]) => Some(one),
-        Err(_) => None,
-    })
+    Ok(only_one(ids))
 }
 
 pub(crate) async fn get(c: &Clients, id: &str) -> Result<Option<Value>, ProviderError> {
-    let o = match c
-        .ec2
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .map_err(aws)
-    {
-        Ok(o) => o,
-        Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let Some(t) = o
-        .route_tables()
-        .iter()
-        .find(|t| t.route_table_id() == Some(id))
-    else {
+    let Some(t) = describe_table(c, id).await? else {
         return Ok(None);
     };
     let owner = t.owner_id().unwrap_or_default().to_string();

@@ -9,6 +9,7 @@ use aws_sdk_ec2::types::RouteTableAssociation;
 use trellis_provider::{AttributeDiagnostic, Block, ErrorKind, ProviderError, ResourceSchema};
 use trellis_types::{Path, Value};
 
+use super::route::describe_table;
 use super::{filter, no_retries, policy};
 use crate::sdk::clients::Clients;
 use crate::sdk::convert::{opt_str, s};
@@ -143,20 +144,15 @@ impl AwsType for Association {
             .ok_or_else(|| ProviderError::new(ErrorKind::NotFound, "gone during update"))
     }
 
+    /// An association already gone is done (the adapter takes not-found as deleted).
     async fn delete(&self, c: &Clients, prior: &Value) -> Result<(), ProviderError> {
-        let id = required(prior, "id")?;
-        match c
-            .ec2
+        c.ec2
             .disassociate_route_table()
-            .association_id(&id)
+            .association_id(required(prior, "id")?)
             .send()
             .await
+            .map(drop)
             .map_err(aws)
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e),
-        }
     }
 
     async fn settle(
@@ -206,19 +202,8 @@ async fn find(
     table: &str,
     member: &str,
 ) -> Result<Option<RouteTableAssociation>, ProviderError> {
-    let o = match c
-        .ec2
-        .describe_route_tables()
-        .route_table_ids(table)
-        .send()
-        .await
-        .map_err(aws)
-    {
-        Ok(o) => o,
-        Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    Ok(o.route_tables()
+    Ok(describe_table(c, table)
+        .await?
         .iter()
         .flat_map(|t| t.associations())
         .find(|a| live(a) && (a.subnet_id() == Some(member) || a.gateway_id() == Some(member)))

@@ -208,11 +208,7 @@ pub(crate) fn tags_of(tags: &[Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub(crate) fn date(d: &aws_sdk_iam::primitives::DateTime) -> Value {
-    d.fmt(aws_sdk_iam::primitives::DateTimeFormat::DateTime)
-        .map(Value::String)
-        .unwrap_or(Value::Null)
-}
+pub(crate) use crate::sdk::convert::date;
 
 /// IAM's creates are not idempotent (a second `CreateRole` fails with EntityAlreadyExists):
 /// [`once::create`] sends them.

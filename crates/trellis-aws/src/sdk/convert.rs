@@ -6,6 +6,14 @@ use std::time::Duration;
 
 use trellis_types::Value;
 
+/// An SDK timestamp (every SDK's `primitives::DateTime` is this one smithy type) as
+/// Terraform writes it: RFC 3339.
+pub fn date(d: &aws_sdk_vpclattice::primitives::DateTime) -> Value {
+    d.fmt(aws_sdk_vpclattice::primitives::DateTimeFormat::DateTime)
+        .map(Value::String)
+        .unwrap_or(Value::Null)
+}
+
 /// The string attribute `key` of an object, when set and known.
 pub fn s(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::to_string)

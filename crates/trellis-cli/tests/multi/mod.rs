@@ -111,6 +111,21 @@ impl Fixture {
         run.text
     }
 
+    /// The attribute `attr` of `address` as `state show` prints it, unquoted.
+    pub fn state_attr(&self, address: &str, attr: &str) -> String {
+        self.ok(&["state", "show", address])
+            .lines()
+            .find_map(|l| {
+                let rest = l.trim().strip_prefix(attr)?;
+                rest.starts_with([' ', '=']).then(|| {
+                    rest.trim_start_matches([' ', '='])
+                        .trim_matches('"')
+                        .to_string()
+                })
+            })
+            .unwrap_or_else(|| panic!("{attr} of {address} in state"))
+    }
+
     pub fn assert_no_changes(&self, vars: &[&str]) {
         let mut args = vec!["plan", "-no-color", "-detailed-exitcode"];
         args.extend_from_slice(vars);
